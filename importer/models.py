@@ -1,0 +1,96 @@
+"""The types that cross stage boundaries: row errors, row outcomes, file reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What happened to one row of an input file (the report's `action` column)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DEACTIVATED = "deactivated"
+    INVALID = "invalid"  # the row's data is wrong: the person must fix the file
+    FAILED = "failed"  # VTEX refused the row: see reason and status
+    PENDING = "pending"  # VTEX was unavailable; retried automatically on every later pass
+    SKIPPED = "skipped"  # not sent because something it depends on failed
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one cell or row. A value, never an exception.
+
+    `type` is a short slug (`type-error`, `missing-cell`, `duplicate-key`, `unknown-sku`...);
+    `message` is the sentence a person reads, rendered from the type by `importer.messages`.
+    `row` is the row number as Excel shows it (header row = 1), None for file-level problems.
+    """
+
+    type: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of a result report: a row that was not unchanged."""
+
+    row: int | None
+    key: str
+    action: Action
+    column: str = ""
+    value: str = ""
+    reason: str = ""
+    status: int | None = None  # VTEX's HTTP status where there was one
+    type: str = ""  # the error slug, empty for created/updated/deactivated
+
+
+@dataclass
+class FileSummary:
+    """The summary block of a report. Counts are rows of the input file."""
+
+    file: str
+    flow: str
+    sha256: str
+    received_at: datetime
+    finished_at: datetime | None = None
+    status: str = "done"  # done | failed | duplicate
+    rows_read: int = 0
+    invalid: int = 0
+    unchanged: int = 0
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    failed: int = 0
+    pending: int = 0
+    skipped: int = 0  # rows skipped because a dependency failed
+    duplicate_of: str = ""  # when the same bytes were already processed: that file's name
+    account: str = ""
+    error: str = ""  # the file-level reason when status is "failed"
+    encoding: str = ""
+    delimiter: str = ""
+    unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.received_at).total_seconds()
+
+
+@dataclass
+class FileReport:
+    """Everything a person needs to act on one input file."""
+
+    summary: FileSummary
+    rows: list[ReportRow] = field(default_factory=list)
+
+    def flatten(self, columns: list[str]) -> list[list[object]]:
+        """The report rows as a plain table, for tests and quick looks."""
+        return [[getattr(r, c) for c in columns] for r in self.rows]
