@@ -1,0 +1,211 @@
+"""The command line: parses, builds dependencies, calls the pipeline, maps errors to exit codes.
+
+Exit codes of `importer run` (also documented in the README):
+    0  every file landed completely (or there was nothing to do)
+    1  something needs a person: a file was refused, or rows are invalid, failed or pending
+    2  the configuration is invalid
+    3  VTEX refused the credentials (401/403)
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from loguru import logger
+
+from importer.config import describe, load_settings
+from importer.errors import ConfigError
+from importer.runner import run_pass, watch
+from importer.runtime import build_runtime
+from importer.watch import CompletenessGate
+
+EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="File-drop importer: ERP spreadsheets in, VTEX changes out.")
+
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads this annotation at run time
+    typer.Option("--config", "-c", help="importer.toml to use (default: ./importer.toml)"),
+]
+
+EXAMPLE_CONFIG = """\
+# importer.toml: see FORMATS.md. Secrets (VTEX_APP_KEY, VTEX_APP_TOKEN) come only from the
+# environment; without them everything goes to the built-in VTEX sandbox.
+
+[vtex]
+account = "sandbox"                    # or VTEX_ACCOUNT
+environment = "vtexcommercestable"     # or VTEX_ENVIRONMENT
+# base_url = "http://127.0.0.1:8700"   # or VTEX_BASE_URL: every API to one host (sandbox)
+
+[folders]                              # relative to this file
+inbox = "inbox"
+outbox = "outbox"
+archive = "archive"
+state = "state"
+
+[flows.prices]
+mode = "partial"                       # or "full"
+encoding = "auto"                      # or "utf-8", "cp1252", ...
+delimiter = "auto"                     # or ";" ...
+decimal = "auto"                       # or "," or "."
+
+[flows.prices.columns]                 # canonical name = [aliases as the ERP writes them]
+sku_ref = ["Código", "Cod. Produto"]
+base_price = ["Preço Venda"]
+list_price = ["Preço De"]
+
+[flows.inventory.columns]
+sku_ref = ["Código", "Cod. Produto"]
+quantity = ["Estoque", "Saldo"]
+warehouse_id = ["Depósito", "Armazem"]
+
+[flows.inventory.defaults]             # values for columns the file does not have
+warehouse_id = "1_1"
+
+[watch]
+scan_interval_s = 10                   # also scan this often (SMB shares send no events)
+settle_s = 2                           # a file must stay unchanged this long to be taken
+"""
+
+
+def _setup_logging(state: Path | None = None) -> None:
+    logger.remove()
+    logger.add(sys.stderr, level="INFO",
+               format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}")
+    if state is not None:
+        state.mkdir(parents=True, exist_ok=True)
+        logger.add(state / "importer.log", level="DEBUG", rotation="10 MB", retention=10,
+                   encoding="utf-8")
+
+
+def _load(config: Path | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="the working folder to lay out")]) -> None:
+    """Lay out a working folder: importer.toml, inbox/, outbox/, archive/, state/."""
+    for sub in ("inbox/catalog", "inbox/prices", "inbox/inventory", "inbox/invoices",
+                "outbox/orders", "outbox/reports", "archive/done", "archive/failed", "state"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    config = directory / "importer.toml"
+    if not config.exists():
+        config.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    typer.echo(f"working folder ready: {directory.resolve()}")
+    typer.echo(f"drop files into {directory / 'inbox'}/<flow>/ and run: importer run "
+               f"--config {config}")
+
+
+@app.command("config")
+def show_config(config: ConfigOption = None) -> None:
+    """Print the resolved settings, where each came from; secrets masked."""
+    loaded = _load(config)
+    typer.echo(f"config file: {loaded.config_file or '(none: defaults and environment)'}")
+    typer.echo(f"target: {'BUILT-IN SANDBOX (no credentials set)' if loaded.sandbox else 'VTEX'}")
+    rows = describe(loaded)
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        typer.echo(f"{key:<{width}}  {value}  [{source}]")
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """One pass over the inbox, then exit (exit codes: see README)."""
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"))
+    try:
+        runtime = build_runtime(loaded)
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    settle_s = loaded.settings.watch.settle_s
+    try:
+        result = run_pass(runtime, CompletenessGate(settle_seconds=settle_s),
+                          settle=lambda: time.sleep(settle_s))
+    finally:
+        runtime.close()
+    if any("credentials" in r.summary.error for r in result.reports) or any(
+        row.type == "vtex-forbidden" for r in result.reports for row in r.rows
+    ):
+        raise typer.Exit(EXIT_CREDENTIALS)
+    if result.waiting:
+        logger.info("{} file(s) still being written: left for the next pass", result.waiting)
+    raise typer.Exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+@app.command("watch")
+def watch_command(
+    config: ConfigOption = None,
+    polling: Annotated[bool, typer.Option(help="poll only (SMB/NFS shares send no events)")] = False,
+) -> None:
+    """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"))
+    try:
+        runtime = build_runtime(loaded)
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        watch(runtime, polling=polling, stop=stop)
+    except KeyboardInterrupt:
+        logger.info("stopped")
+    finally:
+        runtime.close()
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8700,
+    state: Annotated[Optional[Path], typer.Option(help="keep the store in this JSON file")] = None,  # noqa: UP045
+    spec_dir: Annotated[Optional[Path], typer.Option(help="VTEX OpenAPI specs to enforce")] = None,  # noqa: UP045
+    demo: Annotated[bool, typer.Option(help="seed the demo store (SKUs DEMO-001..020)")] = True,
+    latency_ms: Annotated[float, typer.Option(help="added to every response")] = 0.0,
+    rate_429: Annotated[float, typer.Option(help="fraction answered 429 + Retry-After")] = 0.0,
+    retry_after: Annotated[float, typer.Option(help="Retry-After seconds on a 429")] = 1.0,
+    rate_5xx: Annotated[float, typer.Option(help="fraction answered 5xx")] = 0.0,
+    rate_timeout: Annotated[float, typer.Option(help="fraction that time out")] = 0.0,
+    seed: Annotated[int, typer.Option(help="seed for the injected faults")] = 0,
+    account: Annotated[str, typer.Option(help="the account name it answers for")] = "sandbox",
+) -> None:
+    """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
+    from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+    from importer.sandbox import Faults, Sandbox, serve
+
+    _setup_logging()
+    faults = Faults(latency_ms=latency_ms, rate_429=rate_429, retry_after=retry_after,
+                    rate_5xx=rate_5xx, rate_timeout=rate_timeout, seed=seed)
+    emulator = Sandbox(account=account, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN,
+                       spec_dir=spec_dir if spec_dir is not None else "auto", faults=faults,
+                       state_file=state)
+    if demo and not (state and state.exists()):
+        emulator.seed_demo()
+    server = serve(emulator, "127.0.0.1", port)
+    host, bound = server.server_address[:2]
+    logger.info("VTEX sandbox on http://{}:{} (X-VTEX-API-AppKey: {}, AppToken: {}); "
+                "set VTEX_BASE_URL=http://{}:{}", host, bound, SANDBOX_KEY, SANDBOX_TOKEN,
+                host, bound)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        logger.info("stopped")
+    finally:
+        if state is not None:
+            emulator.save()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,253 @@
+"""Settings: environment > importer.toml > defaults, remembering where each value came from.
+
+Secrets (`VTEX_APP_KEY`, `VTEX_APP_TOKEN`) come only from the environment: a config file that
+holds them is refused, because config files get copied, mailed and committed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from importer.errors import ConfigError
+
+FLOW_NAMES = ("catalog", "prices", "inventory", "invoices")
+SECRET_KEYS = ("vtex.app_key", "vtex.app_token")
+
+# Environment variables with a name of their own (FORMATS.md); anything else can be set with
+# IMPORTER__SECTION__KEY (double underscores separate the levels).
+ENV_NAMES: dict[str, str] = {
+    "VTEX_ACCOUNT": "vtex.account",
+    "VTEX_ENVIRONMENT": "vtex.environment",
+    "VTEX_BASE_URL": "vtex.base_url",
+    "VTEX_APP_KEY": "vtex.app_key",
+    "VTEX_APP_TOKEN": "vtex.app_token",
+}
+ENV_PREFIX = "IMPORTER__"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RateLimit(_Strict):
+    """A token bucket: `per_second` sustained, `burst` requests at once after idle time."""
+
+    per_second: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class VtexSettings(_Strict):
+    account: str = "sandbox"
+    environment: str = "vtexcommercestable"
+    base_url: str | None = None
+    app_key: SecretStr | None = None
+    app_token: SecretStr | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    backoff_initial_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    # Client-side limits, well under VTEX's documented caps (API-NOTES §8.1, §8.3) because other
+    # integrations share the account's quota.
+    rate_limits: dict[str, RateLimit] = Field(
+        default_factory=lambda: {
+            "catalog": RateLimit(per_second=100, burst=100),
+            "pricing": RateLimit(per_second=30, burst=300),
+            "logistics": RateLimit(per_second=50, burst=100),
+            "orders": RateLimit(per_second=20, burst=20),
+        }
+    )
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.app_key is not None and self.app_token is not None
+
+
+class FolderSettings(_Strict):
+    inbox: Path = Path("inbox")
+    outbox: Path = Path("outbox")
+    archive: Path = Path("archive")
+    state: Path = Path("state")
+
+
+class FlowSettings(_Strict):
+    enabled: bool = True
+    mode: Literal["partial", "full"] = "partial"
+    encoding: str = "auto"
+    delimiter: str = "auto"
+    decimal: Literal["auto", ",", "."] = "auto"
+    sheet: str | None = None
+    max_removals: float = Field(default=0.10, ge=0, le=1)
+    columns: dict[str, list[str]] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _one_alias_is_a_list(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("defaults", mode="before")
+    @classmethod
+    def _defaults_are_text(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if value not in ("auto", "\\t") and len(value) != 1:
+            raise ValueError('must be "auto" or one character such as ";"')
+        return "\t" if value == "\\t" else value
+
+
+class WatchSettings(_Strict):
+    scan_interval_s: float = Field(default=10.0, gt=0)
+    settle_s: float = Field(default=2.0, ge=0)
+    polling: bool = False
+
+
+class Settings(_Strict):
+    vtex: VtexSettings = Field(default_factory=VtexSettings)
+    folders: FolderSettings = Field(default_factory=FolderSettings)
+    flows: dict[str, FlowSettings] = Field(default_factory=dict)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
+
+    @field_validator("flows")
+    @classmethod
+    def _known_flows(cls, value: dict[str, FlowSettings]) -> dict[str, FlowSettings]:
+        unknown = sorted(set(value) - set(FLOW_NAMES))
+        if unknown:
+            raise ValueError(f"unknown flow {unknown[0]!r}; the flows are {', '.join(FLOW_NAMES)}")
+        return {name: value.get(name, FlowSettings()) for name in FLOW_NAMES}
+
+    def flow(self, name: str) -> FlowSettings:
+        return self.flows.get(name) or FlowSettings()
+
+
+@dataclass
+class LoadedSettings:
+    """Settings plus where they came from: the folder paths are absolute."""
+
+    settings: Settings
+    root: Path  # the folder that relative paths in the config are relative to
+    config_file: Path | None
+    sources: dict[str, str] = field(default_factory=dict)  # dotted key -> "default" | file | env
+
+    @property
+    def sandbox(self) -> bool:
+        """No credentials: everything goes to the built-in VTEX sandbox."""
+        return not self.settings.vtex.has_credentials and not self.settings.vtex.base_url
+
+    def folder(self, name: Literal["inbox", "outbox", "archive", "state"]) -> Path:
+        path = getattr(self.settings.folders, name)
+        assert isinstance(path, Path)
+        return path if path.is_absolute() else self.root / path
+
+
+def load_settings(
+    config: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Read importer.toml (from `config`, else the current folder) and the environment."""
+    cwd = cwd or Path.cwd()
+    env = os.environ if environ is None else environ
+    config_file = config if config is not None else cwd / "importer.toml"
+    if config is not None and not config.is_file():
+        raise ConfigError(f"{config}: no such configuration file")
+    raw: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if config_file.is_file():
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: not valid TOML: {exc}") from exc
+        for key in _dotted_keys(raw):
+            if key in SECRET_KEYS:
+                raise ConfigError(
+                    f"{config_file}: {key} must not be in the file; set it in the environment "
+                    f"as {_env_name_for(key)} instead"
+                )
+            sources[key] = config_file.name
+    for name, value in env.items():
+        key = ENV_NAMES.get(name)
+        if key is None and name.startswith(ENV_PREFIX):
+            key = ".".join(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        if key is None or value == "":
+            continue
+        _set_dotted(raw, key, value)
+        sources[key] = f"env {name}"
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, config_file)) from None
+    root = config_file.parent.resolve() if config_file.is_file() else cwd.resolve()
+    return LoadedSettings(settings, root, config_file if config_file.is_file() else None, sources)
+
+
+def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
+    """(key, value, source) for every setting, secrets masked: what `importer config` prints."""
+    rows: list[tuple[str, str, str]] = []
+    data = loaded.settings.model_dump(mode="python")
+    for key, value in _flatten(data):
+        if key in SECRET_KEYS:
+            shown = "(not set)" if value is None else "******** (set)"
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((key, shown, loaded.sources.get(key, "default")))
+    return rows
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and not dotted.endswith((".columns", ".defaults")):
+            out.extend(_flatten(value, dotted + "."))
+        else:
+            out.append((dotted, value))
+    return out
+
+
+def _dotted_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and not dotted.endswith((".columns", ".defaults")):
+            keys.extend(_dotted_keys(value, dotted + "."))
+        else:
+            keys.append(dotted)
+    return keys
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: str) -> None:
+    parts = key.split(".")
+    for part in parts[:-1]:
+        data = data.setdefault(part, {})
+    data[parts[-1]] = value
+
+
+def _env_name_for(key: str) -> str:
+    for name, dotted in ENV_NAMES.items():
+        if dotted == key:
+            return name
+    return ENV_PREFIX + "__".join(p.upper() for p in key.split("."))
+
+
+def _explain(exc: ValidationError, config_file: Path) -> str:
+    lines = [f"{config_file.name}: invalid configuration"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {key}: {err['msg']} (got {err.get('input')!r})")
+    return "\n".join(lines)

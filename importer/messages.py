@@ -1,0 +1,51 @@
+"""One message template per row-error type, so that reports can later speak other languages.
+
+Every message says what is wrong and what the person should do about it.
+"""
+
+from __future__ import annotations
+
+from importer.models import RowError
+
+TEMPLATES: dict[str, str] = {
+    "missing-cell": '"{column}" is empty. Fill it in and drop the file again.',
+    "type-error": '"{column}" has "{value}", which is not {expected}. Correct it and drop the '
+    "file again.",
+    "out-of-range": '"{column}" is {value}; it must be {rule}. Correct it and drop the file again.',
+    "scientific-notation": '"{column}" has "{value}": Excel turned this code into a number and '
+    "lost its digits. Format the column as Text in the export and export it again.",
+    "ambiguous-decimal": 'the values of "{column}" (such as "{value}") could be read with "," or '
+    '"." as the decimal separator. Set decimal = "," or "." under [flows.{flow}] in '
+    "importer.toml.",
+    "duplicate-key": "{key} appears again (first on row {first_row}); the first row is used and "
+    "this one is ignored. Remove the duplicate row.",
+    "unknown-sku": 'no SKU in VTEX has the RefId "{value}". Create it in the catalog first; the '
+    "row is sent when the file is dropped again.",
+    "unknown-warehouse": 'warehouse "{value}" does not exist in VTEX (known: {known}). Use one of '
+    "those ids, or create the warehouse in VTEX's logistics settings.",
+    "invalid-combination": "{detail}",
+    "vtex-rejected": "VTEX refused the change (HTTP {status}): {detail}. Check the row's values.",
+    "vtex-unavailable": "VTEX did not confirm the change ({detail}) after {attempts} attempts. "
+    "The row is pending and is retried automatically on every pass; nothing to do.",
+    "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
+    "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",
+    "removal-guard": "{detail}",
+}
+
+
+def render(type: str, **fields: object) -> str:
+    """The sentence for one problem; unknown fields in a template are a programming error."""
+    return TEMPLATES[type].format(**fields)
+
+
+def row_error(
+    type: str,
+    *,
+    row: int | None,
+    column: str | None = None,
+    value: str | None = None,
+    key: str | None = None,
+    **fields: object,
+) -> RowError:
+    message = render(type, column=column, value=value, key=key, **fields)
+    return RowError(type=type, row=row, column=column, value=value, message=message, key=key)

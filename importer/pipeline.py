@@ -1,0 +1,266 @@
+"""process_file(): the one place that sequences side effects for an input file.
+
+    claim -> read -> validate -> diff -> push -> commit snapshot -> report -> archive
+
+The snapshot moves only for rows VTEX confirmed; the report is written before the input is
+archived, so a crash in between leaves the claimed file to be finished on the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from loguru import logger
+
+from importer.archive import archive_file
+from importer.config import LoadedSettings
+from importer.diff import content_hash, diff
+from importer.errors import FileRejected, UnreadableFile
+from importer.flows import FLOW_SPECS, FlowSpec
+from importer.messages import render
+from importer.models import Action, FileReport, FileSummary, ReportRow
+from importer.push import Clients, PushResult, RowOutcome, push
+from importer.read import ReadOptions, read_table
+from importer.report import write_report
+from importer.store import PendingRow, Store
+from importer.validate import validate
+from importer.vtex.http import VtexHttp
+from importer.watch import ACCEPTED_SUFFIXES
+
+HttpFactory = Callable[[], VtexHttp]
+
+
+@dataclass
+class Deps:
+    """What a pass needs: settings, the store, a way to open VTEX, and the time."""
+
+    loaded: LoadedSettings
+    store: Store
+    http: HttpFactory
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @property
+    def account(self) -> str:
+        return self.loaded.settings.vtex.account
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def process_file(path: Path, flow: str, deps: Deps, *, display_name: str | None = None) -> FileReport:
+    """Process one claimed file completely: report written, input archived. Never raises for
+    bad input; the report says what happened."""
+    name = display_name or path.name
+    summary = FileSummary(file=name, flow=flow, sha256=sha256_of(path), received_at=deps.now(),
+                          account=deps.account)
+    report = FileReport(summary)
+    previous = deps.store.find_file(summary.sha256)
+    if previous is not None and previous.failed == 0:
+        # The same bytes landed completely before: nothing to send. (When rows failed last
+        # time, dropping the same file again is how staff retry them, so it is processed.)
+        summary.status = "duplicate"
+        summary.duplicate_of = previous.name
+        file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
+        deps.store.finish_file(file_id, "duplicate", 0, 0)
+        return finish_report(path, report, deps, failed=False)
+
+    file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
+    try:
+        _process(path, flow, deps, report)
+    except FileRejected as exc:
+        summary.status = "failed"
+        summary.error = str(exc)
+        logger.error("{}: {}", name, exc)
+    failed_rows = summary.failed
+    deps.store.finish_file(file_id, summary.status, summary.rows_read, failed_rows)
+    return finish_report(path, report, deps, failed=summary.status == "failed")
+
+
+def finish_report(path: Path, report: FileReport, deps: Deps, *, failed: bool) -> FileReport:
+    report.summary.finished_at = deps.now()
+    write_report(report, deps.loaded.folder("outbox") / "reports")
+    folder = deps.loaded.folder("archive") / ("failed" if failed else "done")
+    archive_file(path, folder, report.summary.finished_at)
+    s = report.summary
+    logger.info(
+        "{} [{}] {}: read {}, created {}, updated {}, unchanged {}, invalid {}, failed {}, "
+        "pending {}", s.file, s.flow, s.status, s.rows_read, s.created, s.updated, s.unchanged,
+        s.invalid, s.failed, s.pending,
+    )
+    return report
+
+
+def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
+    summary = report.summary
+    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        raise UnreadableFile(
+            f"{summary.file}: {path.suffix or 'files without an extension'} is not a type the "
+            f"importer reads. Save it as CSV or XLSX ({', '.join(sorted(ACCEPTED_SUFFIXES))})."
+        )
+    spec = FLOW_SPECS.get(flow)
+    if spec is None:
+        raise FileRejected(f"{summary.file}: the {flow} flow is not available yet; the file "
+                           "was not processed")
+    settings = deps.loaded.settings.flow(flow)
+    table = read_table(path, ReadOptions(settings.encoding, settings.delimiter, settings.sheet))
+    summary.encoding = table.encoding or ""
+    summary.delimiter = table.delimiter or ""
+    checked = validate(table, spec, settings, file_name=summary.file)
+    summary.rows_read = checked.rows_read
+    summary.unknown_columns = checked.unknown_columns
+    for error in checked.errors:
+        report.rows.append(ReportRow(error.row, error.key or "", Action.INVALID,
+                                     error.column or "", error.value or "", error.message,
+                                     None, error.type))
+    summary.invalid = len({e.row for e in checked.errors})
+    records = checked.records
+    records["hash"] = content_hash(records, spec.hashed)
+    # This file now speaks for its keys: older pending values for them are superseded.
+    deps.store.drop_pending(flow, records["key"].tolist())
+    changes = diff(records, deps.store.snapshot_hashes(flow))
+    summary.unchanged = changes.unchanged
+    removals = _removals(flow, spec, changes.absent, deps, summary.file)
+    new_keys = set(changes.new["key"])
+    result = _push(flow, changes.to_push, deps, new_keys, removals)
+    _record(flow, result, deps, report, summary.file)
+
+
+def _removals(flow: str, spec: FlowSpec, absent: list[str], deps: Deps,
+              file_name: str) -> list[dict[str, Any]]:
+    """mode = "full": inventory rows the file no longer lists are set to 0 (behind a guard)."""
+    settings = deps.loaded.settings.flow(flow)
+    if settings.mode != "full" or flow != "inventory" or not absent:
+        return []
+    known = deps.store.snapshot_count(flow)
+    limit = settings.max_removals * known
+    if len(absent) > limit:
+        raise FileRejected(
+            f"{file_name}: this full file would set {len(absent)} of {known} known stock rows to "
+            f"0, more than max_removals ({settings.max_removals:.0%}). Nothing was applied. If "
+            "that is intended, raise max_removals under [flows.inventory] in importer.toml; "
+            "otherwise check that the export is complete.",
+            type="removal-guard",
+        )
+    payloads = deps.store.snapshot_payloads(flow, absent)
+    rows: list[dict[str, Any]] = []
+    for key in absent:
+        payload = dict(payloads[key])
+        payload.update(quantity="0", unlimited="false", row=None,
+                       _reason="not in this full file: stock set to 0")
+        rows.append(payload)
+    if rows:
+        frame = pd.DataFrame(rows)
+        for column in spec.hashed:
+            if column not in frame:
+                frame[column] = ""
+        frame["hash"] = content_hash(frame, spec.hashed)
+        rows = frame.to_dict("records")
+    return rows
+
+
+def _push(flow: str, to_push: pd.DataFrame, deps: Deps, new_keys: set[str],
+          removals: list[dict[str, Any]]) -> PushResult:
+    if to_push.empty and not removals:
+        return PushResult()
+
+    async def go() -> PushResult:
+        async with deps.http() as http:
+            return await push(flow, to_push, Clients.over(http), deps.store,
+                              is_new=lambda r: r["key"] in new_keys, removals=removals)
+
+    return asyncio.run(go())
+
+
+def _record(flow: str, result: PushResult, deps: Deps, report: FileReport, source: str) -> None:
+    """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report."""
+    deps.store.commit(flow, result.applied)
+    # A row VTEX refused for good is reported; it is no longer pending.
+    deps.store.drop_pending(
+        flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
+    )
+    pending = [o for o in result.outcomes if o.action == Action.PENDING]
+    deps.store.add_pending(
+        PendingRow(flow, o.record["key"], int(o.record["hash"]), _payload(o.record), source,
+                   o.record.get("row"), 1, o.reason)
+        for o in pending
+    )
+    summary = report.summary
+    for outcome in result.outcomes:
+        report.rows.append(_report_row(outcome))
+        match outcome.action:
+            case Action.CREATED:
+                summary.created += 1
+            case Action.UPDATED:
+                summary.updated += 1
+            case Action.DEACTIVATED:
+                summary.deactivated += 1
+            case Action.FAILED:
+                summary.failed += 1
+            case Action.PENDING:
+                summary.pending += 1
+            case Action.SKIPPED:
+                summary.skipped += 1
+    report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+    if result.fatal:
+        logger.error("VTEX refused the credentials: {}", result.fatal)
+
+
+def _payload(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def _report_row(outcome: RowOutcome) -> ReportRow:
+    record = outcome.record
+    return ReportRow(
+        row=record.get("row"),
+        key=str(record.get("key", "")),
+        action=outcome.action,
+        column=outcome.column,
+        value=outcome.value,
+        reason=outcome.reason or record.get("_reason", ""),
+        status=outcome.status,
+        type=outcome.type,
+    )
+
+
+def retry_pending(flow: str, deps: Deps) -> FileReport | None:
+    """Send again the rows that VTEX could not take earlier. Returns a report when any were."""
+    rows = deps.store.pending(flow)
+    if not rows:
+        return None
+    spec = FLOW_SPECS[flow]
+    now = deps.now()
+    summary = FileSummary(file=f"pending-{flow}", flow=flow, sha256="", received_at=now,
+                          account=deps.account)
+    report = FileReport(summary)
+    records = pd.DataFrame([r.payload for r in rows])
+    for column in ("row", "key", "sku_ref", "sku_id", *spec.names):
+        if column not in records:
+            records[column] = ""
+    records["hash"] = [r.hash for r in rows]
+    snapshot_keys = set(deps.store.snapshot_payloads(flow, records["key"].tolist()))
+    summary.rows_read = len(records)
+    result = _push(flow, records, deps, {k for k in records["key"] if k not in snapshot_keys}, [])
+    # Pending rows already counted one attempt when they were stored; `add_pending` adds.
+    _record(flow, result, deps, report, "retry")
+    summary.finished_at = deps.now()
+    write_report(report, deps.loaded.folder("outbox") / "reports")
+    logger.info("retried {} pending {} rows: {} landed, {} still pending, {} failed",
+                len(rows), flow, summary.created + summary.updated, summary.pending,
+                summary.failed)
+    return report
+
+
+__all__ = ["Deps", "process_file", "render", "retry_pending", "sha256_of"]

@@ -1,0 +1,328 @@
+"""Changeset + VTEX clients -> per-row outcomes. The only stage that talks to VTEX for files.
+
+Outcomes are values: `applied` rows go to the snapshot, `pending` rows (VTEX unavailable after
+retries) are kept and retried on every pass, `failed` rows are reported and sent again only
+when a file carries them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
+from importer.messages import render
+from importer.models import Action
+from importer.store import Applied, Store
+from importer.vtex.catalog import CatalogClient
+from importer.vtex.http import VtexHttp
+from importer.vtex.logistics import LogisticsClient
+from importer.vtex.pricing import PricingClient
+
+Record = dict[str, Any]
+
+
+@dataclass
+class RowOutcome:
+    record: Record  # the canonical row: row, key, hash and the flow's columns
+    action: Action
+    type: str = ""
+    column: str = ""
+    value: str = ""
+    reason: str = ""
+    status: int | None = None
+
+
+@dataclass
+class PushResult:
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    fatal: str = ""  # set when VTEX refused the credentials: the flow stopped
+
+    @property
+    def applied(self) -> list[Applied]:
+        return [
+            Applied(r.record["key"], int(r.record["hash"]), r.record)
+            for r in self.outcomes
+            if r.action in (Action.CREATED, Action.UPDATED, Action.DEACTIVATED)
+        ]
+
+
+@dataclass
+class Clients:
+    http: VtexHttp
+    catalog: CatalogClient
+    pricing: PricingClient
+    logistics: LogisticsClient
+
+    @classmethod
+    def over(cls, http: VtexHttp) -> Clients:
+        return cls(http, CatalogClient(http), PricingClient(http), LogisticsClient(http))
+
+
+Task = Callable[[], Awaitable[None]]
+
+
+async def push(
+    flow: str,
+    records: pd.DataFrame,
+    clients: Clients,
+    store: Store,
+    *,
+    is_new: Callable[[Record], bool],
+    removals: Sequence[Record] = (),
+) -> PushResult:
+    """Send `records` (new or changed rows) and `removals` (full-mode absences) to VTEX."""
+    result = PushResult()
+    rows: list[Record] = records.to_dict("records") if not records.empty else []
+    removal_rows = [dict(r, _removal=True) for r in removals]
+    try:
+        await _resolve_skus(rows + removal_rows, clients, store, result)
+    except FatalVtexError as exc:
+        _all_pending(rows + removal_rows, result, exc)
+        return result
+    except RetriableVtexError as exc:
+        _all_pending(rows + removal_rows, result, exc)
+        return result
+    ready = [r for r in rows + removal_rows if r.get("sku_id_resolved")]
+    if flow == "prices":
+        tasks = _price_tasks(ready, clients.pricing, result, is_new)
+    elif flow == "inventory":
+        try:
+            ready = await _known_warehouses(ready, clients.logistics, result)
+        except (FatalVtexError, RetriableVtexError) as exc:
+            _all_pending(ready, result, exc)
+            return result
+        tasks = _inventory_tasks(ready, clients.logistics, result, is_new)
+    else:
+        raise ValueError(f"no push for flow {flow!r}")
+    await _run(tasks, clients.http.settings.concurrency, result)
+    return result
+
+
+async def _resolve_skus(
+    rows: list[Record], clients: Clients, store: Store, result: PushResult
+) -> None:
+    refs = sorted({r["sku_ref"] for r in rows if not r.get("sku_id") and r.get("sku_ref")})
+    known = store.sku_ids(refs)
+    missing = [ref for ref in refs if ref not in known]
+    if missing:
+        found = await clients.catalog.sku_ids_by_refs(missing)
+        fresh = {ref: sku_id for ref, sku_id in found.items() if sku_id is not None}
+        store.remember_sku_ids(fresh)
+        known.update(fresh)
+    for row in rows:
+        if row.get("sku_id"):
+            row["sku_id_resolved"] = int(row["sku_id"])
+        elif row["sku_ref"] in known:
+            row["sku_id_resolved"] = known[row["sku_ref"]]
+        else:
+            result.outcomes.append(
+                RowOutcome(row, Action.FAILED, type="unknown-sku", column="sku_ref",
+                           value=row["sku_ref"],
+                           reason=render("unknown-sku", value=row["sku_ref"]))
+            )
+
+
+def _all_pending(rows: list[Record], result: PushResult, exc: Exception) -> None:
+    if isinstance(exc, FatalVtexError):
+        result.fatal = str(exc)
+    for row in rows:
+        result.outcomes.append(_pending(row, exc))
+
+
+def _pending(row: Record, exc: Exception) -> RowOutcome:
+    status = getattr(exc, "status", None)
+    if isinstance(exc, FatalVtexError):
+        return RowOutcome(row, Action.PENDING, type="vtex-forbidden", status=status,
+                          reason=render("vtex-forbidden", status=status))
+    detail = f"HTTP {status}" if status else str(exc).split(": ", 1)[-1]
+    return RowOutcome(row, Action.PENDING, type="vtex-unavailable", status=status,
+                      reason=render("vtex-unavailable", detail=detail, attempts="all"))
+
+
+async def _run(tasks: list[tuple[list[Record], Task]], concurrency: int,
+               result: PushResult) -> None:
+    """Run per-SKU tasks with bounded concurrency; a fatal error stops what has not started."""
+    gate = asyncio.Semaphore(concurrency)
+    stop = asyncio.Event()
+
+    async def one(rows: list[Record], task: Task) -> None:
+        async with gate:
+            if stop.is_set():
+                for row in rows:
+                    result.outcomes.append(_pending(row, FatalVtexError(result.fatal)))
+                return
+            try:
+                await task()
+            except RetriableVtexError as exc:
+                result.outcomes.extend(_pending(row, exc) for row in rows)
+            except FatalVtexError as exc:
+                stop.set()
+                result.fatal = str(exc)
+                result.outcomes.extend(_pending(row, exc) for row in rows)
+            except RowRejectedError as exc:
+                detail = _detail(exc.body) or str(exc)
+                result.outcomes.extend(
+                    RowOutcome(row, Action.FAILED, type="vtex-rejected", status=exc.status,
+                               reason=render("vtex-rejected", status=exc.status, detail=detail))
+                    for row in rows
+                )
+
+    await asyncio.gather(*(one(rows, task) for rows, task in tasks))
+
+
+def _detail(body: str) -> str:
+    return " ".join(body.split())[:300]
+
+
+def _done(row: Record, is_new: Callable[[Record], bool]) -> RowOutcome:
+    if row.get("_removal"):
+        return RowOutcome(row, Action.DEACTIVATED, reason=row.get("_reason", ""))
+    return RowOutcome(row, Action.CREATED if is_new(row) else Action.UPDATED)
+
+
+# -- prices -----------------------------------------------------------------------------------
+
+
+def _price_tasks(
+    rows: list[Record], pricing: PricingClient, result: PushResult,
+    is_new: Callable[[Record], bool],
+) -> list[tuple[list[Record], Task]]:
+    by_sku: dict[int, list[Record]] = {}
+    for row in rows:
+        by_sku.setdefault(row["sku_id_resolved"], []).append(row)
+    tasks: list[tuple[list[Record], Task]] = []
+    for sku_id, group in by_sku.items():
+
+        async def task(sku_id: int = sku_id, group: list[Record] = group) -> None:
+            base = [r for r in group if not r["trade_policy"]]
+            fixed = [r for r in group if r["trade_policy"]]
+            if base:
+                # A PUT replaces every fixed price: read what VTEX holds so that fixed prices
+                # this file does not mention (set in the admin, say) survive.
+                current = await pricing.get_price(sku_id)
+                await pricing.put_price(sku_id, price_body(base[0], fixed, current))
+            else:
+                await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
+            result.outcomes.extend(_done(r, is_new) for r in group)
+
+        tasks.append((group, task))
+    return tasks
+
+
+def price_body(base: Record, fixed: list[Record], current: dict[str, Any] | None) -> dict[str, Any]:
+    """The complete PUT body: exactly two of base/cost/markup, and all fixed prices to keep."""
+    body: dict[str, Any] = {"basePrice": Decimal(base["base_price"])}
+    if base["cost_price"]:
+        body["costPrice"] = Decimal(base["cost_price"])
+    elif base["markup"]:
+        body["markup"] = int(base["markup"])
+    elif current and _positive(current.get("costPrice")):
+        body["costPrice"] = Decimal(str(current["costPrice"]))
+    if base["list_price"]:
+        body["listPrice"] = Decimal(base["list_price"])
+    elif current and _positive(current.get("listPrice")):
+        body["listPrice"] = Decimal(str(current["listPrice"]))
+    entries = [_clean_fixed(e) for e in (current or {}).get("fixedPrices") or []]
+    for row in fixed:
+        new = fixed_entry(row)
+        entries = [e for e in entries if _activation(e) != _activation(new)] + [new]
+    body["fixedPrices"] = entries
+    return body
+
+
+def fixed_entry(row: Record) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "tradePolicyId": row["trade_policy"],
+        "value": Decimal(row["fixed_price"]),
+        "minQuantity": int(row["min_quantity"] or 1),
+    }
+    if row["list_price"]:
+        entry["listPrice"] = Decimal(row["list_price"])
+    if row["valid_from"] and row["valid_to"]:
+        entry["dateRange"] = {"from": row["valid_from"], "to": row["valid_to"]}
+    return entry
+
+
+def _clean_fixed(entry: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the fields a PUT accepts from what a GET returned."""
+    clean: dict[str, Any] = {
+        "tradePolicyId": str(entry.get("tradePolicyId", "")),
+        "value": Decimal(str(entry.get("value", 0))),
+        "minQuantity": int(entry.get("minQuantity") or 1),
+    }
+    if entry.get("listPrice") is not None:
+        clean["listPrice"] = Decimal(str(entry["listPrice"]))
+    date_range = entry.get("dateRange")
+    if isinstance(date_range, dict) and date_range.get("from") and date_range.get("to"):
+        clean["dateRange"] = {"from": date_range["from"], "to": date_range["to"]}
+    return clean
+
+
+def _activation(entry: dict[str, Any]) -> tuple[str, int, str, str]:
+    date_range = entry.get("dateRange") or {}
+    return (entry["tradePolicyId"], entry["minQuantity"], date_range.get("from", ""),
+            date_range.get("to", ""))
+
+
+def _positive(value: object) -> bool:
+    try:
+        return value is not None and Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
+
+
+# -- inventory --------------------------------------------------------------------------------
+
+
+async def _known_warehouses(
+    rows: list[Record], logistics: LogisticsClient, result: PushResult
+) -> list[Record]:
+    if not rows:
+        return rows
+    listed = [str(w.get("id", "")) for w in await logistics.warehouses()]
+    # Inventory calls treat warehouse ids case-insensitively; send the id as VTEX spells it.
+    by_fold = {w.casefold(): w for w in listed}
+    ready: list[Record] = []
+    for row in rows:
+        wh = by_fold.get(str(row["warehouse_id"]).casefold())
+        if wh is None:
+            result.outcomes.append(
+                RowOutcome(row, Action.FAILED, type="unknown-warehouse", column="warehouse_id",
+                           value=row["warehouse_id"],
+                           reason=render("unknown-warehouse", value=row["warehouse_id"],
+                                         known=", ".join(listed) or "none"))
+            )
+        else:
+            row["warehouse_vtex"] = wh
+            ready.append(row)
+    return ready
+
+
+def _inventory_tasks(
+    rows: list[Record], logistics: LogisticsClient, result: PushResult,
+    is_new: Callable[[Record], bool],
+) -> list[tuple[list[Record], Task]]:
+    tasks: list[tuple[list[Record], Task]] = []
+    for row in rows:
+
+        async def task(row: Record = row) -> None:
+            sku_id, wh = row["sku_id_resolved"], row["warehouse_vtex"]
+            unlimited = row.get("unlimited") == "true"
+            quantity = int(row.get("quantity") or 0)
+            if row.get("lead_time"):
+                await logistics.put_inventory(sku_id, wh, quantity=quantity,
+                                              unlimited=unlimited, lead_time=row["lead_time"])
+            else:
+                # The file does not own lead times: a PUT would zero the one set in VTEX.
+                await logistics.patch_quantity(sku_id, wh, quantity=quantity,
+                                               unlimited=unlimited)
+            result.outcomes.append(_done(row, is_new))
+
+        tasks.append(([row], task))
+    return tasks

@@ -1,0 +1,108 @@
+"""Passes over the inbox: `importer run` does one, `importer watch` loops over them.
+
+A pass first retries pending rows, then finishes files a crash left claimed, then takes the
+files that are complete, flow by flow in dependency order (catalog before prices/inventory).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from loguru import logger
+
+from importer.config import FLOW_NAMES
+from importer.flows import FLOW_SPECS
+from importer.models import FileReport, FileSummary
+from importer.pipeline import finish_report, process_file, retry_pending, sha256_of
+from importer.runtime import Runtime
+from importer.watch import Candidate, CompletenessGate, InboxEvents, claim, claimed_files, scan_inbox
+
+
+@dataclass
+class PassResult:
+    reports: list[FileReport] = field(default_factory=list)
+    waiting: int = 0  # files seen but not yet complete
+
+    @property
+    def needs_attention(self) -> bool:
+        for report in self.reports:
+            s = report.summary
+            if s.status == "failed" or s.invalid or s.failed or s.pending:
+                return True
+        return False
+
+
+def enabled_flows(runtime: Runtime) -> list[str]:
+    settings = runtime.deps.loaded.settings
+    return [f for f in FLOW_NAMES if settings.flow(f).enabled]
+
+
+def run_pass(runtime: Runtime, gate: CompletenessGate,
+             settle: Callable[[], None] | None = None) -> PassResult:
+    """One pass. `settle` (if given) waits between two looks at the inbox, so that a file
+    that is still being written is left for a later pass."""
+    deps = runtime.deps
+    inbox = deps.loaded.folder("inbox")
+    flows = enabled_flows(runtime)
+    result = PassResult()
+    for flow in flows:
+        if flow in FLOW_SPECS:
+            report = retry_pending(flow, deps)
+            if report is not None:
+                result.reports.append(report)
+    for leftover in claimed_files(inbox, flows):
+        logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
+        result.reports.append(_safely(leftover, runtime))
+    candidates = scan_inbox(inbox, flows)
+    ready = gate.ready(candidates)
+    if settle is not None and len(ready) < len(candidates):
+        settle()
+        ready = gate.ready(scan_inbox(inbox, flows))
+    result.waiting = len(scan_inbox(inbox, flows)) - len(ready)
+    order = {flow: i for i, flow in enumerate(FLOW_NAMES)}
+    for candidate in sorted(ready, key=lambda c: order[c.flow]):
+        claimed = claim(candidate)
+        if claimed is None:
+            continue  # vanished, or another importer took it
+        result.reports.append(_safely(Candidate(candidate.flow, claimed), runtime))
+    if runtime.sandbox is not None:
+        runtime.sandbox.save()
+    return result
+
+
+def _safely(candidate: Candidate, runtime: Runtime) -> FileReport:
+    """A bug must not stop the importer nor leave a file claimed forever: report it."""
+    try:
+        return process_file(candidate.path, candidate.flow, runtime.deps)
+    except Exception as exc:
+        logger.error("internal error on {}: {}\n{}", candidate.path.name, exc,
+                     traceback.format_exc())
+        deps = runtime.deps
+        summary = FileSummary(file=candidate.path.name, flow=candidate.flow,
+                              sha256=sha256_of(candidate.path), received_at=deps.now(),
+                              status="failed", account=deps.account,
+                              error=f"internal error ({type(exc).__name__}): the importer could "
+                              "not process this file. Send this report and the file to support.")
+        return finish_report(candidate.path, FileReport(summary), deps, failed=True)
+
+
+def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
+    settings = runtime.deps.loaded.settings.watch
+    gate = CompletenessGate(settle_seconds=settings.settle_s)
+    inbox = runtime.deps.loaded.folder("inbox")
+    with InboxEvents(inbox, polling=polling or settings.polling) as events:
+        logger.info("watching {} ({}; scanning every {}s)", inbox,
+                    "polling" if polling or settings.polling else "events + polling",
+                    settings.scan_interval_s)
+        while not stop.is_set():
+            result = run_pass(runtime, gate)
+            # A file seen but not yet complete is looked at again once it may have settled.
+            timeout = settings.scan_interval_s
+            if result.waiting:
+                timeout = min(timeout, max(settings.settle_s, 0.2))
+            if events.wait(timeout):
+                time.sleep(0.05)  # let a burst of events (a copy in progress) coalesce

@@ -1,0 +1,92 @@
+"""Builds what a run needs from the settings: the store, and VTEX (real or the sandbox).
+
+Without credentials every call goes to the built-in sandbox, in-process, with its store kept
+in state/sandbox.json so that runs see what earlier runs sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from loguru import logger
+
+from importer.config import LoadedSettings
+from importer.errors import ConfigError
+from importer.pipeline import Deps
+from importer.sandbox import Sandbox
+from importer.store import Store
+from importer.vtex.http import VtexHttp, check_base_url, is_loopback
+from importer.vtex.timing import Clock
+
+SANDBOX_KEY = "sandbox-key"
+SANDBOX_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's public demo credentials
+
+
+@dataclass
+class Runtime:
+    deps: Deps
+    sandbox: Sandbox | None  # the in-process sandbox when no credentials are set
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.save()
+        self.deps.store.close()
+
+
+def build_runtime(
+    loaded: LoadedSettings,
+    *,
+    sandbox: Sandbox | None = None,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Runtime:
+    """`sandbox`, `clock` and `transport` are for tests: a prepared emulator, virtual time."""
+    vtex = loaded.settings.vtex
+    state = loaded.folder("state")
+    store = Store(state / "importer.sqlite3")
+    key = vtex.app_key.get_secret_value() if vtex.app_key else None
+    token = vtex.app_token.get_secret_value() if vtex.app_token else None
+    if (key is None) != (token is None):
+        missing = "VTEX_APP_TOKEN" if token is None else "VTEX_APP_KEY"
+        raise ConfigError(f"{missing} is not set: set both VTEX_APP_KEY and VTEX_APP_TOKEN, or "
+                          "neither to use the built-in sandbox")
+    if vtex.base_url:
+        check_base_url(vtex.base_url)
+    if key is None or token is None:
+        if vtex.base_url and not _is_loopback_url(vtex.base_url):
+            raise ConfigError("VTEX_BASE_URL points at a remote host but no credentials are set")
+        key, token = SANDBOX_KEY, SANDBOX_TOKEN
+    if loaded.sandbox and transport is None:
+        if sandbox is None:
+            sandbox = open_local_sandbox(state / "sandbox.json", loaded.settings.vtex.account)
+        transport = sandbox.async_transport()
+        logger.warning(
+            "NO VTEX CREDENTIALS SET: everything goes to the built-in VTEX SANDBOX (store kept "
+            "in {}). Set VTEX_ACCOUNT, VTEX_APP_KEY and VTEX_APP_TOKEN to reach your store.",
+            state / "sandbox.json",
+        )
+    app_key, app_token = key, token
+
+    def http() -> VtexHttp:
+        return VtexHttp(vtex, app_key=app_key, app_token=app_token, transport=transport,
+                        clock=clock)
+
+    return Runtime(Deps(loaded, store, http), sandbox)
+
+
+def open_local_sandbox(state_file: Path, account: str) -> Sandbox:
+    sandbox = Sandbox(account=account, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN,
+                      state_file=state_file)
+    if not state_file.exists():
+        sandbox.seed_demo()
+        sandbox.save()
+    return sandbox
+
+
+def _is_loopback_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname
+    return bool(host) and is_loopback(host or "")

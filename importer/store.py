@@ -1,0 +1,299 @@
+"""The SQLite store under state/: file ledger, snapshot, pending rows, SKU id map. The only SQL.
+
+The snapshot holds, per flow and key, the content hash and payload of what VTEX last
+*accepted*. It moves only after VTEX confirmed a change (`commit`), so a row that failed is
+simply sent again next time. Rows that failed for a passing reason (429, 5xx, timeout) are also
+kept in `pending` with their payload, and retried on every pass until they land or a newer
+file supersedes them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    flow TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,            -- processing | done | failed | duplicate
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0  -- rows VTEX refused or could not resolve
+);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+CREATE TABLE IF NOT EXISTS snapshot (
+    flow TEXT NOT NULL,
+    key TEXT NOT NULL,
+    hash INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (flow, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending (
+    flow TEXT NOT NULL,
+    key TEXT NOT NULL,
+    hash INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    source_row INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (flow, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sku_map (
+    sku_ref TEXT PRIMARY KEY,
+    sku_id INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A row VTEX confirmed: its key, content hash and the payload that was sent."""
+
+    key: str
+    hash: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    flow: str
+    key: str
+    hash: int
+    payload: dict[str, Any]
+    source_file: str
+    source_row: int | None
+    attempts: int
+    last_error: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    sha256: str
+    name: str
+    status: str
+    failed: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def to_signed(value: int) -> int:
+    """SQLite integers are signed 64-bit; hashes are unsigned. Store them reinterpreted."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # autocommit off; every write is its own short transaction (see `_tx`).
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a confirmed row must survive a power cut
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- file ledger -------------------------------------------------------------------------
+
+    def find_file(self, sha256: str) -> LedgerEntry | None:
+        """The last completed processing of these exact bytes, if any."""
+        row = self._db.execute(
+            "SELECT id, sha256, name, status, failed FROM files WHERE sha256 = ? "
+            "AND status IN ('done', 'duplicate') ORDER BY id DESC LIMIT 1",
+            (sha256,),
+        ).fetchone()
+        return LedgerEntry(*row) if row else None
+
+    def start_file(self, sha256: str, name: str, flow: str, received_at: datetime) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO files (sha256, name, flow, received_at, status) "
+                "VALUES (?, ?, ?, ?, 'processing')",
+                (sha256, name, flow, received_at.isoformat(timespec="seconds")),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_file(self, file_id: int, status: str, rows_read: int, failed: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE files SET status = ?, rows_read = ?, failed = ?, finished_at = ? "
+                "WHERE id = ?",
+                (status, rows_read, failed, _now(), file_id),
+            )
+
+    # -- snapshot ----------------------------------------------------------------------------
+
+    def snapshot_hashes(self, flow: str) -> pd.DataFrame:
+        """(key, hash) of every row VTEX accepted for the flow: the diff's other side."""
+        cur = self._db.execute("SELECT key, hash FROM snapshot WHERE flow = ?", (flow,))
+        rows = cur.fetchall()
+        frame = pd.DataFrame(rows, columns=["key", "hash"])
+        frame["key"] = frame["key"].astype(object)
+        frame["hash"] = frame["hash"].astype("int64")
+        return frame
+
+    def snapshot_payloads(self, flow: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            for key, payload in self._db.execute(
+                f"SELECT key, payload FROM snapshot WHERE flow = ? AND key IN ({marks})",  # noqa: S608
+                (flow, *chunk),
+            ):
+                out[key] = json.loads(payload)
+        return out
+
+    def snapshot_count(self, flow: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM snapshot WHERE flow = ?", (flow,)).fetchone()
+        return int(row[0])
+
+    def commit(self, flow: str, applied: Iterable[Applied]) -> int:
+        """Record rows VTEX confirmed. Also clears them from pending. Returns how many."""
+        now = _now()
+        rows = [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), now) for a in applied]
+        if not rows:
+            return 0
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+                "payload = excluded.payload, updated_at = excluded.updated_at",
+                rows,
+            )
+            db.executemany(
+                "DELETE FROM pending WHERE flow = ? AND key = ?", [(r[0], r[1]) for r in rows]
+            )
+        return len(rows)
+
+    # -- pending -----------------------------------------------------------------------------
+
+    def add_pending(self, rows: Iterable[PendingRow]) -> None:
+        now = _now()
+        values = [
+            (r.flow, r.key, to_signed(r.hash), json.dumps(r.payload), r.source_file,
+             r.source_row, r.attempts, r.last_error, now)
+            for r in rows
+        ]
+        if not values:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO pending (flow, key, hash, payload, source_file, source_row, "
+                "attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+                "payload = excluded.payload, source_file = excluded.source_file, "
+                "source_row = excluded.source_row, attempts = pending.attempts + "
+                "excluded.attempts, last_error = excluded.last_error, "
+                "updated_at = excluded.updated_at",
+                values,
+            )
+
+    def pending(self, flow: str) -> list[PendingRow]:
+        cur = self._db.execute(
+            "SELECT flow, key, hash, payload, source_file, source_row, attempts, last_error "
+            "FROM pending WHERE flow = ? ORDER BY source_file, source_row",
+            (flow,),
+        )
+        return [
+            PendingRow(f, k, h & ((1 << 64) - 1), json.loads(p), sf, sr, a, e)
+            for f, k, h, p, sf, sr, a, e in cur.fetchall()
+        ]
+
+    def pending_count(self, flow: str | None = None) -> int:
+        if flow is None:
+            row = self._db.execute("SELECT COUNT(*) FROM pending").fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM pending WHERE flow = ?", (flow,)
+            ).fetchone()
+        return int(row[0])
+
+    def drop_pending(self, flow: str, keys: Iterable[str]) -> int:
+        """A newer file speaks for these keys: their older pending values are superseded."""
+        keys = list(keys)
+        if not keys:
+            return 0
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany("DELETE FROM pending WHERE flow = ? AND key = ?",
+                           [(flow, k) for k in keys])
+            return db.total_changes - before
+
+    # -- SKU id map --------------------------------------------------------------------------
+
+    def sku_ids(self, refs: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(refs, 500):
+            marks = ",".join("?" * len(chunk))
+            for ref, sku_id in self._db.execute(
+                f"SELECT sku_ref, sku_id FROM sku_map WHERE sku_ref IN ({marks})",  # noqa: S608
+                tuple(chunk),
+            ):
+                out[ref] = int(sku_id)
+        return out
+
+    def remember_sku_ids(self, mapping: dict[str, int]) -> None:
+        if not mapping:
+            return
+        now = _now()
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO sku_map (sku_ref, sku_id, updated_at) VALUES (?,?,?) "
+                "ON CONFLICT (sku_ref) DO UPDATE SET sku_id = excluded.sku_id, "
+                "updated_at = excluded.updated_at",
+                [(ref, sku_id, now) for ref, sku_id in mapping.items()],
+            )
+
+    # -- small named values (cursors) --------------------------------------------------------
+
+    def get_value(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM kv WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_value(self, name: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET value = excluded.value",
+                (name, value),
+            )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

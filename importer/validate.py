@@ -1,0 +1,354 @@
+"""Table -> records + row errors. Pure and vectorised: whole columns, not rows, in Python.
+
+Every cell ends up as canonical text (codes as written, money as '1234.56', integers as '12',
+booleans as 'true'/'false', dates as RFC 3339, lead times as VTEX's 'dd.hh:mm:ss'), so that the
+diff can hash rows cheaply and two spellings of one value never count as a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from importer.config import FlowSettings
+from importer.errors import HeaderError
+from importer.flows import Column, FlowSpec
+from importer.messages import row_error
+from importer.models import RowError
+from importer.read import Table, match_headers, parse_decimal_column
+
+SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
+TRUE_WORDS = {"true", "1", "yes", "y", "sim", "s", "si", "x", "verdadeiro", "ativo", "active"}
+FALSE_WORDS = {"false", "0", "no", "n", "nao", "não", "falso", "inativo", "inactive"}
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+
+
+@dataclass
+class Validated:
+    """The valid rows of one file, and a RowError for each problem found."""
+
+    records: pd.DataFrame  # columns: row, key, sku_ref, sku_id, then the flow's columns (text)
+    errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    present: frozenset[str] = frozenset()  # canonical columns the file carried (or defaulted)
+    rows_read: int = 0
+
+
+@dataclass
+class _Parsed:
+    values: pd.Series
+    invalid: np.ndarray
+    expected: str = ""
+    error_type: str = "type-error"
+    out_of_range: np.ndarray | None = None  # valid numbers outside the column's range
+
+
+def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name: str) -> Validated:
+    """Check every row of `table` against the flow; raises HeaderError for file-level problems."""
+    match = match_headers(table.headers, spec.names, settings.columns)
+    if match.conflicts:
+        name, headers = next(iter(match.conflicts.items()))
+        raise HeaderError(
+            f'{file_name}: the headers {" and ".join(repr(h) for h in headers)} both match '
+            f'column "{name}". Rename or remove one of them, or map one explicitly in '
+            f"importer.toml [flows.{spec.name}.columns]."
+        )
+    present = set(match.columns) | {k for k in settings.defaults if k in spec.names}
+    found = ", ".join(h for h in table.headers if h) or "(no headers)"
+    for column in spec.columns:
+        if column.required and column.name not in present:
+            raise HeaderError(_missing_message(file_name, spec.name, [column.name], found))
+    for group in spec.one_of:
+        if not present.intersection(group):
+            raise HeaderError(_missing_message(file_name, spec.name, list(group), found))
+
+    n = len(table.frame)
+    rows = pd.Series(table.row_numbers, dtype="int64")
+    raw: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        if column.name in match.columns:
+            series = table.frame[match.columns[column.name]].astype(str).str.strip()
+            series = series.reset_index(drop=True)
+        else:
+            series = pd.Series([""] * n, dtype=object)
+        default = settings.defaults.get(column.name)
+        if default is not None:
+            series = series.where(series != "", default)
+        raw[column.name] = series
+
+    errors: list[RowError] = []
+    bad = np.zeros(n, dtype=bool)
+    values: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        numeric = None
+        if table.numeric is not None and column.name in match.columns:
+            numeric = table.numeric[match.columns[column.name]].to_numpy(dtype=bool)
+        parsed = _parse(column, raw[column.name], settings, numeric, spec.name)
+        if isinstance(parsed, RowError):  # a whole column that cannot be read
+            errors.append(parsed)
+            bad[:] = True
+            values[column.name] = raw[column.name]
+            continue
+        values[column.name] = parsed.values
+        for i in np.flatnonzero(parsed.invalid):
+            errors.append(
+                row_error(
+                    parsed.error_type,
+                    row=int(rows.iat[i]),
+                    column=column.name,
+                    value=str(raw[column.name].iat[i]),
+                    expected=parsed.expected,
+                    rule=column.rule,
+                )
+            )
+        bad |= parsed.invalid
+        if parsed.out_of_range is not None:
+            for i in np.flatnonzero(parsed.out_of_range):
+                errors.append(
+                    row_error(
+                        "out-of-range",
+                        row=int(rows.iat[i]),
+                        column=column.name,
+                        value=str(raw[column.name].iat[i]),
+                        rule=column.rule,
+                    )
+                )
+            bad |= parsed.out_of_range
+
+    frame = pd.DataFrame(values)
+    for check in _RULES.get(spec.name, []):
+        for mask, make in check(frame, raw):
+            for i in np.flatnonzero(mask & ~bad):
+                errors.append(make(int(rows.iat[i]), i))
+            bad |= mask
+
+    frame.insert(0, "row", rows)
+    frame.insert(1, "key", _keys(frame, spec))
+    records = frame[~bad]
+    dup = records.duplicated("key", keep="first").to_numpy()
+    if dup.any():
+        first_row = records.drop_duplicates("key", keep="first").set_index("key")["row"]
+        for _, rec in records[dup].iterrows():
+            errors.append(
+                row_error(
+                    "duplicate-key",
+                    row=int(rec["row"]),
+                    column=_key_column(rec),
+                    value=str(rec["key"]),
+                    key=str(rec["key"]),
+                    first_row=int(first_row[rec["key"]]),
+                )
+            )
+        records = records[~dup]
+    errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    return Validated(
+        records=records.reset_index(drop=True),
+        errors=errors,
+        unknown_columns=list(match.unknown),
+        present=frozenset(present),
+        rows_read=n,
+    )
+
+
+def _missing_message(file_name: str, flow: str, names: list[str], found: str) -> str:
+    wanted = " or ".join(f'"{n}"' for n in names)
+    return (
+        f"{file_name}: column {wanted} is missing; found: {found}. Map it in importer.toml "
+        f"[flows.{flow}.columns], e.g. {names[0]} = [\"<your header>\"]"
+    )
+
+
+def _parse(
+    column: Column,
+    raw: pd.Series,
+    settings: FlowSettings,
+    numeric: np.ndarray | None,
+    flow_name: str,
+) -> _Parsed | RowError:
+    empty = (raw == "").to_numpy()
+    if column.kind in ("code", "text"):
+        invalid = np.zeros(len(raw), dtype=bool)
+        if column.kind == "code":
+            invalid = raw.str.match(SCIENTIFIC).to_numpy(dtype=bool)
+            return _Parsed(raw, invalid, error_type="scientific-notation")
+        return _Parsed(raw, invalid)
+    if column.kind == "sku_id":
+        digits = raw.str.fullmatch(r"\d{1,10}").to_numpy(dtype=bool)
+        invalid = ~digits & ~empty
+        canonical = raw.where(~digits, raw.str.lstrip("0").replace("", "0"))
+        too_big = np.zeros(len(raw), dtype=bool)
+        if digits.any():
+            too_big = digits & (pd.to_numeric(canonical.where(digits, "0")) > 2_147_483_647)
+            too_big = np.asarray(too_big, dtype=bool)
+        return _Parsed(canonical.where(~invalid, ""), invalid | too_big,
+                       expected="a VTEX SKU id (a whole number)")
+    if column.kind in ("decimal", "int"):
+        parsed = parse_decimal_column(raw, settings.decimal, numeric)
+        if parsed.ambiguous:
+            sample = raw[raw != ""].iloc[0] if (~empty).any() else ""
+            return row_error("ambiguous-decimal", row=None, column=column.name,
+                             value=str(sample), flow=flow_name)
+        canonical = parsed.canonical
+        invalid = np.asarray(parsed.invalid, dtype=bool).copy()
+        expected = "a number" if column.kind == "decimal" else "a whole number"
+        if column.kind == "int":
+            invalid |= canonical.str.contains(".", regex=False).to_numpy(dtype=bool)
+        out_of_range = _below_minimum(canonical, column) & ~invalid
+        return _Parsed(canonical.where(~(invalid | out_of_range), ""), invalid, expected=expected,
+                       out_of_range=out_of_range)
+    if column.kind == "bool":
+        lowered = raw.str.lower()
+        is_true = lowered.isin(TRUE_WORDS).to_numpy()
+        is_false = lowered.isin(FALSE_WORDS).to_numpy()
+        invalid = ~(is_true | is_false | empty)
+        values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")),
+                           dtype=object)
+        return _Parsed(values, invalid, expected="true or false (sim/não, 1/0 also work)")
+    if column.kind == "date":
+        return _parse_dates(raw, empty)
+    if column.kind == "leadtime":
+        return _parse_lead_times(raw, empty)
+    raise AssertionError(f"unknown column kind {column.kind}")
+
+
+def _below_minimum(canonical: pd.Series, column: Column) -> np.ndarray:
+    if column.minimum is None:
+        return np.zeros(len(canonical), dtype=bool)
+    filled = canonical != ""
+    numbers = pd.to_numeric(canonical.where(filled, "0"), errors="coerce").fillna(0)
+    limit = float(column.minimum)
+    below = numbers <= limit if column.exclusive_minimum else numbers < limit
+    result: np.ndarray = (below & filled).to_numpy(dtype=bool)
+    return result
+
+
+def _parse_dates(raw: pd.Series, empty: np.ndarray) -> _Parsed:
+    result = pd.Series([""] * len(raw), dtype=object)
+    remaining = ~empty
+    for fmt in DATE_FORMATS:
+        if not remaining.any():
+            break
+        parsed = pd.to_datetime(raw.where(remaining, None), format=fmt, errors="coerce")
+        ok = parsed.notna().to_numpy() & remaining
+        result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        remaining &= ~ok
+    if remaining.any():  # ISO 8601 with an offset: VTEX takes RFC 3339, so normalise to UTC
+        parsed = pd.to_datetime(raw.where(remaining, None), format="ISO8601", errors="coerce",
+                                utc=True)
+        ok = parsed.notna().to_numpy() & remaining
+        result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        remaining &= ~ok
+    return _Parsed(result, remaining, expected="a date such as 2026-12-31 or 31/12/2026")
+
+
+def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
+    days_only = raw.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
+    parts = raw.str.extract(r"^(\d{1,3})\.(\d{1,2}):(\d{2}):(\d{2})$")
+    full = parts[0].notna().to_numpy()
+    ok_full = full.copy()
+    if full.any():
+        hours = pd.to_numeric(parts[1], errors="coerce")
+        minutes = pd.to_numeric(parts[2], errors="coerce")
+        seconds = pd.to_numeric(parts[3], errors="coerce")
+        ok_full = full & (hours < 24).to_numpy() & (minutes < 60).to_numpy() & (
+            seconds < 60
+        ).to_numpy()
+    values = pd.Series([""] * len(raw), dtype=object)
+    if days_only.any():
+        values[days_only] = raw[days_only].astype(int).map(lambda d: f"{d:02d}.00:00:00")
+    if ok_full.any():
+        values[ok_full] = (
+            parts[0][ok_full].astype(int).map(lambda d: f"{d:02d}")
+            + "."
+            + parts[1][ok_full].astype(int).map(lambda h: f"{h:02d}")
+            + ":"
+            + parts[2][ok_full]
+            + ":"
+            + parts[3][ok_full]
+        )
+    invalid = ~(days_only | ok_full | empty)
+    return _Parsed(values, invalid, expected='days (e.g. 3) or VTEX\'s "dd.hh:mm:ss" (e.g. '
+                   '"03.12:00:00")')
+
+
+RuleResult = list[tuple[np.ndarray, Callable[[int, int], RowError]]]
+
+
+def _sku_required(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
+    missing = ((frame["sku_ref"] == "") & (frame["sku_id"] == "")).to_numpy()
+    column = "sku_ref" if (raw["sku_ref"] != "").any() or (raw["sku_id"] == "").all() else "sku_id"
+    return [(missing, lambda row, i: row_error("missing-cell", row=row, column=column, value=""))]
+
+
+def _price_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
+    fixed = (frame["trade_policy"] != "").to_numpy()
+    no_base = (~fixed) & (frame["base_price"] == "").to_numpy()
+    no_fixed = fixed & (frame["fixed_price"] == "").to_numpy()
+    orphan_fixed = (~fixed) & (frame["fixed_price"] != "").to_numpy()
+    dates = (frame["valid_from"] != "").to_numpy() != (frame["valid_to"] != "").to_numpy()
+    reversed_dates = (
+        (frame["valid_from"] != "") & (frame["valid_to"] != "")
+        & (frame["valid_from"] >= frame["valid_to"])
+    ).to_numpy()
+    return [
+        *_sku_required(frame, raw),
+        (no_base, lambda row, i: row_error("missing-cell", row=row, column="base_price",
+                                           value="")),
+        (no_fixed, lambda row, i: row_error("missing-cell", row=row, column="fixed_price",
+                                            value="")),
+        (orphan_fixed, lambda row, i: row_error(
+            "invalid-combination", row=row, column="trade_policy", value="",
+            detail='"fixed_price" is set but "trade_policy" is empty. Say which trade policy '
+            "(or price table) the fixed price is for.")),
+        (dates, lambda row, i: row_error(
+            "invalid-combination", row=row, column="valid_to", value=str(raw["valid_to"].iat[i]),
+            detail='a fixed price period needs both "valid_from" and "valid_to". Fill in both '
+            "or neither.")),
+        (reversed_dates, lambda row, i: row_error(
+            "invalid-combination", row=row, column="valid_to", value=str(raw["valid_to"].iat[i]),
+            detail='"valid_to" must be after "valid_from". Correct the dates.')),
+    ]
+
+
+def _inventory_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
+    no_wh = (frame["warehouse_id"] == "").to_numpy()
+    no_qty = (frame["quantity"] == "").to_numpy() & (frame["unlimited"] != "true").to_numpy()
+    return [
+        *_sku_required(frame, raw),
+        (no_wh, lambda row, i: row_error("missing-cell", row=row, column="warehouse_id",
+                                         value="")),
+        (no_qty, lambda row, i: row_error("missing-cell", row=row, column="quantity", value="")),
+    ]
+
+
+_RULES: dict[str, list[Callable[[pd.DataFrame, Mapping[str, pd.Series]], RuleResult]]] = {
+    "prices": [_price_rules],
+    "inventory": [_inventory_rules],
+}
+
+
+def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
+    """A row's identity: the SKU (its RefId, or 'id:<n>') plus the flow's key columns."""
+    sku = frame["sku_ref"].where(frame["sku_ref"] != "", "id:" + frame["sku_id"])
+    key = sku.astype(str)
+    for name in spec.key_columns:
+        if name == "min_quantity":
+            part = frame[name].where(frame["trade_policy"] == "", frame[name].replace("", "1"))
+        else:
+            part = frame[name]
+        key = key.where(part == "", key + "|" + part.astype(str))
+    return key
+
+
+def _key_column(record: pd.Series) -> str:
+    return "sku_ref" if record["sku_ref"] != "" else "sku_id"
+
+
+def decimal_of(text: str) -> Decimal:
+    """Canonical decimal text (as validate produces it) -> Decimal."""
+    return Decimal(text)

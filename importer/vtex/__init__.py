@@ -1,0 +1,1 @@
+"""VTEX: HTTP plumbing shared by every API, one small client per API, the contract checker."""

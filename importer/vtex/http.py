@@ -1,0 +1,272 @@
+"""HTTP plumbing shared by every VTEX API: hosts, auth, rate limits, retries, error classes.
+
+Every call carries both auth headers plus `Content-Type` and `Accept` (VTEX's specs mark them
+required even on GETs). HTTPS only; plain HTTP is accepted only for loopback hosts (the
+sandbox). Retries honour `Retry-After`, otherwise back off exponentially with jitter; a 429
+pauses the whole API's bucket. Exceptions carry method, path and status, never credentials.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+from collections.abc import Mapping
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from loguru import logger
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from importer.config import VtexSettings
+from importer.errors import (
+    ConfigError,
+    FatalVtexError,
+    RetriableVtexError,
+    RowRejectedError,
+)
+from importer.vtex.ratelimit import TokenBucket
+from importer.vtex.timing import Clock, RealClock
+
+RETRIABLE_STATUS = {423, 429, 500, 502, 503, 504}
+LOOPBACK_NAMES = {"localhost"}
+
+
+class Api(StrEnum):
+    CATALOG = "catalog"
+    PRICING = "pricing"
+    LOGISTICS = "logistics"
+    LOGISTICS_BATCH = "logistics_batch"
+    ORDERS = "orders"
+
+
+# Which rate-limit bucket each API draws from (batch inventory shares Logistics' budget).
+BUCKET_OF = {
+    Api.CATALOG: "catalog",
+    Api.PRICING: "pricing",
+    Api.LOGISTICS: "logistics",
+    Api.LOGISTICS_BATCH: "logistics",
+    Api.ORDERS: "orders",
+}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url.rstrip("/")
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return url.rstrip("/")
+    raise ConfigError(
+        f"VTEX base URL {url!r} refused: use https:// (plain http:// only to 127.0.0.1 or "
+        "localhost, for the sandbox)"
+    )
+
+
+def base_urls(settings: VtexSettings) -> dict[Api, str]:
+    """Each API's host as VTEX's specs declare it, or one host for all (`base_url`)."""
+    if settings.base_url:
+        one = check_base_url(settings.base_url)
+        return dict.fromkeys(Api, one)
+    account, env = settings.account, settings.environment
+    if not account.replace("-", "").isalnum():
+        raise ConfigError(f"VTEX account {account!r} is not a valid account name")
+    store = f"https://{account}.{env}.com.br"
+    return {
+        Api.CATALOG: store,
+        Api.PRICING: f"https://api.vtex.com/{account}",
+        Api.LOGISTICS: store,
+        Api.LOGISTICS_BATCH: f"https://logistics.{env}.com.br/{account}",
+        Api.ORDERS: store,
+    }
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        # Money has far fewer than 15 significant digits, so the float's shortest repr is the
+        # same decimal text; refuse anything that would not survive the trip.
+        as_float = float(value)
+        if Decimal(repr(as_float)) != value:
+            raise ValueError(f"{value} cannot be sent exactly as a JSON number")
+        return as_float
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+
+def encode_json(body: object) -> bytes:
+    return json.dumps(body, default=_json_default, ensure_ascii=False).encode("utf-8")
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    date = response.headers.get("Date")
+    now = parsedate_to_datetime(date) if date else None
+    if now is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+class VtexHttp:
+    """One per run. Use as `async with VtexHttp(...) as http:`."""
+
+    def __init__(
+        self,
+        settings: VtexSettings,
+        *,
+        app_key: str,
+        app_token: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._bases = base_urls(settings)
+        self._clock = clock or RealClock()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._headers = {
+            "X-VTEX-API-AppKey": app_key,
+            "X-VTEX-API-AppToken": app_token,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self._buckets = {
+            name: TokenBucket(limit.per_second, limit.burst, self._clock)
+            for name, limit in settings.rate_limits.items()
+        }
+        # Bounded keep-alive: VTEX scales behind DNS and does not support long-pinned
+        # connections (API-NOTES §1.1b).
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout_s),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency * 2,
+                max_keepalive_connections=settings.concurrency,
+                keepalive_expiry=30.0,
+            ),
+            verify=True,
+            follow_redirects=False,
+        )
+        self.sent = 0  # requests that left, retries included
+        self.retries = 0
+
+    async def __aenter__(self) -> VtexHttp:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+
+    def url(self, api: Api, path: str) -> str:
+        return self._bases[api] + path
+
+    async def request(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
+        allow_not_found: bool = False,
+    ) -> httpx.Response:
+        """Send with retries; returns the response of a 2xx (or a 404 if allowed)."""
+        retrying = AsyncRetrying(
+            sleep=self._clock.sleep,
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(RetriableVtexError),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_once(api, method, path, body, params, allow_not_found)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _send_once(
+        self,
+        api: Api,
+        method: str,
+        path: str,
+        body: object,
+        params: Mapping[str, str] | None,
+        allow_not_found: bool,
+    ) -> httpx.Response:
+        bucket = self._buckets.get(BUCKET_OF[api])
+        if bucket is not None:
+            await bucket.acquire()
+        where = f"{method} {path}"
+        content = encode_json(body) if body is not None else None
+        self.sent += 1
+        try:
+            response = await self._client.request(
+                method, self.url(api, path), content=content, params=params,
+                headers=self._headers,
+            )
+        except httpx.TimeoutException:
+            raise RetriableVtexError(f"{where}: timed out") from None
+        except httpx.TransportError as exc:
+            raise RetriableVtexError(f"{where}: connection failed ({type(exc).__name__})") from None
+        status = response.status_code
+        if 200 <= status < 300 or (status == 404 and allow_not_found):
+            return response
+        text = response.text[:500]
+        if status in RETRIABLE_STATUS:
+            wait = retry_after_seconds(response)
+            if status == 429 and bucket is not None:
+                bucket.pause(wait if wait is not None else 60.0)
+            raise RetriableVtexError(f"{where}: HTTP {status}", status=status, body=text,
+                                     retry_after=wait)
+        if status in (401, 403):
+            raise FatalVtexError(f"{where}: HTTP {status}: credentials or role refused",
+                                 status=status, body=text)
+        raise RowRejectedError(f"{where}: HTTP {status}: {text}", status=status, body=text)
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, RetriableVtexError) and error.retry_after is not None:
+            return error.retry_after
+        # Exponential with full jitter: spreads the retries of many rows over time.
+        ceiling = min(
+            self.settings.backoff_max_s,
+            self.settings.backoff_initial_s * 2 ** (state.attempt_number - 1),
+        )
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        self.retries += 1
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.warning("VTEX retry {} in {:.1f}s (attempt {}): {}", self._short(error), wait,
+                       state.attempt_number, error)
+
+    @staticmethod
+    def _short(error: BaseException | None) -> str:
+        return type(error).__name__ if error else ""
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed body, money as Decimal; None for an empty body."""
+    if not response.content:
+        return None
+    return json.loads(response.content, parse_float=Decimal)

@@ -1,0 +1,118 @@
+"""The HTTP plumbing: hosts, headers, HTTPS only, retries that honour Retry-After, rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from importer.config import RateLimit, VtexSettings
+from importer.errors import ConfigError, FatalVtexError, RetriableVtexError, RowRejectedError
+from importer.vtex.http import Api, VtexHttp, base_urls, encode_json
+from importer.vtex.timing import VirtualClock
+
+SECRET = "s3cr3t-token-value"
+
+
+def make(handler, clock: VirtualClock, **settings: object) -> VtexHttp:  # type: ignore[no-untyped-def]
+    return VtexHttp(
+        VtexSettings(account="mystore", **settings),  # type: ignore[arg-type]
+        app_key="key",
+        app_token=SECRET,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+    )
+
+
+def test_each_api_goes_to_its_own_host() -> None:
+    urls = base_urls(VtexSettings(account="mystore"))
+    assert urls[Api.CATALOG] == "https://mystore.vtexcommercestable.com.br"
+    assert urls[Api.PRICING] == "https://api.vtex.com/mystore"
+    assert urls[Api.LOGISTICS_BATCH] == "https://logistics.vtexcommercestable.com.br/mystore"
+    one = base_urls(VtexSettings(account="mystore", base_url="http://127.0.0.1:8700/"))
+    assert set(one.values()) == {"http://127.0.0.1:8700"}
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "ftp://127.0.0.1", "http://10.0.0.5:80"])
+def test_plain_http_is_refused_except_to_loopback(url: str) -> None:
+    with pytest.raises(ConfigError, match="use https://"):
+        base_urls(VtexSettings(account="mystore", base_url=url))
+
+
+def test_every_call_carries_auth_and_content_headers() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    async def go() -> None:
+        async with make(handler, VirtualClock()) as http:
+            await http.request(Api.PRICING, "GET", "/pricing/prices/1")
+
+    asyncio.run(go())
+    headers = seen[0].headers
+    assert str(seen[0].url) == "https://api.vtex.com/mystore/pricing/prices/1"
+    assert headers["X-VTEX-API-AppKey"] == "key"
+    assert headers["X-VTEX-API-AppToken"] == SECRET
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Accept"] == "application/json"
+
+
+def test_retry_after_is_honoured_and_pauses_the_api() -> None:
+    answers = iter([
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(503),
+        httpx.Response(200, json=True),
+    ])
+    clock = VirtualClock()
+
+    async def go() -> int:
+        async with make(lambda request: next(answers), clock, backoff_initial_s=1.0) as http:
+            response = await http.request(Api.PRICING, "PUT", "/pricing/prices/1", body={})
+            return response.status_code
+
+    assert asyncio.run(go()) == 200
+    assert clock.slept >= 7.0  # the Retry-After, then a jittered backoff of at most 1 s
+    assert clock.slept <= 7.0 + 1.0 + 1.0
+
+
+def test_errors_are_classified_and_never_carry_the_token() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = int(request.url.path.rsplit("/", 1)[1])
+        return httpx.Response(status, text="nope")
+
+    async def call(status: int) -> Exception:
+        async with make(handler, VirtualClock(), max_attempts=2) as http:
+            try:
+                await http.request(Api.PRICING, "PUT", f"/pricing/prices/{status}", body={})
+            except Exception as exc:
+                return exc
+        raise AssertionError("no error")
+
+    assert isinstance(asyncio.run(call(503)), RetriableVtexError)
+    assert isinstance(asyncio.run(call(403)), FatalVtexError)
+    rejected = asyncio.run(call(400))
+    assert isinstance(rejected, RowRejectedError) and rejected.status == 400
+    for status in (503, 403, 400):
+        assert SECRET not in repr(asyncio.run(call(status)))
+
+
+def test_rate_limit_spaces_requests_in_virtual_time() -> None:
+    clock = VirtualClock()
+
+    async def go() -> None:
+        settings = {"rate_limits": {"pricing": RateLimit(per_second=10, burst=5)}}
+        async with make(lambda r: httpx.Response(200), clock, **settings) as http:
+            await asyncio.gather(*(http.request(Api.PRICING, "PUT", f"/pricing/prices/{i}",
+                                                body={}) for i in range(25)))
+
+    asyncio.run(go())
+    # 5 go at once (burst), the other 20 at 10/s.
+    assert clock.now == pytest.approx(2.0, abs=0.05)
+
+
+def test_decimals_are_sent_exactly() -> None:
+    assert encode_json({"v": Decimal("1234.56"), "w": Decimal("0.1")}) == b'{"v": 1234.56, "w": 0.1}'
