@@ -1,0 +1,371 @@
+"""Finding input files, deciding when each is complete, and claiming it.
+
+The pieces of the watch loop (the loop itself lives in the CLI):
+
+    InboxEvents.wait()        wakes the loop early when something changes in inbox/<flow>/
+    scan_inbox()              what is in the inbox now, oldest first
+    CompletenessGate.ready()  which of those have stopped changing and open whole
+    claim()                   atomically move one into inbox/<flow>/.importer/ to work on it
+    claimed_files()           what a crash left claimed: finish those first, on start
+
+Events only shorten the wait; the scan is the truth. On an SMB share events may never arrive,
+so the loop must scan on a timer anyway, and `polling=True` makes the events themselves come
+from polling.
+
+Time is injected: `CompletenessGate` never sleeps, it compares what it saw on earlier calls
+with what it sees now according to its `clock`, so a test drives it call by call.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Self
+
+from loguru import logger
+from watchdog.events import (
+    EVENT_TYPE_ATTRIB,
+    EVENT_TYPE_CLOSED_NO_WRITE,
+    EVENT_TYPE_OPENED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+FLOWS = ("catalog", "prices", "inventory", "invoices")
+ACCEPTED_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"})
+CLAIM_DIR = ".importer"
+
+# Office lock files (~$), hidden files (.), and what editors and browsers write before the
+# real name exists.
+_IGNORED_PREFIXES = ("~$", ".")
+_IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+def is_ignored_name(name: str) -> bool:
+    """True for names that are never taken: `~$book.xlsx`, `.hidden.csv`, `x.csv.part`..."""
+    lowered = name.lower()
+    return lowered.startswith(_IGNORED_PREFIXES) or lowered.endswith(_IGNORED_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file in `inbox/<flow>/` (or, once claimed, in `inbox/<flow>/.importer/`)."""
+
+    flow: str
+    path: Path
+
+
+def scan_inbox(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
+    """Files directly in `inbox/<flow>/` that are not ignored, oldest mtime first, then name.
+
+    Unsupported suffixes are included on purpose: the pipeline reports them, so the person who
+    dropped a `.pdf` learns why nothing happened. A missing flow folder is simply empty.
+    """
+    return _files_in((flow, inbox / flow) for flow in flows)
+
+
+def claimed_files(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
+    """Files a crash left in `inbox/<flow>/.importer/`: the importer finishes them on start."""
+    return _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows)
+
+
+def claim(candidate: Candidate) -> Path | None:
+    """Atomically move a ready file into `inbox/<flow>/.importer/`; return its new path.
+
+    The claim folder is inside the flow folder, so this is a rename within one folder tree,
+    atomic even on an SMB share: the file is either still in the inbox or wholly ours.
+    Returns None, leaving everything as it is, when:
+    - the file vanished (someone else claimed or removed it);
+    - a file of that name is already claimed (a crash left it; it is recovered first and a
+      claimed file is never overwritten);
+    - the file cannot be moved right now (on Windows, while another program has it open).
+    """
+    claim_dir = candidate.path.parent / CLAIM_DIR
+    target = claim_dir / candidate.path.name
+    try:
+        claim_dir.mkdir(exist_ok=True)
+    except FileNotFoundError:  # the flow folder itself is gone, and the file with it
+        return None
+    if os.path.lexists(target):
+        return None
+    try:
+        os.rename(candidate.path, target)
+    except (FileNotFoundError, FileExistsError):
+        return None
+    except PermissionError as exc:
+        logger.warning("{} is in use and stays in the inbox for now: {}", candidate.path, exc)
+        return None
+    return target
+
+
+def _files_in(folders: Iterable[tuple[str, Path]]) -> list[Candidate]:
+    found: list[tuple[int, str, str, Path]] = []
+    for flow, folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if is_ignored_name(entry.name):
+                        continue
+                    try:
+                        if not entry.is_file():
+                            continue
+                        mtime_ns = entry.stat().st_mtime_ns
+                    except OSError:  # vanished between listing and stat: someone took it
+                        continue
+                    found.append((mtime_ns, entry.name, flow, Path(entry.path)))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    found.sort()
+    return [Candidate(flow, path) for _, _, flow, path in found]
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    since: float  # clock time when this (size, mtime_ns) was first seen
+
+
+class CompletenessGate:
+    """Decides when a file has stopped being written, without ever sleeping.
+
+    A file is ready when its (size, mtime_ns) were the same at two calls at least
+    `settle_seconds` apart and it is not empty; an empty file is ready after
+    `3 * settle_seconds`, so that it is reported rather than ignored forever. A workbook
+    (known by its bytes, whatever its name) must also open whole: a zip whose central
+    directory is still missing, or an OLE2 `.xls` whose allocation table points past the end
+    of the file, is still being written or copied. A stable workbook that still does not open
+    whole after `broken_after_seconds` is let through, so the pipeline reports it as
+    unreadable instead of it waiting in the inbox forever. A file that cannot even be opened
+    (locked by its writer) is never ready.
+
+    Call `ready()` with the whole of each scan: paths no longer passed in are forgotten.
+    """
+
+    def __init__(
+        self,
+        *,
+        settle_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        broken_after_seconds: float = 300.0,
+    ) -> None:
+        self._settle = settle_seconds
+        self._clock = clock
+        self._broken_after = max(broken_after_seconds, settle_seconds)
+        self._seen: dict[Path, _Seen] = {}
+
+    def ready(self, candidates: Sequence[Candidate]) -> list[Candidate]:
+        now = self._clock()
+        current = {c.path for c in candidates}
+        for gone in self._seen.keys() - current:
+            del self._seen[gone]
+
+        out: list[Candidate] = []
+        for candidate in candidates:
+            path = candidate.path
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                self._seen.pop(path, None)
+                continue
+            except OSError:  # a share that hiccups: ask again on the next call
+                continue
+            seen = self._seen.get(path)
+            if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
+                self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
+                continue
+            stable_for = now - seen.since
+            if st.st_size == 0:
+                if stable_for >= 3 * self._settle:
+                    out.append(candidate)
+                continue
+            if stable_for < self._settle:
+                continue
+            whole = _opens_whole(path, st.st_size)
+            if whole or (whole is False and stable_for >= self._broken_after):
+                out.append(candidate)
+        return out
+
+
+def _opens_whole(path: Path, size: int) -> bool | None:
+    """True if complete as far as its bytes show; False if a workbook is cut short;
+    None if the file cannot be opened at all (its writer still holds it)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if head.startswith(_ZIP_MAGIC):
+                return _zip_whole(fh, size)
+            if head == _OLE2_MAGIC:
+                return _ole2_whole(fh, size)
+            return True
+    except OSError:
+        return None
+
+
+def _zip_whole(fh: IO[bytes], size: int) -> bool:
+    # The central directory is written last, at the very end: if it reads, the writer is done.
+    fh.seek(0)
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError, struct.error):
+        return False
+    # Every member must start inside the file, before its own directory.
+    return bool(infos) and all(i.header_offset + i.compress_size < size for i in infos)
+
+
+# OLE2 (Compound File Binary) sector markers.
+_FREESECT = 0xFFFFFFFF
+_ENDOFCHAIN = 0xFFFFFFFE
+_MAXREGSECT = 0xFFFFFFFA
+
+
+def _ole2_whole(fh: IO[bytes], size: int) -> bool:
+    """An OLE2 file is whole when every sector its allocation table uses is in the file.
+
+    An `.xls` being copied is cut somewhere; the FAT (which maps every used sector) says how
+    long the file must be. Layout per [MS-CFB] 2.2: sector `n` starts at `(n + 1) * sector`.
+    """
+    fh.seek(0)
+    header = fh.read(512)
+    if len(header) < 512:
+        return False
+    shift: int = struct.unpack_from("<H", header, 30)[0]
+    if shift not in (9, 12):
+        return False
+    sector = 1 << shift
+    n_fat: int
+    first_dir: int
+    first_difat: int
+    n_difat: int
+    n_fat, first_dir = struct.unpack_from("<II", header, 44)
+    first_difat, n_difat = struct.unpack_from("<II", header, 68)
+    sectors_in_file = size // sector - 1
+    if first_dir > _MAXREGSECT or first_dir >= sectors_in_file:
+        return False
+
+    def read_sector(index: int) -> tuple[int, ...] | None:
+        if index > _MAXREGSECT or index >= sectors_in_file:
+            return None
+        fh.seek((index + 1) * sector)
+        data = fh.read(sector)
+        return struct.unpack(f"<{sector // 4}I", data) if len(data) == sector else None
+
+    fat_sectors: list[int] = list(struct.unpack_from("<109I", header, 76))
+    next_difat = first_difat
+    # Bounded by the file's sector count, so a corrupt chain that loops cannot hang the gate.
+    for _ in range(min(n_difat, sectors_in_file)):
+        if next_difat in (_ENDOFCHAIN, _FREESECT):
+            break
+        entries = read_sector(next_difat)
+        if entries is None:
+            return False
+        fat_sectors.extend(entries[:-1])
+        next_difat = entries[-1]
+    if n_fat > len(fat_sectors):
+        return False
+
+    last_used = -1
+    for number, fat_sector in enumerate(fat_sectors[:n_fat]):
+        entries = read_sector(fat_sector)
+        if entries is None:
+            return False
+        for offset in range(len(entries) - 1, -1, -1):
+            if entries[offset] != _FREESECT:
+                last_used = number * len(entries) + offset
+                break
+    return last_used < sectors_in_file
+
+
+# Events that say nothing about a file having been written: our own gate opening files to
+# check them would otherwise wake the loop that called it, forever.
+_QUIET_EVENTS = frozenset({EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_ATTRIB})
+
+
+class _Waker(FileSystemEventHandler):
+    def __init__(self, flag: threading.Event) -> None:
+        super().__init__()
+        self._flag = flag
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type in _QUIET_EVENTS:
+            return
+        names = [os.path.basename(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
+        # A browser filling `x.crdownload` writes thousands of times; only its final rename
+        # to a real name matters.
+        if names and all(is_ignored_name(name) for name in names):
+            return
+        self._flag.set()
+
+
+class InboxEvents:
+    """Wakes the watch loop early when a file changes directly in `inbox/<flow>/`.
+
+    Uses watchdog's native observer, or its `PollingObserver` with `polling=True` (SMB and
+    other network shares, where change notifications never arrive). Flow folders that do not
+    exist at `start()` are not watched; the loop's periodic scan still covers them.
+    """
+
+    def __init__(
+        self,
+        inbox: Path,
+        *,
+        polling: bool = False,
+        poll_interval: float = 2.0,
+        flows: Sequence[str] = FLOWS,
+    ) -> None:
+        self._inbox = inbox
+        self._polling = polling
+        self._poll_interval = poll_interval
+        self._flows = tuple(flows)
+        self._flag = threading.Event()
+        self._observer: BaseObserver | None = None
+
+    def start(self) -> None:
+        if self._observer is not None:
+            return
+        observer: BaseObserver = (
+            PollingObserver(timeout=self._poll_interval) if self._polling else Observer()
+        )
+        handler = _Waker(self._flag)
+        for flow in self._flows:
+            folder = self._inbox / flow
+            if folder.is_dir():
+                # Not recursive: files directly in the flow folder are what the loop takes;
+                # the claim folder below it is the importer's own business.
+                observer.schedule(handler, str(folder), recursive=False)
+        observer.start()
+        self._observer = observer
+
+    def stop(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join()
+
+    def wait(self, timeout: float) -> bool:
+        """True if something changed before `timeout` seconds passed; clears the signal."""
+        fired = self._flag.wait(timeout)
+        if fired:
+            # Changes that land between wait() and clear() are not lost: the caller scans next.
+            self._flag.clear()
+        return fired
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
