@@ -1,0 +1,215 @@
+"""Text files (CSV/TSV/TXT) -> Grid of stripped cells with Excel row numbers.
+
+The parse is pandas' C engine over the whole file (about a second for a million rows), with
+`header=None` and every cell read as text, blank lines kept so that row numbers stay true.
+
+Row numbers: a record is numbered by the physical line where it starts. For every file
+without line breaks inside quoted values that is exactly the row Excel shows. When a quoted
+value spans lines, Excel would show that record as one row, while we keep counting lines:
+the number then points at the line where the record starts in a text editor. (Switching
+to record numbers would be a change in `_row_numbers` only.)
+A first line `sep=;` (Excel's delimiter hint) is honoured and, as in Excel, not counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from importer.errors import ConfigError, UnreadableFile
+from importer.read.delimiter import SAMPLE_CHARS, sniff_layout
+from importer.read.encoding import decode
+from importer.read.grid import Grid
+from importer.read.limits import MAX_CELL_CHARS, MAX_COLUMNS
+
+_SEP_HINT = re.compile(r'"?sep=(.)"?(?:\r\n|\r|\n|$)', re.IGNORECASE)
+_MORE_FIELDS = re.compile(r"Expected \d+ fields in line \d+, saw (\d+)")
+_LINE_BREAK = r"\r\n|\r|\n"
+_SINGLE_COLUMN_SEP = "\x1f"  # a parse delimiter for files that have none
+_PARSE_ATTEMPTS = 16
+
+
+def read_text(
+    data: bytes, name: str, encoding: str, delimiter: str
+) -> tuple[Grid, str, str | None]:
+    """Parse a text file; return the grid, the encoding used and the delimiter used."""
+    decoded = decode(data, name, encoding)
+    text = decoded.text.rstrip("\x1a")  # DOS end-of-file mark
+    explicit = _explicit_delimiter(delimiter)
+
+    hint = _SEP_HINT.match(text)
+    if hint is not None:
+        text = text[hint.end() :]  # Excel hides this line: the next one is its row 1
+        if explicit is None and hint.group(1) != '"':
+            explicit = hint.group(1)
+    if not text.strip():
+        raise UnreadableFile(f"{name}: the file is empty. Export it again from the ERP.")
+
+    layout = sniff_layout(text, explicit)
+    if layout.header_fields is not None and layout.header_fields > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"{name}: the header has {layout.header_fields:,} columns, more than the "
+            f"{MAX_COLUMNS:,} allowed. Check the delimiter, or remove the unused columns."
+        )
+    sep = layout.delimiter or _SINGLE_COLUMN_SEP
+    if decoded.encoding == "utf-8" and hint is None and len(text) == len(decoded.text):
+        payload = data  # already valid UTF-8: hand pandas the bytes as they are
+    else:
+        payload = text.encode("utf-8")
+
+    raw = _parse(payload, sep, layout.header_fields or 1, name, text)
+    row_numbers = _row_numbers(raw, payload)
+    _check_cell_sizes(raw, row_numbers, name)
+    frame = pd.DataFrame(
+        {col: raw[col].str.strip() for col in raw.columns}, index=pd.RangeIndex(len(raw))
+    )
+    grid = Grid(frame=frame, row_numbers=row_numbers, declared_width=layout.header_fields)
+    return grid, decoded.encoding, layout.delimiter
+
+
+def _explicit_delimiter(option: str) -> str | None:
+    if option.lower() == "auto":
+        return None
+    if option.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(option) != 1 or option in '"\r\n':
+        raise ConfigError(
+            f'delimiter {option!r} is not usable: give "auto" or one character such as ";", '
+            '",", "|" or "tab".'
+        )
+    return option
+
+
+def _parse(payload: bytes, sep: str, width: int, name: str, text: str) -> pd.DataFrame:
+    """Parse with at least `width` columns, widening when a longer row shows up (the
+    assembler then decides whether its extra cells are harmless trailing empties).
+
+    pandas raises for a long row further down, but for a long *first* row it only warns
+    and drops the extra values; so the first record's width is measured up front, and the
+    warning, should it still come, is treated like the error."""
+    width = max(width, _first_record_width(text, sep))
+    for _ in range(_PARSE_ATTEMPTS):
+        if width > MAX_COLUMNS:
+            raise _too_wide(name, width)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return _read_csv(payload, sep, width)
+        except pd.errors.ParserWarning as e:
+            if width == MAX_COLUMNS:
+                raise _too_wide(name, None) from e
+            width = min(2 * width, MAX_COLUMNS)
+        except pd.errors.ParserError as e:
+            more = _MORE_FIELDS.search(str(e))
+            if more is None:
+                raise _parse_failure(e, name, text, sep) from e
+            saw = int(more.group(1))
+            width = saw if saw > MAX_COLUMNS else min(max(saw, 2 * width), MAX_COLUMNS)
+        except (pd.errors.EmptyDataError, ValueError, OverflowError) as e:
+            raise UnreadableFile(f"{name}: the file cannot be read as CSV ({e}).") from e
+    raise UnreadableFile(f"{name}: the rows have too many different lengths to read as CSV.")
+
+
+def _too_wide(name: str, values: int | None) -> UnreadableFile:
+    count = f"{values:,} values" if values is not None else f"more than {MAX_COLUMNS:,} values"
+    return UnreadableFile(
+        f"{name}: a row has {count}, more than the {MAX_COLUMNS:,} columns allowed. Check "
+        "the delimiter and the quotes around values."
+    )
+
+
+def _read_csv(payload: bytes, sep: str, width: int) -> pd.DataFrame:
+    return pd.read_csv(
+        io.BytesIO(payload),
+        sep=sep,
+        header=None,
+        names=list(range(width)),
+        index_col=False,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,  # blank lines count in Excel's row numbers
+        quotechar='"',
+        doublequote=True,
+        engine="c",
+        encoding="utf-8",
+    )
+
+
+def _first_record_width(text: str, sep: str) -> int:
+    # A prefix is enough (and avoids copying a big file); a longer first record still
+    # shows up as pandas' warning.
+    reader = csv.reader(io.StringIO(text[:SAMPLE_CHARS], newline=""), delimiter=sep, quotechar='"')
+    try:
+        return len(next(reader, []))
+    except csv.Error:
+        return 1
+
+
+def _parse_failure(error: Exception, name: str, text: str, sep: str) -> UnreadableFile:
+    if "EOF inside string" in str(error):
+        row = _unclosed_quote_line(text, sep)
+        return UnreadableFile(
+            f'{name}: a value that starts with a quote (") on row {row} is never closed, so '
+            "the rest of the file would be read as one cell. Write a quote inside a value "
+            'as two quotes (""), or export the file again.'
+        )
+    detail = str(error).replace("Error tokenizing data. C error: ", "").strip()
+    return UnreadableFile(f"{name}: the file cannot be read as CSV ({detail}).")
+
+
+def _unclosed_quote_line(text: str, sep: str) -> int:
+    """Physical line where the last record starts (the one that runs to the end)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
+    last = 1
+    try:
+        while True:
+            begins = reader.line_num + 1
+            next(reader)
+            last = begins
+    except (StopIteration, csv.Error):
+        return last
+
+
+def _row_numbers(raw: pd.DataFrame, payload: bytes) -> npt.NDArray[np.int64]:
+    records = len(raw)
+    if _physical_lines(payload) == records:
+        # The common case: no value contains a line break, so record i is line i.
+        return np.arange(1, records + 1, dtype=np.int64)
+    breaks = np.zeros(records, dtype=np.int64)
+    for col in raw.columns:
+        breaks += raw[col].str.count(_LINE_BREAK).to_numpy(dtype=np.int64)
+    before = np.cumsum(breaks) - breaks
+    return np.arange(1, records + 1, dtype=np.int64) + before
+
+
+def _physical_lines(payload: bytes) -> int:
+    if not payload:
+        return 0
+    breaks = payload.count(b"\n") + payload.count(b"\r") - payload.count(b"\r\n")
+    return breaks + (0 if payload.endswith((b"\n", b"\r")) else 1)
+
+
+def _check_cell_sizes(raw: pd.DataFrame, row_numbers: npt.NDArray[np.int64], name: str) -> None:
+    for col in raw.columns:
+        # Byte lengths come straight from Arrow's offsets; a cell has at most as many
+        # characters as bytes, so the exact count is needed only past the limit.
+        cells = pa.array(raw[col])
+        if not len(cells) or pc.max(pc.binary_length(cells)).as_py() <= MAX_CELL_CHARS:
+            continue
+        lengths = raw[col].str.len().to_numpy(dtype=np.int64)
+        if lengths.max() > MAX_CELL_CHARS:
+            row = int(row_numbers[int(np.argmax(lengths > MAX_CELL_CHARS))])
+            raise UnreadableFile(
+                f"{name}: a value on row {row} is {int(lengths.max()):,} characters long, more "
+                f"than the {MAX_CELL_CHARS:,} allowed. Check the quotes in the file: an "
+                "unclosed quote makes many rows one value."
+            )
