@@ -1,0 +1,355 @@
+"""The Sandbox: a stateful VTEX emulator behind one handler `httpx.Request -> httpx.Response`.
+
+    client = httpx.Client(transport=Sandbox().transport(), base_url="https://acme.vtexcommercestable.com.br")
+    serve(Sandbox(), port=8700).serve_forever()          # the same handler on a loopback port
+
+Order of work for each request, and why:
+1. auth: both X-VTEX-API-AppKey and X-VTEX-API-AppToken must match, else 401. First, so that
+   nothing (not even an injected fault) masks a credentials problem;
+2. a fault is drawn (see `faults`): 429 and 5xx answer now and apply nothing;
+3. routing: unknown path 404, known path with another method 405;
+4. an unparseable JSON body: 400;
+5. the contract: a request VTEX's OpenAPI spec rejects gets 400 with the violations;
+6. the route's handler, under the state lock; then the response is serialised, still under
+   the lock (handlers return live records);
+7. latency is slept outside the lock; a timeout fault raises httpx.ReadTimeout after the
+   request was applied.
+
+The request log keeps every request with its outcome. It never holds the app token (nor any
+cookie or Authorization header): only whether the credentials were valid.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from importer.sandbox import jsonio
+from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
+from importer.sandbox.demo import seed_demo
+from importer.sandbox.faults import Fault, FaultDraw, Faults
+from importer.sandbox.pricing import RATE_LIMIT_HEADERS
+from importer.sandbox.router import Match, Router
+from importer.sandbox.state import Record, Store
+from importer.vtex.contract import Contract, find_spec_dir
+
+__all__ = ["LoggedRequest", "Sandbox"]
+
+log = logging.getLogger(__name__)
+
+_SECRET_HEADERS = frozenset(
+    {"x-vtex-api-apptoken", "vtexidclientautcookie", "authorization", "cookie"}
+)
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CONTRACT_ERROR = "request does not match VTEX's OpenAPI spec"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the sandbox saw it and answered it."""
+
+    method: str
+    path: str  # VTEX's path ("/pricing/prices/1"): a leading '/{account}' segment is dropped
+    raw_path: str  # the path as received ("/acme/pricing/prices/1")
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names; the app token and cookies are never kept
+    body: Any  # parsed JSON (non-integers as Decimal), None without a (valid JSON) body
+    status: int  # what was answered; for a timeout, what would have been answered
+    operation: str | None  # "PUT /pricing/prices/{itemId}", None for an unknown route
+    fault: str | None  # "429", "500", "502", "503", "timeout" or None
+    time: float  # time.time() at arrival
+    auth_ok: bool
+    violations: tuple[str, ...] = ()  # the contract's complaints, when it refused the request
+
+
+class Sandbox:
+    """A stateful VTEX emulator; callable as an `httpx.MockTransport` handler. Thread-safe.
+
+    With a `state_file`, the store is loaded from it when it exists, saved by `save()` (callers
+    save on exit), and saved after a write at most every `autosave_s` seconds, so that a served
+    sandbox that is killed loses little. A save of a 10,000-SKU store takes ~0.15 s, hence the
+    throttle (None: never autosave; 0: after every write).
+    """
+
+    autosave_s: float | None = 2.0
+
+    def __init__(
+        self,
+        *,
+        account: str = "sandbox",
+        app_key: str = "sandbox-key",
+        app_token: str = "sandbox-token",  # noqa: S107 (the sandbox's public demo credentials)
+        spec_dir: Path | Literal["auto"] | None = "auto",
+        faults: Faults | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        state_file: Path | None = None,
+    ) -> None:
+        self.account = account
+        self._app_key = app_key.encode()
+        self._app_token = app_token.encode()
+        if spec_dir == "auto":
+            found = find_spec_dir()
+            self.contract = Contract.load(found) if found is not None else None
+            if found is None:
+                log.warning("VTEX OpenAPI specs not found: the sandbox skips contract checks")
+        else:
+            self.contract = Contract.load(spec_dir) if spec_dir is not None else None
+        self._draw = FaultDraw(faults) if faults is not None else None
+        self._sleep = sleep
+        self.state_file = state_file
+        self.store = Store.load(state_file) if state_file and state_file.exists() else Store()
+        self.requests: list[LoggedRequest] = []
+        self._router = Router()
+        self._lock = threading.RLock()
+        self._saved_at = time.monotonic()
+
+    # -- configuration
+
+    @property
+    def faults(self) -> Faults | None:
+        return self._draw.faults if self._draw is not None else None
+
+    @faults.setter
+    def faults(self, faults: Faults | None) -> None:
+        """Change the faults; the seeded sequence starts over."""
+        with self._lock:
+            self._draw = FaultDraw(faults) if faults is not None else None
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+    def async_transport(self) -> httpx.MockTransport:
+        # MockTransport calls a plain handler from handle_async_request too. Note that latency
+        # is slept with the injected (by default blocking) `sleep`.
+        return httpx.MockTransport(self)
+
+    # -- state, for tests to inspect
+
+    @property
+    def categories(self) -> dict[int, Record]:
+        return self.store.categories
+
+    @property
+    def brands(self) -> dict[int, Record]:
+        return self.store.brands
+
+    @property
+    def products(self) -> dict[int, Record]:
+        return self.store.products
+
+    @property
+    def skus(self) -> dict[int, Record]:
+        return self.store.skus
+
+    @property
+    def sku_refids(self) -> dict[str, int]:
+        return self.store.sku_refids
+
+    @property
+    def product_refids(self) -> dict[str, int]:
+        return self.store.product_refids
+
+    @property
+    def prices(self) -> dict[int, Record]:
+        return self.store.prices
+
+    @property
+    def warehouses(self) -> dict[str, Record]:
+        return self.store.warehouses
+
+    @property
+    def inventory(self) -> dict[tuple[int, str], Record]:
+        return self.store.inventory
+
+    def seed_demo(self) -> None:
+        """Replace the store with the demo store (SKUs 1..20 = DEMO-001..DEMO-020, warehouses
+        '1_1' and 'WH-SP'), and save it when there is a state file."""
+        with self._lock:
+            seed_demo(self.store)
+            self.save()
+
+    def save(self) -> None:
+        """Write the store to state_file (atomically); nothing to do without a state_file."""
+        with self._lock:
+            if self.state_file is not None:
+                self.store.save(self.state_file)
+                self._saved_at = time.monotonic()
+
+    def load(self) -> None:
+        """Replace the store with the contents of state_file, when there is one."""
+        with self._lock:
+            if self.state_file is not None:
+                self.store = Store.load(self.state_file)
+
+    def requests_to(self, method: str, path_template_or_prefix: str) -> list[LoggedRequest]:
+        """Logged requests with this method whose operation is `METHOD template`, or whose
+        path (without, or else with, the account segment) starts with the given prefix."""
+        verb = method.upper()
+        operation = f"{verb} {path_template_or_prefix}"
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.method == verb
+                and (
+                    r.operation == operation
+                    or r.path.startswith(path_template_or_prefix)
+                    or r.raw_path.startswith(path_template_or_prefix)
+                )
+            ]
+
+    # -- the handler
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        arrived = time.time()
+        content = request.read()
+        method = request.method.upper()
+        path = request.url.path
+        query = dict(request.url.params)  # the first value of a repeated name
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        auth_ok = self._authorized(headers)
+        body: Any = None
+        body_error: str | None = None
+        if content:
+            try:
+                body = jsonio.loads(content)
+            except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+                body_error = f"request body is not valid JSON: {error}"
+        fault: Fault | None = None
+        violations: tuple[str, ...] = ()
+        with self._lock:
+            match = self._router.match(method, path)
+            if not auth_ok:
+                reply = _error(401, "missing or invalid X-VTEX-API-AppKey / X-VTEX-API-AppToken")
+            else:
+                fault = self._draw.next() if self._draw is not None else None
+                if fault is not None and fault.status is not None:
+                    reply = _fault_reply(fault, self.faults)
+                else:
+                    reply, violations = self._dispatch(
+                        match, method, query, headers, body, bool(content), body_error
+                    )
+            response = self._response(request, reply, match.path)
+            self.requests.append(
+                LoggedRequest(
+                    method=method,
+                    path=match.path,
+                    raw_path=path,
+                    query=query,
+                    headers={k: v for k, v in headers.items() if k not in _SECRET_HEADERS},
+                    body=body,
+                    status=reply.status,
+                    operation=match.route.id if match.route is not None else None,
+                    fault=fault.label if fault is not None else None,
+                    time=arrived,
+                    auth_ok=auth_ok,
+                    violations=violations,
+                )
+            )
+            applied = fault is None or fault.status is None
+            if method in _WRITES and reply.status < 400 and applied:
+                self._autosave()
+        faults = self.faults
+        if faults is not None and faults.latency_ms > 0:
+            self._sleep(faults.latency_ms / 1000)
+        if fault is not None and fault.status is None:
+            raise httpx.ReadTimeout(
+                f"sandbox: injected timeout on {method} {path} (the request was applied)",
+                request=request,
+            )
+        return response
+
+    def _autosave(self) -> None:
+        if self.state_file is None or self.autosave_s is None:
+            return
+        if time.monotonic() - self._saved_at >= self.autosave_s:
+            self.save()
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        key = headers.get("x-vtex-api-appkey", "").encode()
+        token = headers.get("x-vtex-api-apptoken", "").encode()
+        # Both comparisons always run, in constant time: no hint about which one failed.
+        key_ok = hmac.compare_digest(key, self._app_key)
+        token_ok = hmac.compare_digest(token, self._app_token)
+        return key_ok and token_ok
+
+    def _dispatch(
+        self,
+        match: Match,
+        method: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        has_body: bool,
+        body_error: str | None,
+    ) -> tuple[Reply, tuple[str, ...]]:
+        route = match.route
+        if route is None:
+            if match.allowed:
+                allowed = ", ".join(match.allowed)
+                return _error(405, f"{method} not allowed here; allowed: {allowed}"), ()
+            return _error(404, f"the sandbox has no route for {method} {match.path}"), ()
+        if body_error is not None:
+            return _error(400, body_error), ()
+        if self.contract is not None:
+            found = self.contract.check(method, match.path, query, headers, body, has_body=has_body)
+            if found:
+                violations = tuple(found)
+                reply = Reply(400, {"error": CONTRACT_ERROR, "violations": list(violations)})
+                return reply, violations
+        call = Call(
+            method=method,
+            path=match.path,
+            params=match.params,
+            query=query,
+            body=body,
+            has_body=has_body,
+            now=datetime.now(UTC),
+        )
+        try:
+            return route.handler(self.store, call), ()
+        except ApiError as error:
+            if error.raw is not None:
+                return Reply(error.status, error.raw, content_type="text/plain"), ()
+            return _error(error.status, error.message), ()
+
+    def _response(self, request: httpx.Request, reply: Reply, vtex_path: str) -> httpx.Response:
+        headers = dict(reply.headers)
+        if vtex_path.startswith("/pricing/"):
+            headers = {**RATE_LIMIT_HEADERS, **headers}
+        if reply.body is EMPTY:
+            content = b""
+        elif isinstance(reply.body, bytes):  # raw text, or VTEX's bare empty-bodied errors
+            content = reply.body
+            if content:
+                headers["Content-Type"] = reply.content_type
+        else:
+            content = jsonio.dumps(reply.body).encode()
+            headers["Content-Type"] = reply.content_type
+        return httpx.Response(reply.status, headers=headers, content=content, request=request)
+
+
+def _error(status: int, message: str) -> Reply:
+    return Reply(status, {"error": message})
+
+
+def _fault_reply(fault: Fault, faults: Faults | None) -> Reply:
+    assert fault.status is not None and faults is not None
+    if fault.status == 429:
+        return Reply(
+            429,
+            {"error": "Too Many Requests (sandbox fault injection)"},
+            headers={"Retry-After": faults.retry_after_header, "Ratelimit-Remaining": "0"},
+        )
+    phrase = HTTPStatus(fault.status).phrase
+    return Reply(fault.status, {"error": f"{phrase} (sandbox fault injection)"})

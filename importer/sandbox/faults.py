@@ -1,0 +1,86 @@
+"""Injected failures: latency, 429 with Retry-After, 5xx and timeouts, reproducible by seed.
+
+Every authenticated request draws once from `random.Random(seed)`, in arrival order, so a
+test that sends the same requests in the same order sees the same faults. 401s draw nothing:
+an auth failure is never masked by a fault.
+
+What a fault does to the request's effect:
+- 429 and 5xx: the request is NOT applied (VTEX's Pricing docs: a response with Retry-After
+  was not processed).
+- timeout: the request IS applied, then the answer is lost. This is the worst case VTEX
+  documents (a 500 on inventory may still have applied the change; catalog writes time out
+  and must be re-resolved by RefId before a retry), and it is always so, to be deterministic.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+__all__ = ["Fault", "FaultDraw", "Faults"]
+
+
+@dataclass(frozen=True)
+class Faults:
+    """How often and how the sandbox misbehaves. Rates are fractions of requests (0..1)."""
+
+    latency_ms: float = 0
+    rate_429: float = 0.0
+    retry_after: float = 1.0  # seconds, sent in the Retry-After header of every 429
+    rate_5xx: float = 0.0  # answered 503, or now and then 500/502
+    rate_timeout: float = 0.0  # in-process: httpx.ReadTimeout; on a port: stall, then close
+    seed: int = 0
+    # On a port, a timed-out request holds its connection until the client gives up (closes
+    # it) or this many seconds pass, whichever comes first; then the socket is closed unanswered.
+    timeout_stall_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        rates = (self.rate_429, self.rate_5xx, self.rate_timeout)
+        if any(r < 0 for r in rates) or sum(rates) > 1:
+            raise ValueError(f"fault rates must be >= 0 and sum to at most 1, got {rates}")
+        if self.latency_ms < 0 or self.retry_after < 0 or self.timeout_stall_s < 0:
+            raise ValueError("latency_ms, retry_after and timeout_stall_s must be >= 0")
+
+    @property
+    def retry_after_header(self) -> str:
+        """Whole seconds as HTTP wants them; fractions are kept so fast tests can use 0.01."""
+        if float(self.retry_after).is_integer():
+            return str(int(self.retry_after))
+        return f"{self.retry_after:g}"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One drawn fault. `status` is None for a timeout."""
+
+    kind: str  # "429" | "5xx" | "timeout"
+    status: int | None
+
+    @property
+    def label(self) -> str:
+        """What the request log records: "429", "500", "502", "503" or "timeout"."""
+        return "timeout" if self.status is None else str(self.status)
+
+
+_SERVER_ERRORS = (503, 503, 500, 502)  # mostly 503, as VTEX's gateways answer under load
+
+
+class FaultDraw:
+    """The seeded sequence of faults of one sandbox. Not thread-safe: call it under a lock."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+
+    def next(self) -> Fault | None:
+        f = self.faults
+        roll = self._rng.random()
+        if roll < f.rate_429:
+            return Fault("429", 429)
+        roll -= f.rate_429
+        if roll < f.rate_5xx:
+            return Fault("5xx", self._rng.choice(_SERVER_ERRORS))
+        roll -= f.rate_5xx
+        if roll < f.rate_timeout:
+            return Fault("timeout", None)
+        return None

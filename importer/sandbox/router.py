@@ -1,0 +1,138 @@
+"""The routing table: which handler answers which of VTEX's (method, path template) pairs.
+
+Templates are the specs' own, so a route's id ("PUT /pricing/prices/{itemId}") is also the
+contract's operation id. Routing looks at the path only, never the host; a path may carry the
+account as a leading segment (api.vtex.com/{account}/pricing/...), which is dropped when the
+path matches no route as given. Literal segments beat parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from importer.sandbox import catalog, logistics, pricing
+from importer.sandbox.calls import Handler
+
+__all__ = ["ROUTES", "Match", "Route", "Router"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    specificity: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        segments = self.template.strip("/").split("/")
+        regex = "/".join(
+            f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") else re.escape(s) for s in segments
+        )
+        object.__setattr__(self, "pattern", re.compile("/" + regex))
+        # Per segment, 0 for a literal and 1 for a parameter: sorts literals first.
+        object.__setattr__(self, "specificity", tuple(int(s.startswith("{")) for s in segments))
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+ROUTES: tuple[Route, ...] = (
+    # Catalog (API-NOTES §3)
+    Route("POST", "/api/catalog/pvt/category", catalog.create_category),
+    Route("GET", "/api/catalog/pvt/category/{categoryId}", catalog.get_category),
+    Route("PUT", "/api/catalog/pvt/category/{categoryId}", catalog.update_category),
+    Route("POST", "/api/catalog/pvt/brand", catalog.create_brand),
+    Route("GET", "/api/catalog/pvt/brand/{brandId}", catalog.get_brand),
+    Route("PUT", "/api/catalog/pvt/brand/{brandId}", catalog.update_brand),
+    Route("GET", "/api/catalog_system/pvt/brand/list", catalog.list_brands),
+    Route("POST", "/api/catalog/pvt/product", catalog.create_product),
+    Route("GET", "/api/catalog/pvt/product/{productId}", catalog.get_product),
+    Route("PUT", "/api/catalog/pvt/product/{productId}", catalog.update_product),
+    Route(
+        "GET",
+        "/api/catalog_system/pvt/products/productgetbyrefid/{refId}",
+        catalog.product_by_refid,
+    ),
+    Route("POST", "/api/catalog/pvt/stockkeepingunit", catalog.create_sku),
+    Route("GET", "/api/catalog/pvt/stockkeepingunit", catalog.sku_by_refid_query),
+    Route("GET", "/api/catalog/pvt/stockkeepingunit/{skuId}", catalog.get_sku),
+    Route("PUT", "/api/catalog/pvt/stockkeepingunit/{skuId}", catalog.update_sku),
+    Route(
+        "GET",
+        "/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/{refId}",
+        catalog.sku_id_by_refid,
+    ),
+    Route(
+        "POST",
+        "/api/catalog_system/pub/sku/stockkeepingunitidsbyrefids",
+        catalog.sku_ids_by_refids,
+    ),
+    # Pricing (API-NOTES §4.1)
+    Route("PUT", "/pricing/prices/{itemId}", pricing.put_price),
+    Route("GET", "/pricing/prices/{itemId}", pricing.get_price),
+    Route("DELETE", "/pricing/prices/{itemId}", pricing.delete_price),
+    Route("PATCH", "/pricing/prices/{itemId}/fixed", pricing.patch_fixed),
+    Route("GET", "/pricing/prices/{itemId}/fixed", pricing.get_fixed),
+    Route("GET", "/pricing/prices/{itemId}/fixed/{priceTableId}", pricing.get_fixed),
+    Route("DELETE", "/pricing/prices/{itemId}/fixed/{priceTableId}", pricing.delete_fixed),
+    # Logistics (API-NOTES §5.1)
+    Route("POST", "/api/logistics/pvt/configuration/warehouses", logistics.save_warehouse),
+    Route("GET", "/api/logistics/pvt/configuration/warehouses", logistics.list_warehouses),
+    Route(
+        "GET",
+        "/api/logistics/pvt/configuration/warehouses/{warehouseId}",
+        logistics.get_warehouse,
+    ),
+    Route(
+        "PUT",
+        "/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}",
+        logistics.put_inventory,
+    ),
+    Route(
+        "PATCH",
+        "/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}/quantity",
+        logistics.patch_quantity,
+    ),
+    Route(
+        "PATCH",
+        "/api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}/lead-time",
+        logistics.patch_lead_time,
+    ),
+    Route("GET", "/api/logistics/pvt/inventory/skus/{skuId}", logistics.get_inventory),
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of routing: a route and its parameters, or the methods the path allows."""
+
+    path: str  # VTEX's path, without the account segment if one was dropped
+    route: Route | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()  # when route is None: non-empty means 405, empty 404
+
+
+class Router:
+    def __init__(self, routes: tuple[Route, ...] = ROUTES) -> None:
+        self._routes = sorted(routes, key=lambda r: r.specificity)
+
+    def match(self, method: str, path: str) -> Match:
+        candidates = [path]
+        rest = path.removeprefix("/")
+        if "/" in rest:  # without a leading '/{account}' segment
+            candidates.append("/" + rest.split("/", 1)[1])
+        allowed: set[str] = set()
+        first_hit: str | None = None
+        for candidate in candidates:
+            for route in self._routes:
+                found = route.pattern.fullmatch(candidate)
+                if found is None:
+                    continue
+                if route.method == method:
+                    return Match(candidate, route, found.groupdict())
+                allowed.add(route.method)
+                first_hit = first_hit or candidate
+        return Match(first_hit or path, None, {}, tuple(sorted(allowed)))
