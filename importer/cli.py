@@ -27,8 +27,11 @@ from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS = 0, 1, 2, 3
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="File-drop importer: ERP spreadsheets in, VTEX changes out.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="File-drop importer: ERP spreadsheets in, VTEX changes out.",
+)
 
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads this annotation at run time
@@ -77,12 +80,16 @@ settle_s = 2                           # a file must stay unchanged this long to
 
 def _setup_logging(state: Path | None = None) -> None:
     logger.remove()
-    logger.add(sys.stderr, level="INFO",
-               format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}")
+    logger.add(
+        sys.stderr,
+        level="INFO",
+        format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
+    )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
-        logger.add(state / "importer.log", level="DEBUG", rotation="10 MB", retention=10,
-                   encoding="utf-8")
+        logger.add(
+            state / "importer.log", level="DEBUG", rotation="10 MB", retention=10, encoding="utf-8"
+        )
 
 
 def _load(config: Path | None):  # type: ignore[no-untyped-def]
@@ -96,15 +103,25 @@ def _load(config: Path | None):  # type: ignore[no-untyped-def]
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="the working folder to lay out")]) -> None:
     """Lay out a working folder: importer.toml, inbox/, outbox/, archive/, state/."""
-    for sub in ("inbox/catalog", "inbox/prices", "inbox/inventory", "inbox/invoices",
-                "outbox/orders", "outbox/reports", "archive/done", "archive/failed", "state"):
+    for sub in (
+        "inbox/catalog",
+        "inbox/prices",
+        "inbox/inventory",
+        "inbox/invoices",
+        "outbox/orders",
+        "outbox/reports",
+        "archive/done",
+        "archive/failed",
+        "state",
+    ):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     config = directory / "importer.toml"
     if not config.exists():
         config.write_text(EXAMPLE_CONFIG, encoding="utf-8")
     typer.echo(f"working folder ready: {directory.resolve()}")
-    typer.echo(f"drop files into {directory / 'inbox'}/<flow>/ and run: importer run "
-               f"--config {config}")
+    typer.echo(
+        f"drop files into {directory / 'inbox'}/<flow>/ and run: importer run --config {config}"
+    )
 
 
 @app.command("config")
@@ -131,8 +148,9 @@ def run(config: ConfigOption = None) -> None:
         raise typer.Exit(EXIT_CONFIG) from None
     settle_s = loaded.settings.watch.settle_s
     try:
-        result = run_pass(runtime, CompletenessGate(settle_seconds=settle_s),
-                          settle=lambda: time.sleep(settle_s))
+        result = run_pass(
+            runtime, CompletenessGate(settle_seconds=settle_s), settle=lambda: time.sleep(settle_s)
+        )
     finally:
         runtime.close()
     if any("credentials" in r.summary.error for r in result.reports) or any(
@@ -147,7 +165,9 @@ def run(config: ConfigOption = None) -> None:
 @app.command("watch")
 def watch_command(
     config: ConfigOption = None,
-    polling: Annotated[bool, typer.Option(help="poll only (SMB/NFS shares send no events)")] = False,
+    polling: Annotated[
+        bool, typer.Option(help="poll only (SMB/NFS shares send no events)")
+    ] = False,
 ) -> None:
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
@@ -186,18 +206,36 @@ def sandbox(
     from importer.sandbox import Faults, Sandbox, serve
 
     _setup_logging()
-    faults = Faults(latency_ms=latency_ms, rate_429=rate_429, retry_after=retry_after,
-                    rate_5xx=rate_5xx, rate_timeout=rate_timeout, seed=seed)
-    emulator = Sandbox(account=account, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN,
-                       spec_dir=spec_dir if spec_dir is not None else "auto", faults=faults,
-                       state_file=state)
+    faults = Faults(
+        latency_ms=latency_ms,
+        rate_429=rate_429,
+        retry_after=retry_after,
+        rate_5xx=rate_5xx,
+        rate_timeout=rate_timeout,
+        seed=seed,
+    )
+    emulator = Sandbox(
+        account=account,
+        app_key=SANDBOX_KEY,
+        app_token=SANDBOX_TOKEN,
+        spec_dir=spec_dir if spec_dir is not None else "auto",
+        faults=faults,
+        state_file=state,
+    )
     if demo and not (state and state.exists()):
         emulator.seed_demo()
     server = serve(emulator, "127.0.0.1", port)
     host, bound = server.server_address[:2]
-    logger.info("VTEX sandbox on http://{}:{} (X-VTEX-API-AppKey: {}, AppToken: {}); "
-                "set VTEX_BASE_URL=http://{}:{}", host, bound, SANDBOX_KEY, SANDBOX_TOKEN,
-                host, bound)
+    logger.info(
+        "VTEX sandbox on http://{}:{} (X-VTEX-API-AppKey: {}, AppToken: {}); "
+        "set VTEX_BASE_URL=http://{}:{}",
+        host,
+        bound,
+        SANDBOX_KEY,
+        SANDBOX_TOKEN,
+        host,
+        bound,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -181,13 +181,13 @@ def load_settings(
                 )
             sources[key] = config_file.name
     for name, value in env.items():
-        key = ENV_NAMES.get(name)
-        if key is None and name.startswith(ENV_PREFIX):
-            key = ".".join(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-        if key is None or value == "":
+        dotted = ENV_NAMES.get(name)
+        if dotted is None and name.startswith(ENV_PREFIX):
+            dotted = ".".join(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        if dotted is None or value == "":
             continue
-        _set_dotted(raw, key, value)
-        sources[key] = f"env {name}"
+        _set_dotted(raw, dotted, value)
+        sources[dotted] = f"env {name}"
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:

@@ -50,22 +50,36 @@ PRICES = FlowSpec(
     columns=(
         Column("sku_ref", "code"),
         Column("sku_id", "sku_id"),
-        Column("base_price", "decimal", required=True, minimum=ZERO, exclusive_minimum=True,
-               rule="greater than 0"),
+        Column(
+            "base_price",
+            "decimal",
+            required=True,
+            minimum=ZERO,
+            exclusive_minimum=True,
+            rule="greater than 0",
+        ),
         Column("list_price", "decimal", minimum=ZERO, rule="0 or more"),
         Column("cost_price", "decimal", minimum=ZERO, rule="0 or more"),
         Column("markup", "int"),
         Column("trade_policy", "code"),
-        Column("fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True,
-               rule="greater than 0"),
+        Column(
+            "fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True, rule="greater than 0"
+        ),
         Column("min_quantity", "int", minimum=Decimal(1), rule="1 or more"),
         Column("valid_from", "date"),
         Column("valid_to", "date"),
     ),
     one_of=(("sku_ref", "sku_id"),),
     key_columns=("trade_policy", "min_quantity"),
-    hashed=("base_price", "list_price", "cost_price", "markup", "fixed_price", "valid_from",
-            "valid_to"),
+    hashed=(
+        "base_price",
+        "list_price",
+        "cost_price",
+        "markup",
+        "fixed_price",
+        "valid_from",
+        "valid_to",
+    ),
 )
 
 INVENTORY = FlowSpec(

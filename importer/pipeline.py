@@ -59,12 +59,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def process_file(path: Path, flow: str, deps: Deps, *, display_name: str | None = None) -> FileReport:
+def process_file(
+    path: Path, flow: str, deps: Deps, *, display_name: str | None = None
+) -> FileReport:
     """Process one claimed file completely: report written, input archived. Never raises for
     bad input; the report says what happened."""
     name = display_name or path.name
-    summary = FileSummary(file=name, flow=flow, sha256=sha256_of(path), received_at=deps.now(),
-                          account=deps.account)
+    summary = FileSummary(
+        file=name, flow=flow, sha256=sha256_of(path), received_at=deps.now(), account=deps.account
+    )
     report = FileReport(summary)
     previous = deps.store.find_file(summary.sha256)
     if previous is not None and previous.failed == 0:
@@ -96,8 +99,17 @@ def finish_report(path: Path, report: FileReport, deps: Deps, *, failed: bool) -
     s = report.summary
     logger.info(
         "{} [{}] {}: read {}, created {}, updated {}, unchanged {}, invalid {}, failed {}, "
-        "pending {}", s.file, s.flow, s.status, s.rows_read, s.created, s.updated, s.unchanged,
-        s.invalid, s.failed, s.pending,
+        "pending {}",
+        s.file,
+        s.flow,
+        s.status,
+        s.rows_read,
+        s.created,
+        s.updated,
+        s.unchanged,
+        s.invalid,
+        s.failed,
+        s.pending,
     )
     return report
 
@@ -111,8 +123,9 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
         )
     spec = FLOW_SPECS.get(flow)
     if spec is None:
-        raise FileRejected(f"{summary.file}: the {flow} flow is not available yet; the file "
-                           "was not processed")
+        raise FileRejected(
+            f"{summary.file}: the {flow} flow is not available yet; the file was not processed"
+        )
     settings = deps.loaded.settings.flow(flow)
     table = read_table(path, ReadOptions(settings.encoding, settings.delimiter, settings.sheet))
     summary.encoding = table.encoding or ""
@@ -121,9 +134,18 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     summary.rows_read = checked.rows_read
     summary.unknown_columns = checked.unknown_columns
     for error in checked.errors:
-        report.rows.append(ReportRow(error.row, error.key or "", Action.INVALID,
-                                     error.column or "", error.value or "", error.message,
-                                     None, error.type))
+        report.rows.append(
+            ReportRow(
+                error.row,
+                error.key or "",
+                Action.INVALID,
+                error.column or "",
+                error.value or "",
+                error.message,
+                None,
+                error.type,
+            )
+        )
     summary.invalid = len({e.row for e in checked.errors})
     records = checked.records
     records["hash"] = content_hash(records, spec.hashed)
@@ -137,28 +159,39 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     _record(flow, result, deps, report, summary.file)
 
 
-def _removals(flow: str, spec: FlowSpec, absent: list[str], deps: Deps,
-              file_name: str) -> list[dict[str, Any]]:
+def _removals(
+    flow: str, spec: FlowSpec, absent: list[str], deps: Deps, file_name: str
+) -> list[dict[str, Any]]:
     """mode = "full": inventory rows the file no longer lists are set to 0 (behind a guard)."""
     settings = deps.loaded.settings.flow(flow)
     if settings.mode != "full" or flow != "inventory" or not absent:
         return []
+    payloads = deps.store.snapshot_payloads(flow, absent)
+    # Rows already at 0 need nothing sent: without this, every full file would zero them again.
+    to_zero = [
+        k
+        for k in absent
+        if not (payloads[k].get("quantity") in ("0", "") and payloads[k].get("unlimited") != "true")
+    ]
     known = deps.store.snapshot_count(flow)
     limit = settings.max_removals * known
-    if len(absent) > limit:
+    if len(to_zero) > limit:
         raise FileRejected(
-            f"{file_name}: this full file would set {len(absent)} of {known} known stock rows to "
-            f"0, more than max_removals ({settings.max_removals:.0%}). Nothing was applied. If "
-            "that is intended, raise max_removals under [flows.inventory] in importer.toml; "
+            f"{file_name}: this full file would set {len(to_zero)} of {known} known stock rows "
+            f"to 0, more than max_removals ({settings.max_removals:.0%}). Nothing was applied. "
+            "If that is intended, raise max_removals under [flows.inventory] in importer.toml; "
             "otherwise check that the export is complete.",
             type="removal-guard",
         )
-    payloads = deps.store.snapshot_payloads(flow, absent)
     rows: list[dict[str, Any]] = []
-    for key in absent:
+    for key in to_zero:
         payload = dict(payloads[key])
-        payload.update(quantity="0", unlimited="false", row=None,
-                       _reason="not in this full file: stock set to 0")
+        payload.update(
+            quantity="0",
+            unlimited="false",
+            row=None,
+            _reason="not in this full file: stock set to 0",
+        )
         rows.append(payload)
     if rows:
         frame = pd.DataFrame(rows)
@@ -166,19 +199,26 @@ def _removals(flow: str, spec: FlowSpec, absent: list[str], deps: Deps,
             if column not in frame:
                 frame[column] = ""
         frame["hash"] = content_hash(frame, spec.hashed)
-        rows = frame.to_dict("records")
+        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     return rows
 
 
-def _push(flow: str, to_push: pd.DataFrame, deps: Deps, new_keys: set[str],
-          removals: list[dict[str, Any]]) -> PushResult:
+def _push(
+    flow: str, to_push: pd.DataFrame, deps: Deps, new_keys: set[str], removals: list[dict[str, Any]]
+) -> PushResult:
     if to_push.empty and not removals:
         return PushResult()
 
     async def go() -> PushResult:
         async with deps.http() as http:
-            return await push(flow, to_push, Clients.over(http), deps.store,
-                              is_new=lambda r: r["key"] in new_keys, removals=removals)
+            return await push(
+                flow,
+                to_push,
+                Clients.over(http),
+                deps.store,
+                is_new=lambda r: r["key"] in new_keys,
+                removals=removals,
+            )
 
     return asyncio.run(go())
 
@@ -192,8 +232,16 @@ def _record(flow: str, result: PushResult, deps: Deps, report: FileReport, sourc
     )
     pending = [o for o in result.outcomes if o.action == Action.PENDING]
     deps.store.add_pending(
-        PendingRow(flow, o.record["key"], int(o.record["hash"]), _payload(o.record), source,
-                   o.record.get("row"), 1, o.reason)
+        PendingRow(
+            flow,
+            o.record["key"],
+            int(o.record["hash"]),
+            _payload(o.record),
+            source,
+            o.record.get("row"),
+            1,
+            o.reason,
+        )
         for o in pending
     )
     summary = report.summary
@@ -242,8 +290,9 @@ def retry_pending(flow: str, deps: Deps) -> FileReport | None:
         return None
     spec = FLOW_SPECS[flow]
     now = deps.now()
-    summary = FileSummary(file=f"pending-{flow}", flow=flow, sha256="", received_at=now,
-                          account=deps.account)
+    summary = FileSummary(
+        file=f"pending-{flow}", flow=flow, sha256="", received_at=now, account=deps.account
+    )
     report = FileReport(summary)
     records = pd.DataFrame([r.payload for r in rows])
     for column in ("row", "key", "sku_ref", "sku_id", *spec.names):
@@ -257,9 +306,14 @@ def retry_pending(flow: str, deps: Deps) -> FileReport | None:
     _record(flow, result, deps, report, "retry")
     summary.finished_at = deps.now()
     write_report(report, deps.loaded.folder("outbox") / "reports")
-    logger.info("retried {} pending {} rows: {} landed, {} still pending, {} failed",
-                len(rows), flow, summary.created + summary.updated, summary.pending,
-                summary.failed)
+    logger.info(
+        "retried {} pending {} rows: {} landed, {} still pending, {} failed",
+        len(rows),
+        flow,
+        summary.created + summary.updated,
+        summary.pending,
+        summary.failed,
+    )
     return report
 
 

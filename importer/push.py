@@ -78,7 +78,11 @@ async def push(
 ) -> PushResult:
     """Send `records` (new or changed rows) and `removals` (full-mode absences) to VTEX."""
     result = PushResult()
-    rows: list[Record] = records.to_dict("records") if not records.empty else []
+    rows: list[Record] = (
+        [{str(k): v for k, v in r.items()} for r in records.to_dict("records")]
+        if not records.empty
+        else []
+    )
     removal_rows = [dict(r, _removal=True) for r in removals]
     try:
         await _resolve_skus(rows + removal_rows, clients, store, result)
@@ -122,9 +126,14 @@ async def _resolve_skus(
             row["sku_id_resolved"] = known[row["sku_ref"]]
         else:
             result.outcomes.append(
-                RowOutcome(row, Action.FAILED, type="unknown-sku", column="sku_ref",
-                           value=row["sku_ref"],
-                           reason=render("unknown-sku", value=row["sku_ref"]))
+                RowOutcome(
+                    row,
+                    Action.FAILED,
+                    type="unknown-sku",
+                    column="sku_ref",
+                    value=row["sku_ref"],
+                    reason=render("unknown-sku", value=row["sku_ref"]),
+                )
             )
 
 
@@ -138,15 +147,26 @@ def _all_pending(rows: list[Record], result: PushResult, exc: Exception) -> None
 def _pending(row: Record, exc: Exception) -> RowOutcome:
     status = getattr(exc, "status", None)
     if isinstance(exc, FatalVtexError):
-        return RowOutcome(row, Action.PENDING, type="vtex-forbidden", status=status,
-                          reason=render("vtex-forbidden", status=status))
+        return RowOutcome(
+            row,
+            Action.PENDING,
+            type="vtex-forbidden",
+            status=status,
+            reason=render("vtex-forbidden", status=status),
+        )
     detail = f"HTTP {status}" if status else str(exc).split(": ", 1)[-1]
-    return RowOutcome(row, Action.PENDING, type="vtex-unavailable", status=status,
-                      reason=render("vtex-unavailable", detail=detail, attempts="all"))
+    return RowOutcome(
+        row,
+        Action.PENDING,
+        type="vtex-unavailable",
+        status=status,
+        reason=render("vtex-unavailable", detail=detail, attempts="all"),
+    )
 
 
-async def _run(tasks: list[tuple[list[Record], Task]], concurrency: int,
-               result: PushResult) -> None:
+async def _run(
+    tasks: list[tuple[list[Record], Task]], concurrency: int, result: PushResult
+) -> None:
     """Run per-SKU tasks with bounded concurrency; a fatal error stops what has not started."""
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
@@ -168,8 +188,13 @@ async def _run(tasks: list[tuple[list[Record], Task]], concurrency: int,
             except RowRejectedError as exc:
                 detail = _detail(exc.body) or str(exc)
                 result.outcomes.extend(
-                    RowOutcome(row, Action.FAILED, type="vtex-rejected", status=exc.status,
-                               reason=render("vtex-rejected", status=exc.status, detail=detail))
+                    RowOutcome(
+                        row,
+                        Action.FAILED,
+                        type="vtex-rejected",
+                        status=exc.status,
+                        reason=render("vtex-rejected", status=exc.status, detail=detail),
+                    )
                     for row in rows
                 )
 
@@ -190,7 +215,9 @@ def _done(row: Record, is_new: Callable[[Record], bool]) -> RowOutcome:
 
 
 def _price_tasks(
-    rows: list[Record], pricing: PricingClient, result: PushResult,
+    rows: list[Record],
+    pricing: PricingClient,
+    result: PushResult,
     is_new: Callable[[Record], bool],
 ) -> list[tuple[list[Record], Task]]:
     by_sku: dict[int, list[Record]] = {}
@@ -266,8 +293,12 @@ def _clean_fixed(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _activation(entry: dict[str, Any]) -> tuple[str, int, str, str]:
     date_range = entry.get("dateRange") or {}
-    return (entry["tradePolicyId"], entry["minQuantity"], date_range.get("from", ""),
-            date_range.get("to", ""))
+    return (
+        entry["tradePolicyId"],
+        entry["minQuantity"],
+        date_range.get("from", ""),
+        date_range.get("to", ""),
+    )
 
 
 def _positive(value: object) -> bool:
@@ -293,10 +324,18 @@ async def _known_warehouses(
         wh = by_fold.get(str(row["warehouse_id"]).casefold())
         if wh is None:
             result.outcomes.append(
-                RowOutcome(row, Action.FAILED, type="unknown-warehouse", column="warehouse_id",
-                           value=row["warehouse_id"],
-                           reason=render("unknown-warehouse", value=row["warehouse_id"],
-                                         known=", ".join(listed) or "none"))
+                RowOutcome(
+                    row,
+                    Action.FAILED,
+                    type="unknown-warehouse",
+                    column="warehouse_id",
+                    value=row["warehouse_id"],
+                    reason=render(
+                        "unknown-warehouse",
+                        value=row["warehouse_id"],
+                        known=", ".join(listed) or "none",
+                    ),
+                )
             )
         else:
             row["warehouse_vtex"] = wh
@@ -305,7 +344,9 @@ async def _known_warehouses(
 
 
 def _inventory_tasks(
-    rows: list[Record], logistics: LogisticsClient, result: PushResult,
+    rows: list[Record],
+    logistics: LogisticsClient,
+    result: PushResult,
     is_new: Callable[[Record], bool],
 ) -> list[tuple[list[Record], Task]]:
     tasks: list[tuple[list[Record], Task]] = []
@@ -316,12 +357,12 @@ def _inventory_tasks(
             unlimited = row.get("unlimited") == "true"
             quantity = int(row.get("quantity") or 0)
             if row.get("lead_time"):
-                await logistics.put_inventory(sku_id, wh, quantity=quantity,
-                                              unlimited=unlimited, lead_time=row["lead_time"])
+                await logistics.put_inventory(
+                    sku_id, wh, quantity=quantity, unlimited=unlimited, lead_time=row["lead_time"]
+                )
             else:
                 # The file does not own lead times: a PUT would zero the one set in VTEX.
-                await logistics.patch_quantity(sku_id, wh, quantity=quantity,
-                                               unlimited=unlimited)
+                await logistics.patch_quantity(sku_id, wh, quantity=quantity, unlimited=unlimited)
             result.outcomes.append(_done(row, is_new))
 
         tasks.append(([row], task))

@@ -19,7 +19,14 @@ from importer.flows import FLOW_SPECS
 from importer.models import FileReport, FileSummary
 from importer.pipeline import finish_report, process_file, retry_pending, sha256_of
 from importer.runtime import Runtime
-from importer.watch import Candidate, CompletenessGate, InboxEvents, claim, claimed_files, scan_inbox
+from importer.watch import (
+    Candidate,
+    CompletenessGate,
+    InboxEvents,
+    claim,
+    claimed_files,
+    scan_inbox,
+)
 
 
 @dataclass
@@ -41,8 +48,9 @@ def enabled_flows(runtime: Runtime) -> list[str]:
     return [f for f in FLOW_NAMES if settings.flow(f).enabled]
 
 
-def run_pass(runtime: Runtime, gate: CompletenessGate,
-             settle: Callable[[], None] | None = None) -> PassResult:
+def run_pass(
+    runtime: Runtime, gate: CompletenessGate, settle: Callable[[], None] | None = None
+) -> PassResult:
     """One pass. `settle` (if given) waits between two looks at the inbox, so that a file
     that is still being written is left for a later pass."""
     deps = runtime.deps
@@ -79,14 +87,20 @@ def _safely(candidate: Candidate, runtime: Runtime) -> FileReport:
     try:
         return process_file(candidate.path, candidate.flow, runtime.deps)
     except Exception as exc:
-        logger.error("internal error on {}: {}\n{}", candidate.path.name, exc,
-                     traceback.format_exc())
+        logger.error(
+            "internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc()
+        )
         deps = runtime.deps
-        summary = FileSummary(file=candidate.path.name, flow=candidate.flow,
-                              sha256=sha256_of(candidate.path), received_at=deps.now(),
-                              status="failed", account=deps.account,
-                              error=f"internal error ({type(exc).__name__}): the importer could "
-                              "not process this file. Send this report and the file to support.")
+        summary = FileSummary(
+            file=candidate.path.name,
+            flow=candidate.flow,
+            sha256=sha256_of(candidate.path),
+            received_at=deps.now(),
+            status="failed",
+            account=deps.account,
+            error=f"internal error ({type(exc).__name__}): the importer could "
+            "not process this file. Send this report and the file to support.",
+        )
         return finish_report(candidate.path, FileReport(summary), deps, failed=True)
 
 
@@ -95,9 +109,12 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
     gate = CompletenessGate(settle_seconds=settings.settle_s)
     inbox = runtime.deps.loaded.folder("inbox")
     with InboxEvents(inbox, polling=polling or settings.polling) as events:
-        logger.info("watching {} ({}; scanning every {}s)", inbox,
-                    "polling" if polling or settings.polling else "events + polling",
-                    settings.scan_interval_s)
+        logger.info(
+            "watching {} ({}; scanning every {}s)",
+            inbox,
+            "polling" if polling or settings.polling else "events + polling",
+            settings.scan_interval_s,
+        )
         while not stop.is_set():
             result = run_pass(runtime, gate)
             # A file seen but not yet complete is looked at again once it may have settled.

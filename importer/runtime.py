@@ -50,8 +50,10 @@ def build_runtime(
     token = vtex.app_token.get_secret_value() if vtex.app_token else None
     if (key is None) != (token is None):
         missing = "VTEX_APP_TOKEN" if token is None else "VTEX_APP_KEY"
-        raise ConfigError(f"{missing} is not set: set both VTEX_APP_KEY and VTEX_APP_TOKEN, or "
-                          "neither to use the built-in sandbox")
+        raise ConfigError(
+            f"{missing} is not set: set both VTEX_APP_KEY and VTEX_APP_TOKEN, or "
+            "neither to use the built-in sandbox"
+        )
     if vtex.base_url:
         check_base_url(vtex.base_url)
     if key is None or token is None:
@@ -63,22 +65,25 @@ def build_runtime(
             sandbox = open_local_sandbox(state / "sandbox.json", loaded.settings.vtex.account)
         transport = sandbox.async_transport()
         logger.warning(
-            "NO VTEX CREDENTIALS SET: everything goes to the built-in VTEX SANDBOX (store kept "
-            "in {}). Set VTEX_ACCOUNT, VTEX_APP_KEY and VTEX_APP_TOKEN to reach your store.",
+            "NO VTEX CREDENTIALS SET: USING THE BUILT-IN VTEX SANDBOX. Nothing reaches a real "
+            "store (the sandbox keeps its data in {}). Set VTEX_ACCOUNT, VTEX_APP_KEY and "
+            "VTEX_APP_TOKEN to reach your store.",
             state / "sandbox.json",
         )
     app_key, app_token = key, token
 
     def http() -> VtexHttp:
-        return VtexHttp(vtex, app_key=app_key, app_token=app_token, transport=transport,
-                        clock=clock)
+        return VtexHttp(
+            vtex, app_key=app_key, app_token=app_token, transport=transport, clock=clock
+        )
 
     return Runtime(Deps(loaded, store, http), sandbox)
 
 
 def open_local_sandbox(state_file: Path, account: str) -> Sandbox:
-    sandbox = Sandbox(account=account, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN,
-                      state_file=state_file)
+    sandbox = Sandbox(
+        account=account, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN, state_file=state_file
+    )
     if not state_file.exists():
         sandbox.seed_demo()
         sandbox.save()

@@ -205,8 +205,17 @@ class Store:
     def add_pending(self, rows: Iterable[PendingRow]) -> None:
         now = _now()
         values = [
-            (r.flow, r.key, to_signed(r.hash), json.dumps(r.payload), r.source_file,
-             r.source_row, r.attempts, r.last_error, now)
+            (
+                r.flow,
+                r.key,
+                to_signed(r.hash),
+                json.dumps(r.payload),
+                r.source_file,
+                r.source_row,
+                r.attempts,
+                r.last_error,
+                now,
+            )
             for r in rows
         ]
         if not values:
@@ -250,8 +259,9 @@ class Store:
             return 0
         with self._tx() as db:
             before = db.total_changes
-            db.executemany("DELETE FROM pending WHERE flow = ? AND key = ?",
-                           [(flow, k) for k in keys])
+            db.executemany(
+                "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, k) for k in keys]
+            )
             return db.total_changes - before
 
     # -- SKU id map --------------------------------------------------------------------------

@@ -24,8 +24,15 @@ from importer.read import Table, match_headers, parse_decimal_column
 SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
 TRUE_WORDS = {"true", "1", "yes", "y", "sim", "s", "si", "x", "verdadeiro", "ativo", "active"}
 FALSE_WORDS = {"false", "0", "no", "n", "nao", "não", "falso", "inativo", "inactive"}
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-                "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
 
 
 @dataclass
@@ -54,7 +61,7 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     if match.conflicts:
         name, headers = next(iter(match.conflicts.items()))
         raise HeaderError(
-            f'{file_name}: the headers {" and ".join(repr(h) for h in headers)} both match '
+            f"{file_name}: the headers {' and '.join(repr(h) for h in headers)} both match "
             f'column "{name}". Rename or remove one of them, or map one explicitly in '
             f"importer.toml [flows.{spec.name}.columns]."
         )
@@ -69,6 +76,7 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
 
     n = len(table.frame)
     rows = pd.Series(table.row_numbers, dtype="int64")
+    row_numbers = np.asarray(table.row_numbers, dtype=np.int64)
     raw: dict[str, pd.Series] = {}
     for column in spec.columns:
         if column.name in match.columns:
@@ -99,9 +107,9 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             errors.append(
                 row_error(
                     parsed.error_type,
-                    row=int(rows.iat[i]),
+                    row=int(row_numbers[i]),
                     column=column.name,
-                    value=str(raw[column.name].iat[i]),
+                    value=str(raw[column.name].iloc[int(i)]),
                     expected=parsed.expected,
                     rule=column.rule,
                 )
@@ -112,9 +120,9 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
                 errors.append(
                     row_error(
                         "out-of-range",
-                        row=int(rows.iat[i]),
+                        row=int(row_numbers[i]),
                         column=column.name,
-                        value=str(raw[column.name].iat[i]),
+                        value=str(raw[column.name].iloc[int(i)]),
                         rule=column.rule,
                     )
                 )
@@ -124,7 +132,7 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     for check in _RULES.get(spec.name, []):
         for mask, make in check(frame, raw):
             for i in np.flatnonzero(mask & ~bad):
-                errors.append(make(int(rows.iat[i]), i))
+                errors.append(make(int(row_numbers[i]), int(i)))
             bad |= mask
 
     frame.insert(0, "row", rows)
@@ -159,7 +167,7 @@ def _missing_message(file_name: str, flow: str, names: list[str], found: str) ->
     wanted = " or ".join(f'"{n}"' for n in names)
     return (
         f"{file_name}: column {wanted} is missing; found: {found}. Map it in importer.toml "
-        f"[flows.{flow}.columns], e.g. {names[0]} = [\"<your header>\"]"
+        f'[flows.{flow}.columns], e.g. {names[0]} = ["<your header>"]'
     )
 
 
@@ -185,29 +193,36 @@ def _parse(
         if digits.any():
             too_big = digits & (pd.to_numeric(canonical.where(digits, "0")) > 2_147_483_647)
             too_big = np.asarray(too_big, dtype=bool)
-        return _Parsed(canonical.where(~invalid, ""), invalid | too_big,
-                       expected="a VTEX SKU id (a whole number)")
+        return _Parsed(
+            canonical.where(~invalid, ""),
+            invalid | too_big,
+            expected="a VTEX SKU id (a whole number)",
+        )
     if column.kind in ("decimal", "int"):
         parsed = parse_decimal_column(raw, settings.decimal, numeric)
         if parsed.ambiguous:
             sample = raw[raw != ""].iloc[0] if (~empty).any() else ""
-            return row_error("ambiguous-decimal", row=None, column=column.name,
-                             value=str(sample), flow=flow_name)
+            return row_error(
+                "ambiguous-decimal", row=None, column=column.name, value=str(sample), flow=flow_name
+            )
         canonical = parsed.canonical
         invalid = np.asarray(parsed.invalid, dtype=bool).copy()
         expected = "a number" if column.kind == "decimal" else "a whole number"
         if column.kind == "int":
             invalid |= canonical.str.contains(".", regex=False).to_numpy(dtype=bool)
         out_of_range = _below_minimum(canonical, column) & ~invalid
-        return _Parsed(canonical.where(~(invalid | out_of_range), ""), invalid, expected=expected,
-                       out_of_range=out_of_range)
+        return _Parsed(
+            canonical.where(~(invalid | out_of_range), ""),
+            invalid,
+            expected=expected,
+            out_of_range=out_of_range,
+        )
     if column.kind == "bool":
         lowered = raw.str.lower()
         is_true = lowered.isin(TRUE_WORDS).to_numpy()
         is_false = lowered.isin(FALSE_WORDS).to_numpy()
         invalid = ~(is_true | is_false | empty)
-        values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")),
-                           dtype=object)
+        values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")), dtype=object)
         return _Parsed(values, invalid, expected="true or false (sim/não, 1/0 also work)")
     if column.kind == "date":
         return _parse_dates(raw, empty)
@@ -238,8 +253,9 @@ def _parse_dates(raw: pd.Series, empty: np.ndarray) -> _Parsed:
         result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         remaining &= ~ok
     if remaining.any():  # ISO 8601 with an offset: VTEX takes RFC 3339, so normalise to UTC
-        parsed = pd.to_datetime(raw.where(remaining, None), format="ISO8601", errors="coerce",
-                                utc=True)
+        parsed = pd.to_datetime(
+            raw.where(remaining, None), format="ISO8601", errors="coerce", utc=True
+        )
         ok = parsed.notna().to_numpy() & remaining
         result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         remaining &= ~ok
@@ -255,15 +271,15 @@ def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
         hours = pd.to_numeric(parts[1], errors="coerce")
         minutes = pd.to_numeric(parts[2], errors="coerce")
         seconds = pd.to_numeric(parts[3], errors="coerce")
-        ok_full = full & (hours < 24).to_numpy() & (minutes < 60).to_numpy() & (
-            seconds < 60
-        ).to_numpy()
+        ok_full = (
+            full & (hours < 24).to_numpy() & (minutes < 60).to_numpy() & (seconds < 60).to_numpy()
+        )
     values = pd.Series([""] * len(raw), dtype=object)
     if days_only.any():
-        values[days_only] = raw[days_only].astype(int).map(lambda d: f"{d:02d}.00:00:00")
+        values[days_only] = raw[days_only].astype(int).map(lambda d: f"{d}.00:00:00")
     if ok_full.any():
         values[ok_full] = (
-            parts[0][ok_full].astype(int).map(lambda d: f"{d:02d}")
+            parts[0][ok_full].astype(int).astype(str)
             + "."
             + parts[1][ok_full].astype(int).map(lambda h: f"{h:02d}")
             + ":"
@@ -272,8 +288,9 @@ def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
             + parts[3][ok_full]
         )
     invalid = ~(days_only | ok_full | empty)
-    return _Parsed(values, invalid, expected='days (e.g. 3) or VTEX\'s "dd.hh:mm:ss" (e.g. '
-                   '"03.12:00:00")')
+    return _Parsed(
+        values, invalid, expected='days (e.g. 3) or VTEX\'s "dd.hh:mm:ss" (e.g. "3.12:00:00")'
+    )
 
 
 RuleResult = list[tuple[np.ndarray, Callable[[int, int], RowError]]]
@@ -292,26 +309,49 @@ def _price_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResul
     orphan_fixed = (~fixed) & (frame["fixed_price"] != "").to_numpy()
     dates = (frame["valid_from"] != "").to_numpy() != (frame["valid_to"] != "").to_numpy()
     reversed_dates = (
-        (frame["valid_from"] != "") & (frame["valid_to"] != "")
+        (frame["valid_from"] != "")
+        & (frame["valid_to"] != "")
         & (frame["valid_from"] >= frame["valid_to"])
     ).to_numpy()
     return [
         *_sku_required(frame, raw),
-        (no_base, lambda row, i: row_error("missing-cell", row=row, column="base_price",
-                                           value="")),
-        (no_fixed, lambda row, i: row_error("missing-cell", row=row, column="fixed_price",
-                                            value="")),
-        (orphan_fixed, lambda row, i: row_error(
-            "invalid-combination", row=row, column="trade_policy", value="",
-            detail='"fixed_price" is set but "trade_policy" is empty. Say which trade policy '
-            "(or price table) the fixed price is for.")),
-        (dates, lambda row, i: row_error(
-            "invalid-combination", row=row, column="valid_to", value=str(raw["valid_to"].iat[i]),
-            detail='a fixed price period needs both "valid_from" and "valid_to". Fill in both '
-            "or neither.")),
-        (reversed_dates, lambda row, i: row_error(
-            "invalid-combination", row=row, column="valid_to", value=str(raw["valid_to"].iat[i]),
-            detail='"valid_to" must be after "valid_from". Correct the dates.')),
+        (no_base, lambda row, i: row_error("missing-cell", row=row, column="base_price", value="")),
+        (
+            no_fixed,
+            lambda row, i: row_error("missing-cell", row=row, column="fixed_price", value=""),
+        ),
+        (
+            orphan_fixed,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="trade_policy",
+                value="",
+                detail='"fixed_price" is set but "trade_policy" is empty. Say which trade policy '
+                "(or price table) the fixed price is for.",
+            ),
+        ),
+        (
+            dates,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="valid_to",
+                value=str(raw["valid_to"].iat[i]),
+                detail='a fixed price period needs both "valid_from" and "valid_to". Fill in both '
+                "or neither.",
+            ),
+        ),
+        (
+            reversed_dates,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="valid_to",
+                value=str(raw["valid_to"].iat[i]),
+                detail='"valid_to" must be after "valid_from". Correct the dates.',
+            ),
+        ),
     ]
 
 
@@ -320,8 +360,7 @@ def _inventory_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleR
     no_qty = (frame["quantity"] == "").to_numpy() & (frame["unlimited"] != "true").to_numpy()
     return [
         *_sku_required(frame, raw),
-        (no_wh, lambda row, i: row_error("missing-cell", row=row, column="warehouse_id",
-                                         value="")),
+        (no_wh, lambda row, i: row_error("missing-cell", row=row, column="warehouse_id", value="")),
         (no_qty, lambda row, i: row_error("missing-cell", row=row, column="quantity", value="")),
     ]
 

@@ -21,9 +21,11 @@ def records(rows: dict[str, str]) -> pd.DataFrame:
 def test_new_changed_unchanged_and_absent(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
     old = records({"A": "1.00", "B": "2.00", "C": "3.00"})
-    store.commit("prices", [Applied(k, int(h), {}) for k, h in zip(old["key"], old["hash"])])
-    changes = diff(records({"A": "1.00", "B": "2.50", "D": "4.00"}),
-                   store.snapshot_hashes("prices"))
+    pairs = zip(old["key"], old["hash"], strict=True)
+    store.commit("prices", [Applied(k, int(h), {}) for k, h in pairs])
+    changes = diff(
+        records({"A": "1.00", "B": "2.50", "D": "4.00"}), store.snapshot_hashes("prices")
+    )
     assert changes.new["key"].tolist() == ["D"]
     assert changes.changed["key"].tolist() == ["B"]
     assert changes.unchanged == 1
@@ -39,10 +41,17 @@ def test_new_changed_unchanged_and_absent(tmp_path: Path) -> None:
 def test_diff_matches_a_plain_dictionary_comparison(
     before: dict[str, str], after: dict[str, str]
 ) -> None:
-    snap = records(before)[["key", "hash"]] if before else pd.DataFrame(
-        {"key": pd.Series([], dtype=object), "hash": pd.Series([], dtype="int64")})
+    snap = (
+        records(before)[["key", "hash"]]
+        if before
+        else pd.DataFrame(
+            {"key": pd.Series([], dtype=object), "hash": pd.Series([], dtype="int64")}
+        )
+    )
     changes = diff(records(after), snap)
     assert set(changes.new["key"]) == {k for k in after if k not in before}
-    assert set(changes.changed["key"]) == {k for k in after if k in before and before[k] != after[k]}
+    assert set(changes.changed["key"]) == {
+        k for k in after if k in before and before[k] != after[k]
+    }
     assert changes.unchanged == sum(1 for k in after if k in before and before[k] == after[k])
     assert set(changes.absent) == set(before) - set(after)

@@ -62,11 +62,13 @@ def test_every_call_carries_auth_and_content_headers() -> None:
 
 
 def test_retry_after_is_honoured_and_pauses_the_api() -> None:
-    answers = iter([
-        httpx.Response(429, headers={"Retry-After": "7"}),
-        httpx.Response(503),
-        httpx.Response(200, json=True),
-    ])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(503),
+            httpx.Response(200, json=True),
+        ]
+    )
     clock = VirtualClock()
 
     async def go() -> int:
@@ -106,8 +108,12 @@ def test_rate_limit_spaces_requests_in_virtual_time() -> None:
     async def go() -> None:
         settings = {"rate_limits": {"pricing": RateLimit(per_second=10, burst=5)}}
         async with make(lambda r: httpx.Response(200), clock, **settings) as http:
-            await asyncio.gather(*(http.request(Api.PRICING, "PUT", f"/pricing/prices/{i}",
-                                                body={}) for i in range(25)))
+            await asyncio.gather(
+                *(
+                    http.request(Api.PRICING, "PUT", f"/pricing/prices/{i}", body={})
+                    for i in range(25)
+                )
+            )
 
     asyncio.run(go())
     # 5 go at once (burst), the other 20 at 10/s.
@@ -115,4 +121,6 @@ def test_rate_limit_spaces_requests_in_virtual_time() -> None:
 
 
 def test_decimals_are_sent_exactly() -> None:
-    assert encode_json({"v": Decimal("1234.56"), "w": Decimal("0.1")}) == b'{"v": 1234.56, "w": 0.1}'
+    assert (
+        encode_json({"v": Decimal("1234.56"), "w": Decimal("0.1")}) == b'{"v": 1234.56, "w": 0.1}'
+    )

@@ -143,7 +143,7 @@ class VtexHttp:
         self.settings = settings
         self._bases = base_urls(settings)
         self._clock = clock or RealClock()
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._rng = rng or random.Random()
         self._headers = {
             "X-VTEX-API-AppKey": app_key,
             "X-VTEX-API-AppToken": app_token,
@@ -220,7 +220,10 @@ class VtexHttp:
         self.sent += 1
         try:
             response = await self._client.request(
-                method, self.url(api, path), content=content, params=params,
+                method,
+                self.url(api, path),
+                content=content,
+                params=params,
                 headers=self._headers,
             )
         except httpx.TimeoutException:
@@ -235,11 +238,13 @@ class VtexHttp:
             wait = retry_after_seconds(response)
             if status == 429 and bucket is not None:
                 bucket.pause(wait if wait is not None else 60.0)
-            raise RetriableVtexError(f"{where}: HTTP {status}", status=status, body=text,
-                                     retry_after=wait)
+            raise RetriableVtexError(
+                f"{where}: HTTP {status}", status=status, body=text, retry_after=wait
+            )
         if status in (401, 403):
-            raise FatalVtexError(f"{where}: HTTP {status}: credentials or role refused",
-                                 status=status, body=text)
+            raise FatalVtexError(
+                f"{where}: HTTP {status}: credentials or role refused", status=status, body=text
+            )
         raise RowRejectedError(f"{where}: HTTP {status}: {text}", status=status, body=text)
 
     def _wait(self, state: RetryCallState) -> float:
@@ -257,8 +262,13 @@ class VtexHttp:
         self.retries += 1
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
-        logger.warning("VTEX retry {} in {:.1f}s (attempt {}): {}", self._short(error), wait,
-                       state.attempt_number, error)
+        logger.warning(
+            "VTEX retry {} in {:.1f}s (attempt {}): {}",
+            self._short(error),
+            wait,
+            state.attempt_number,
+            error,
+        )
 
     @staticmethod
     def _short(error: BaseException | None) -> str:

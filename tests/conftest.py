@@ -1,0 +1,168 @@
+"""Shared fixtures: a working folder, a seeded sandbox, and a runtime on virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from importer.config import load_settings
+from importer.runner import PassResult, run_pass
+from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN, Runtime, build_runtime
+from importer.sandbox import Faults, Sandbox
+from importer.vtex.timing import VirtualClock
+from importer.watch import CompletenessGate
+
+TEST_CONFIG = """
+[vtex]
+account = "teststore"
+max_attempts = 6
+
+[watch]
+settle_s = 0
+
+[flows.prices.columns]
+sku_ref = ["Código"]
+base_price = ["Preço Venda"]
+list_price = ["Preço De"]
+
+[flows.inventory.columns]
+quantity = ["Saldo"]
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "importer.toml").write_text(TEST_CONFIG, encoding="utf-8")
+    for flow in ("catalog", "prices", "inventory", "invoices"):
+        (tmp_path / "inbox" / flow).mkdir(parents=True)
+    return tmp_path
+
+
+def seed_store(sandbox: Sandbox, skus: int, warehouses: tuple[str, ...] = ("1_1",)) -> None:
+    """Set the sandbox up through VTEX's own API calls, as a person would a real store."""
+    with httpx.Client(
+        transport=sandbox.transport(),
+        base_url="https://teststore.vtexcommercestable.com.br",
+        headers={
+            "X-VTEX-API-AppKey": SANDBOX_KEY,
+            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+    ) as client:
+        category = client.post(
+            "/api/catalog/pvt/category",
+            json={
+                "Name": "Roupas",
+                "Keywords": "roupas",
+                "Title": "Roupas",
+                "Description": "Roupas",
+                "AdWordsRemarketingCode": None,
+                "LomadeeCampaignCode": None,
+                "FatherCategoryId": None,
+                "GlobalCategoryId": 0,
+                "ShowInStoreFront": True,
+                "IsActive": True,
+                "ActiveStoreFrontLink": True,
+                "ShowBrandFilter": True,
+                "Score": 0,
+                "StockKeepingUnitSelectionMode": "SPECIFICATION",
+            },
+        )
+        category.raise_for_status()
+        category_id = category.json()["Id"]
+        brand = client.post("/api/catalog/pvt/brand", json={"Id": 2000001, "Name": "Marca"})
+        brand.raise_for_status()
+        product_id = None
+        for i in range(1, skus + 1):
+            if product_id is None or i % 50 == 1:
+                product = client.post(
+                    "/api/catalog/pvt/product",
+                    json={
+                        "Name": f"Produto {i}",
+                        "CategoryId": category_id,
+                        "BrandId": 2000001,
+                        "RefId": f"P-{i:05d}",
+                    },
+                )
+                product.raise_for_status()
+                product_id = product.json()["Id"]
+            sku = client.post(
+                "/api/catalog/pvt/stockkeepingunit",
+                json={
+                    "ProductId": product_id,
+                    "Name": f"SKU {i}",
+                    "RefId": f"SKU-{i:05d}",
+                    "PackagedHeight": 10,
+                    "PackagedLength": 10,
+                    "PackagedWidth": 10,
+                    "PackagedWeightKg": 100,
+                    "IsActive": False,
+                },
+            )
+            sku.raise_for_status()
+        for wh in warehouses:
+            client.post(
+                "/api/logistics/pvt/configuration/warehouses",
+                json={
+                    "id": wh,
+                    "name": f"Warehouse {wh}",
+                    "warehouseDocks": [
+                        {
+                            "dockId": "1",
+                            "name": "Dock 1",
+                            "time": "00:00:00",
+                            "cost": "0.00",
+                            "translateDays": "dias",
+                            "costToDisplay": "0,00",
+                        }
+                    ],
+                },
+            ).raise_for_status()
+    sandbox.requests.clear()
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(account="teststore", app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+RuntimeFactory = Callable[..., Runtime]
+
+
+@pytest.fixture
+def make_runtime(workdir: Path, clock: VirtualClock) -> Iterator[RuntimeFactory]:
+    made: list[Runtime] = []
+
+    def factory(sandbox: Sandbox, environ: dict[str, str] | None = None) -> Runtime:
+        loaded = load_settings(cwd=workdir, environ=environ or {})
+        runtime = build_runtime(loaded, sandbox=sandbox, clock=clock)
+        made.append(runtime)
+        return runtime
+
+    yield factory
+    for runtime in made:
+        runtime.deps.store.close()
+
+
+def one_pass(runtime: Runtime) -> PassResult:
+    """`importer run` without the real-time wait: the gate sees each file twice."""
+    return run_pass(runtime, CompletenessGate(settle_seconds=0), settle=lambda: None)
+
+
+def drop(workdir: Path, flow: str, name: str, content: str | bytes) -> Path:
+    path = workdir / "inbox" / flow / name
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.write_bytes(data)
+    return path
+
+
+__all__ = ["Faults", "drop", "one_pass", "seed_store"]

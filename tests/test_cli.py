@@ -1,0 +1,81 @@
+"""The command line as a person runs it: init, config, run with the built-in sandbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def importer(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "importer", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_init_then_run_the_samples_against_the_built_in_sandbox(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    assert importer("init", str(work), cwd=tmp_path).returncode == 0
+    config = (work / "importer.toml").read_text(encoding="utf-8")
+    (work / "importer.toml").write_text(
+        config.replace("settle_s = 2", "settle_s = 0"), encoding="utf-8"
+    )
+    shutil.copy(ROOT / "samples" / "precos-erp.csv", work / "inbox" / "prices")
+    shutil.copy(ROOT / "samples" / "inventory.csv", work / "inbox" / "inventory")
+
+    done = importer("run", cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "USING THE BUILT-IN VTEX SANDBOX" in done.stderr
+    assert sorted(p.name for p in (work / "archive" / "done").iterdir()) == [
+        "inventory.csv",
+        "precos-erp.csv",
+    ]
+    reports = sorted(p.name for p in (work / "outbox" / "reports").glob("*.report.*"))
+    assert [n.split(".")[0] for n in reports] == ["inventory"] * 2 + ["precos-erp"] * 2
+    assert (work / "state" / "sandbox.json").exists()
+
+    again = importer("run", cwd=work)
+    assert again.returncode == 0
+    assert "duplicate" not in again.stderr  # nothing new in the inbox: nothing to do
+
+
+def test_config_masks_secrets_and_names_sources(tmp_path: Path) -> None:
+    shown = importer(
+        "config",
+        cwd=tmp_path,
+        env={"VTEX_APP_KEY": "appkey-visible-ok", "VTEX_APP_TOKEN": "TOPSECRET"},
+    )
+    assert shown.returncode == 0
+    assert "TOPSECRET" not in shown.stdout + shown.stderr
+    assert "vtex.app_token" in shown.stdout and "[env VTEX_APP_TOKEN]" in shown.stdout
+
+
+def test_run_exit_codes_for_bad_config_and_rows_needing_attention(tmp_path: Path) -> None:
+    (tmp_path / "importer.toml").write_text(
+        '[flows.prices]\nmode = "sometimes"\n', encoding="utf-8"
+    )
+    bad = importer("run", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "flows.prices.mode" in bad.stderr
+
+    (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
+    (tmp_path / "inbox" / "prices").mkdir(parents=True)
+    (tmp_path / "inbox" / "prices" / "p.csv").write_text(
+        "sku_ref,base_price\nDEMO-001,abc\nDEMO-002,10.00\n", encoding="utf-8"
+    )
+    attention = importer("run", cwd=tmp_path)
+    assert attention.returncode == 1, attention.stderr
