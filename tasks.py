@@ -46,9 +46,10 @@ def run(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_venv("dev")
+    code = [p for p in ("importer", "tests", "bench", "tasks.py") if (ROOT / p).exists()]
     steps = [
-        [str(PYTHON), "-m", "ruff", "check", "importer", "tests", "bench", "tasks.py"],
-        [str(PYTHON), "-m", "ruff", "format", "--check", "importer", "tests", "bench", "tasks.py"],
+        [str(PYTHON), "-m", "ruff", "check", *code],
+        [str(PYTHON), "-m", "ruff", "format", "--check", *code],
         [str(PYTHON), "-m", "mypy"],
         [str(PYTHON), "-m", "pytest", *args],
     ]

@@ -283,9 +283,10 @@ def _report_row(outcome: RowOutcome) -> ReportRow:
     )
 
 
-def retry_pending(flow: str, deps: Deps) -> FileReport | None:
-    """Send again the rows that VTEX could not take earlier. Returns a report when any were."""
-    rows = deps.store.pending(flow)
+def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileReport | None:
+    """Send again the rows that VTEX could not take earlier (those of `only`, if given).
+    Returns a report when there were any."""
+    rows = [r for r in deps.store.pending(flow) if only is None or r.key in only]
     if not rows:
         return None
     spec = FLOW_SPECS[flow]

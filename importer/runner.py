@@ -1,7 +1,7 @@
 """Passes over the inbox: `importer run` does one, `importer watch` loops over them.
 
-A pass first retries pending rows, then finishes files a crash left claimed, then takes the
-files that are complete, flow by flow in dependency order (catalog before prices/inventory).
+A pass finishes files a crash left claimed, then takes the files that are complete, flow by
+flow in dependency order (catalog before prices/inventory), then retries pending rows.
 """
 
 from __future__ import annotations
@@ -57,11 +57,9 @@ def run_pass(
     inbox = deps.loaded.folder("inbox")
     flows = enabled_flows(runtime)
     result = PassResult()
-    for flow in flows:
-        if flow in FLOW_SPECS:
-            report = retry_pending(flow, deps)
-            if report is not None:
-                result.reports.append(report)
+    # Only rows pending before this pass are retried in it: rows that just spent their retries
+    # wait for the next pass rather than hammering VTEX again at once.
+    pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
     for leftover in claimed_files(inbox, flows):
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
         result.reports.append(_safely(leftover, runtime))
@@ -77,6 +75,12 @@ def run_pass(
         if claimed is None:
             continue  # vanished, or another importer took it
         result.reports.append(_safely(Candidate(candidate.flow, claimed), runtime))
+    # Pending rows go last: a file taken in this pass may carry newer values for their keys,
+    # which supersede them (sending the stale value first would flash an old price).
+    for flow, keys in pending_before.items():
+        report = retry_pending(flow, deps, only=keys)
+        if report is not None:
+            result.reports.append(report)
     if runtime.sandbox is not None:
         runtime.sandbox.save()
     return result

@@ -77,7 +77,7 @@ def build_runtime(
             vtex, app_key=app_key, app_token=app_token, transport=transport, clock=clock
         )
 
-    return Runtime(Deps(loaded, store, http), sandbox)
+    return Runtime(Deps(loaded, store, http), sandbox if loaded.sandbox else None)
 
 
 def open_local_sandbox(state_file: Path, account: str) -> Sandbox:

@@ -243,6 +243,10 @@ class Store:
             for f, k, h, p, sf, sr, a, e in cur.fetchall()
         ]
 
+    def pending_keys(self, flow: str) -> set[str]:
+        cur = self._db.execute("SELECT key FROM pending WHERE flow = ?", (flow,))
+        return {str(key) for (key,) in cur.fetchall()}
+
     def pending_count(self, flow: str | None = None) -> int:
         if flow is None:
             row = self._db.execute("SELECT COUNT(*) FROM pending").fetchone()

@@ -79,3 +79,47 @@ def test_run_exit_codes_for_bad_config_and_rows_needing_attention(tmp_path: Path
     )
     attention = importer("run", cwd=tmp_path)
     assert attention.returncode == 1, attention.stderr
+
+
+def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "importer", "sandbox", "--port", str(port)],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        headers = {
+            "X-VTEX-API-AppKey": "sandbox-key",
+            "X-VTEX-API-AppToken": "sandbox-token",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+        url = (
+            f"http://127.0.0.1:{port}/api/catalog_system/pvt/sku/stockkeepingunitidbyrefid/DEMO-003"
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(url, headers=headers, timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.1)
+        assert answer.status_code == 200
+        assert str(answer.json()) == "3"
+        assert httpx.get(url, timeout=2).status_code == 401  # no credentials, no answer
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
