@@ -41,7 +41,12 @@ def ensure_venv(extras: str) -> None:
 def run(args: list[str]) -> int:
     ensure_venv("")
     command = args or ["watch"]
-    return subprocess.call([str(PYTHON), "-m", "importer", *command], cwd=ROOT)
+    child = subprocess.Popen([str(PYTHON), "-m", "importer", *command], cwd=ROOT)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C reached the importer too; let it finish its file and stop
 
 
 def test(args: list[str]) -> int:

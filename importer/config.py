@@ -65,6 +65,16 @@ class VtexSettings(_Strict):
         }
     )
 
+    @field_validator("account")
+    @classmethod
+    def _account_name(cls, value: str) -> str:
+        if not value or not value.replace("-", "").isalnum() or not value.isascii():
+            raise ValueError(
+                "a VTEX account name has only letters, digits and hyphens (as in "
+                "https://ACCOUNT.vtexcommercestable.com.br)"
+            )
+        return value
+
     @property
     def has_credentials(self) -> bool:
         return self.app_key is not None and self.app_token is not None
@@ -238,6 +248,15 @@ def _set_dotted(data: dict[str, Any], key: str, value: str) -> None:
     data[parts[-1]] = value
 
 
+def _may_hold_a_secret(key: str) -> bool:
+    """Values under [vtex] (and anything named like a key or token) are never echoed: a
+    misspelt `app_token` would otherwise print the token in an error message."""
+    lowered = key.lower()
+    return lowered.startswith("vtex") or any(
+        word in lowered for word in ("key", "token", "secret", "password")
+    )
+
+
 def _env_name_for(key: str) -> str:
     for name, dotted in ENV_NAMES.items():
         if dotted == key:
@@ -249,5 +268,8 @@ def _explain(exc: ValidationError, config_file: Path) -> str:
     lines = [f"{config_file.name}: invalid configuration"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {key}: {err['msg']} (got {err.get('input')!r})")
+        if _may_hold_a_secret(key):
+            lines.append(f"  {key}: {err['msg']}")
+        else:
+            lines.append(f"  {key}: {err['msg']} (got {err.get('input')!r})")
     return "\n".join(lines)

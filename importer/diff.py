@@ -21,6 +21,21 @@ class Changeset:
     changed: pd.DataFrame  # records whose content differs from what VTEX accepted
     unchanged: int
     absent: list[str]  # snapshot keys the file does not mention (used by mode = "full")
+    unchanged_records: pd.DataFrame  # the rows that need nothing (kept for `force`)
+
+    def force(self, keys: set[str]) -> Changeset:
+        """Treat unchanged rows with these keys as changed (they must be sent again)."""
+        if not keys:
+            return self
+        records = self.unchanged_records
+        forced = records["key"].isin(keys)
+        return Changeset(
+            new=self.new,
+            changed=pd.concat([self.changed, records[forced]], ignore_index=True),
+            unchanged=self.unchanged - int(forced.sum()),
+            absent=self.absent,
+            unchanged_records=records[~forced].reset_index(drop=True),
+        )
 
     @property
     def to_push(self) -> pd.DataFrame:
@@ -39,20 +54,27 @@ def diff(records: pd.DataFrame, snapshot: pd.DataFrame) -> Changeset:
     """`records` needs 'key' and 'hash' columns; `snapshot` is (key, hash) from the store."""
     # Positions instead of a join, so hashes stay int64 (a NaN-able join would make them
     # floats, and 64-bit hashes do not survive a double).
-    position = pd.Index(snapshot["key"]).get_indexer(records["key"])
+    # Both sides as one string type: mixing object and Arrow strings costs a conversion.
+    position = pd.Index(snapshot["key"].astype("str")).get_indexer(
+        pd.Index(records["key"].astype("str"))
+    )
     is_new = position < 0
     same = np.zeros(len(records), dtype=bool)
     if (~is_new).any():
         old = snapshot["hash"].to_numpy(dtype="int64")[position[~is_new]]
         same[~is_new] = old == records["hash"].to_numpy(dtype="int64")[~is_new]
     is_changed = ~is_new & ~same
-    in_file = pd.Index(records["key"])
-    absent = snapshot.loc[~snapshot["key"].isin(in_file), "key"].tolist()
+    # Keys are unique on both sides, so the positions already say which snapshot keys the
+    # file mentions.
+    seen = np.zeros(len(snapshot), dtype=bool)
+    seen[position[position >= 0]] = True
+    absent = [str(k) for k in snapshot["key"].to_numpy()[~seen]]
     return Changeset(
         new=records[is_new].reset_index(drop=True),
         changed=records[is_changed].reset_index(drop=True),
         unchanged=int(same.sum()),
         absent=absent,
+        unchanged_records=records[same].reset_index(drop=True),
     )
 
 

@@ -30,6 +30,8 @@ TEMPLATES: dict[str, str] = {
     "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
     "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",
     "removal-guard": "{detail}",
+    "internal-error": "the importer could not send this row ({detail}). It was not sent; "
+    "send this report to support.",
 }
 
 

@@ -69,10 +69,12 @@ def process_file(
         file=name, flow=flow, sha256=sha256_of(path), received_at=deps.now(), account=deps.account
     )
     report = FileReport(summary)
-    previous = deps.store.find_file(summary.sha256)
-    if previous is not None and previous.failed == 0:
-        # The same bytes landed completely before: nothing to send. (When rows failed last
-        # time, dropping the same file again is how staff retry them, so it is processed.)
+    previous = deps.store.last_landed(flow)
+    if previous is not None and previous.sha256 == summary.sha256 and previous.failed == 0:
+        # The same bytes as the last file of this flow, which landed completely: nothing can
+        # have changed. Only the *last* file counts: an export that reverts to an older one
+        # (stock 5 -> 4 -> 5) has older bytes but new news. When rows of it did not land,
+        # dropping the same file again is how staff retry them, so it is processed.
         summary.status = "duplicate"
         summary.duplicate_of = previous.name
         file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
@@ -86,8 +88,8 @@ def process_file(
         summary.status = "failed"
         summary.error = str(exc)
         logger.error("{}: {}", name, exc)
-    failed_rows = summary.failed
-    deps.store.finish_file(file_id, summary.status, summary.rows_read, failed_rows)
+    unsettled = summary.failed + summary.pending
+    deps.store.finish_file(file_id, summary.status, summary.rows_read, unsettled)
     return finish_report(path, report, deps, failed=summary.status == "failed")
 
 
@@ -146,17 +148,44 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
                 error.type,
             )
         )
-    summary.invalid = len({e.row for e in checked.errors})
     records = checked.records
+    # Every row that is not a valid record is in the report as invalid (a whole-column error,
+    # an ambiguous decimal column say, invalidates every row it covers).
+    summary.invalid = checked.rows_read - len(records)
     records["hash"] = content_hash(records, spec.hashed)
-    # This file now speaks for its keys: older pending values for them are superseded.
-    deps.store.drop_pending(flow, records["key"].tolist())
     changes = diff(records, deps.store.snapshot_hashes(flow))
+    # A key with a pending row is sent even when the file matches the snapshot: the pending
+    # write may have reached VTEX after all (a timeout can apply), so VTEX may differ from the
+    # snapshot. Sending it settles both; this file's value supersedes the pending one.
+    pending = deps.store.pending_keys(flow)
+    if pending:
+        changes = changes.force(pending)
     summary.unchanged = changes.unchanged
-    removals = _removals(flow, spec, changes.absent, deps, summary.file)
+    # Rows the file lists but could not use (invalid) are not absent: never zero them.
+    absent = [k for k in changes.absent if k not in checked.mentioned]
+    removals = _removals(flow, spec, absent, deps, summary.file)
     new_keys = set(changes.new["key"])
-    result = _push(flow, changes.to_push, deps, new_keys, removals)
+    to_push = changes.to_push
+    if flow == "prices" and not changes.changed.empty:
+        to_push = _with_previous_periods(to_push, deps)
+    result = _push(flow, to_push, deps, new_keys, removals)
     _record(flow, result, deps, report, summary.file)
+
+
+def _with_previous_periods(records: pd.DataFrame, deps: Deps) -> pd.DataFrame:
+    """Fixed-price rows carry the period VTEX holds for them, so a changed period replaces
+    the old entry instead of adding a second one."""
+    fixed = records[records["trade_policy"] != ""]
+    if fixed.empty:
+        return records
+    previous = deps.store.snapshot_payloads("prices", fixed["key"].tolist())
+    records = records.copy()
+    for column in ("valid_from", "valid_to"):
+        records["prev_" + column] = [
+            previous[k].get(column, "") if k in previous else v
+            for k, v in zip(records["key"], records[column], strict=True)
+        ]
+    return records
 
 
 def _removals(
@@ -266,7 +295,8 @@ def _record(flow: str, result: PushResult, deps: Deps, report: FileReport, sourc
 
 
 def _payload(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
+    """What a pending row keeps: everything needed to send and report it again."""
+    return dict(record)
 
 
 def _report_row(outcome: RowOutcome) -> ReportRow:

@@ -92,7 +92,7 @@ async def push(
     except RetriableVtexError as exc:
         _all_pending(rows + removal_rows, result, exc)
         return result
-    ready = [r for r in rows + removal_rows if r.get("sku_id_resolved")]
+    ready = [r for r in rows + removal_rows if r.get("sku_id_resolved") is not None]
     if flow == "prices":
         tasks = _price_tasks(ready, clients.pricing, result, is_new)
     elif flow == "inventory":
@@ -185,6 +185,17 @@ async def _run(
                 stop.set()
                 result.fatal = str(exc)
                 result.outcomes.extend(_pending(row, exc) for row in rows)
+            except (ValueError, ArithmeticError, KeyError, TypeError) as exc:
+                # A bug or a value we cannot send must cost these rows, never the whole file.
+                result.outcomes.extend(
+                    RowOutcome(
+                        row,
+                        Action.FAILED,
+                        type="internal-error",
+                        reason=render("internal-error", detail=str(exc)[:200]),
+                    )
+                    for row in rows
+                )
             except RowRejectedError as exc:
                 detail = _detail(exc.body) or str(exc)
                 result.outcomes.extend(
@@ -229,11 +240,23 @@ def _price_tasks(
         async def task(sku_id: int = sku_id, group: list[Record] = group) -> None:
             base = [r for r in group if not r["trade_policy"]]
             fixed = [r for r in group if r["trade_policy"]]
-            if base:
+            # A fixed price whose period changed must replace the entry with the old period;
+            # PATCH would add a second entry beside it (VTEX keys entries by their period).
+            moved = [_previous_activation(r) for r in fixed if _period_changed(r)]
+            if base or moved:
                 # A PUT replaces every fixed price: read what VTEX holds so that fixed prices
                 # this file does not mention (set in the admin, say) survive.
                 current = await pricing.get_price(sku_id)
-                await pricing.put_price(sku_id, price_body(base[0], fixed, current))
+                if base:
+                    body = price_body(base[0], fixed, current, drop=moved)
+                elif current is not None:
+                    body = price_body(_base_of(current), fixed, current, drop=moved)
+                else:  # no price at all yet, so no old entry to replace
+                    body = {}
+                if body:
+                    await pricing.put_price(sku_id, body)
+                else:
+                    await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
             else:
                 await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
             result.outcomes.extend(_done(r, is_new) for r in group)
@@ -242,8 +265,14 @@ def _price_tasks(
     return tasks
 
 
-def price_body(base: Record, fixed: list[Record], current: dict[str, Any] | None) -> dict[str, Any]:
-    """The complete PUT body: exactly two of base/cost/markup, and all fixed prices to keep."""
+def price_body(
+    base: Record,
+    fixed: list[Record],
+    current: dict[str, Any] | None,
+    drop: Sequence[tuple[str, int, str, str]] = (),
+) -> dict[str, Any]:
+    """The complete PUT body: exactly two of base/cost/markup, and all fixed prices to keep
+    (VTEX's current ones, less those in `drop`, with the file's replacing their equals)."""
     body: dict[str, Any] = {"basePrice": Decimal(base["base_price"])}
     if base["cost_price"]:
         body["costPrice"] = Decimal(base["cost_price"])
@@ -256,11 +285,41 @@ def price_body(base: Record, fixed: list[Record], current: dict[str, Any] | None
     elif current and _positive(current.get("listPrice")):
         body["listPrice"] = Decimal(str(current["listPrice"]))
     entries = [_clean_fixed(e) for e in (current or {}).get("fixedPrices") or []]
+    entries = [e for e in entries if _activation(e) not in drop]
     for row in fixed:
         new = fixed_entry(row)
         entries = [e for e in entries if _activation(e) != _activation(new)] + [new]
     body["fixedPrices"] = entries
     return body
+
+
+def _period_changed(row: Record) -> bool:
+    if "prev_valid_from" not in row:
+        return False
+    return (row["prev_valid_from"], row["prev_valid_to"]) != (row["valid_from"], row["valid_to"])
+
+
+def _previous_activation(row: Record) -> tuple[str, int, str, str]:
+    return (
+        row["trade_policy"],
+        int(row["min_quantity"] or 1),
+        row["prev_valid_from"],
+        row["prev_valid_to"],
+    )
+
+
+def _base_of(current: dict[str, Any]) -> Record:
+    """A base row that keeps the base price VTEX holds (for a PUT made for fixed prices)."""
+
+    def text(name: str) -> str:
+        return str(current[name]) if _positive(current.get(name)) else ""
+
+    return {
+        "base_price": text("basePrice"),
+        "cost_price": text("costPrice"),
+        "markup": "",
+        "list_price": text("listPrice"),
+    }
 
 
 def fixed_entry(row: Record) -> dict[str, Any]:

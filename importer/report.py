@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import os
 import re
 import tempfile
@@ -62,10 +63,18 @@ def neutralise(cell: object) -> object:
     return cell
 
 
+MAX_NAME_IN_STEM = 120
+
+
 def report_stem(input_name: str, finished_at: datetime) -> str:
     """`'precos.csv.20261127T044458Z'`: the input's own name (no folders) and the UTC time."""
     # Only the last path component: a report must land in the reports folder whatever the name.
     name = re.split(r"[\\/]", input_name)[-1] or "file"
+    if len(name) > MAX_NAME_IN_STEM:
+        # File names stop at 255 bytes, and the report adds a timestamp, a suffix and a
+        # temporary prefix: keep the start a person recognises plus a hash that keeps it unique.
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[: MAX_NAME_IN_STEM - 10]}~{digest}"
     return f"{name}.{_utc(finished_at).strftime('%Y%m%dT%H%M%SZ')}"
 
 

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS files (
     finished_at TEXT,
     status TEXT NOT NULL,            -- processing | done | failed | duplicate
     rows_read INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0  -- rows VTEX refused or could not resolve
+    failed INTEGER NOT NULL DEFAULT 0  -- rows that did not land: refused, unresolved, pending
 );
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 CREATE TABLE IF NOT EXISTS snapshot (
@@ -129,12 +129,13 @@ class Store:
 
     # -- file ledger -------------------------------------------------------------------------
 
-    def find_file(self, sha256: str) -> LedgerEntry | None:
-        """The last completed processing of these exact bytes, if any."""
+    def last_landed(self, flow: str) -> LedgerEntry | None:
+        """The most recent file of the flow that was processed (duplicates do not count:
+        they changed nothing)."""
         row = self._db.execute(
-            "SELECT id, sha256, name, status, failed FROM files WHERE sha256 = ? "
-            "AND status IN ('done', 'duplicate') ORDER BY id DESC LIMIT 1",
-            (sha256,),
+            "SELECT id, sha256, name, status, failed FROM files WHERE flow = ? "
+            "AND status = 'done' ORDER BY id DESC LIMIT 1",
+            (flow,),
         ).fetchone()
         return LedgerEntry(*row) if row else None
 

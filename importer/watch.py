@@ -127,6 +127,9 @@ def _files_in(folders: Iterable[tuple[str, Path]]) -> list[Candidate]:
                     found.append((mtime_ns, entry.name, flow, Path(entry.path)))
         except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as exc:  # an SMB/NFS hiccup: this folder is looked at next pass
+            logger.warning("cannot list {}: {}; trying again next pass", folder, exc)
+            continue
     found.sort()
     return [Candidate(flow, path) for _, _, flow, path in found]
 

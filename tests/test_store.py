@@ -24,14 +24,16 @@ def test_commit_clears_pending_and_survives_reopen(tmp_path: Path) -> None:
     store.close()
 
 
-def test_file_ledger_finds_completed_files_only(tmp_path: Path) -> None:
+def test_file_ledger_knows_the_last_file_that_landed(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite3")
     now = datetime.now(UTC)
     crashed = store.start_file("abc", "a.csv", "prices", now)
-    assert store.find_file("abc") is None  # still 'processing': a crash is not a success
+    assert store.last_landed("prices") is None  # still 'processing': a crash is no success
     store.finish_file(crashed, "done", 10, 0)
-    entry = store.find_file("abc")
-    assert entry is not None and entry.name == "a.csv" and entry.failed == 0
+    store.finish_file(store.start_file("abc", "again.csv", "prices", now), "duplicate", 0, 0)
+    store.finish_file(store.start_file("def", "s.csv", "inventory", now), "done", 1, 0)
+    entry = store.last_landed("prices")
+    assert entry is not None and (entry.name, entry.sha256, entry.failed) == ("a.csv", "abc", 0)
     store.close()
 
 

@@ -22,6 +22,8 @@ class TokenBucket:
         self._lock = asyncio.Lock()
 
     def _refill(self, now: float) -> None:
+        if now <= self._updated:
+            return
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.per_second)
         self._updated = now
 
@@ -46,4 +48,5 @@ class TokenBucket:
         now = self._clock.monotonic()
         self._paused_until = max(self._paused_until, now + seconds)
         self._tokens = 0.0
-        self._updated = max(now, self._updated)
+        # Tokens refill only from the end of the pause: the paused time earns no burst.
+        self._updated = max(self._paused_until, self._updated)
