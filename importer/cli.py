@@ -153,9 +153,7 @@ def run(config: ConfigOption = None) -> None:
         )
     finally:
         runtime.close()
-    if any("credentials" in r.summary.error for r in result.reports) or any(
-        row.type == "vtex-forbidden" for r in result.reports for row in r.rows
-    ):
+    if any(row.type == "vtex-forbidden" for r in result.reports for row in r.rows):
         raise typer.Exit(EXIT_CREDENTIALS)
     if result.waiting:
         logger.info("{} file(s) still being written: left for the next pass", result.waiting)

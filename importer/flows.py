@@ -21,6 +21,7 @@ class Column:
     minimum: Decimal | None = None
     exclusive_minimum: bool = False  # value must be > minimum rather than >=
     rule: str = ""  # how a person reads the minimum: "greater than 0"
+    end_of_day: bool = False  # a bare date means the end of that day (period ends)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ PRICES = FlowSpec(
         ),
         Column("min_quantity", "int", minimum=Decimal(1), rule="1 or more"),
         Column("valid_from", "date"),
-        Column("valid_to", "date"),
+        Column("valid_to", "date", end_of_day=True),
     ),
     one_of=(("sku_ref", "sku_id"),),
     key_columns=("trade_policy", "min_quantity"),

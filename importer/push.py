@@ -86,11 +86,11 @@ async def push(
     removal_rows = [dict(r, _removal=True) for r in removals]
     try:
         await _resolve_skus(rows + removal_rows, clients, store, result)
-    except FatalVtexError as exc:
+    except (FatalVtexError, RetriableVtexError) as exc:
         _all_pending(rows + removal_rows, result, exc)
         return result
-    except RetriableVtexError as exc:
-        _all_pending(rows + removal_rows, result, exc)
+    except RowRejectedError as exc:
+        result.outcomes.extend(_rejected(row, exc) for row in rows + removal_rows)
         return result
     ready = [r for r in rows + removal_rows if r.get("sku_id_resolved") is not None]
     if flow == "prices":
@@ -100,6 +100,9 @@ async def push(
             ready = await _known_warehouses(ready, clients.logistics, result)
         except (FatalVtexError, RetriableVtexError) as exc:
             _all_pending(ready, result, exc)
+            return result
+        except RowRejectedError as exc:
+            result.outcomes.extend(_rejected(row, exc) for row in ready)
             return result
         tasks = _inventory_tasks(ready, clients.logistics, result, is_new)
     else:
@@ -197,19 +200,20 @@ async def _run(
                     for row in rows
                 )
             except RowRejectedError as exc:
-                detail = _detail(exc.body) or str(exc)
-                result.outcomes.extend(
-                    RowOutcome(
-                        row,
-                        Action.FAILED,
-                        type="vtex-rejected",
-                        status=exc.status,
-                        reason=render("vtex-rejected", status=exc.status, detail=detail),
-                    )
-                    for row in rows
-                )
+                result.outcomes.extend(_rejected(row, exc) for row in rows)
 
     await asyncio.gather(*(one(rows, task) for rows, task in tasks))
+
+
+def _rejected(row: Record, exc: RowRejectedError) -> RowOutcome:
+    detail = _detail(exc.body) or str(exc)
+    return RowOutcome(
+        row,
+        Action.FAILED,
+        type="vtex-rejected",
+        status=exc.status,
+        reason=render("vtex-rejected", status=exc.status, detail=detail),
+    )
 
 
 def _detail(body: str) -> str:
@@ -274,7 +278,7 @@ def price_body(
     """The complete PUT body: exactly two of base/cost/markup, and all fixed prices to keep
     (VTEX's current ones, less those in `drop`, with the file's replacing their equals)."""
     body: dict[str, Any] = {"basePrice": Decimal(base["base_price"])}
-    if base["cost_price"]:
+    if base["cost_price"] and _positive(base["cost_price"]):
         body["costPrice"] = Decimal(base["cost_price"])
     elif base["markup"]:
         body["markup"] = int(base["markup"])

@@ -17,8 +17,8 @@ from importer.errors import ConfigError
 from importer.pipeline import Deps
 from importer.sandbox import Sandbox
 from importer.store import Store
-from importer.vtex.http import VtexHttp, check_base_url, is_loopback
-from importer.vtex.timing import Clock
+from importer.vtex.http import VtexHttp, check_base_url, is_loopback, make_buckets
+from importer.vtex.timing import Clock, RealClock
 
 SANDBOX_KEY = "sandbox-key"
 SANDBOX_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's public demo credentials
@@ -71,10 +71,17 @@ def build_runtime(
             state / "sandbox.json",
         )
     app_key, app_token = key, token
+    clock = clock or RealClock()
+    buckets = make_buckets(vtex, clock)  # one set for the runtime's life: limits span files
 
     def http() -> VtexHttp:
         return VtexHttp(
-            vtex, app_key=app_key, app_token=app_token, transport=transport, clock=clock
+            vtex,
+            app_key=app_key,
+            app_token=app_token,
+            transport=transport,
+            clock=clock,
+            buckets=buckets,
         )
 
     return Runtime(Deps(loaded, store, http), sandbox if loaded.sandbox else None)

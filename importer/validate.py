@@ -242,7 +242,7 @@ def _parse(
         values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")), dtype=object)
         return _Parsed(values, invalid, expected="true or false (sim/não, 1/0 also work)")
     if column.kind == "date":
-        return _parse_dates(raw, empty)
+        return _parse_dates(raw, empty, end_of_day=column.end_of_day)
     if column.kind == "leadtime":
         return _parse_lead_times(raw, empty)
     raise AssertionError(f"unknown column kind {column.kind}")
@@ -267,7 +267,9 @@ def _below_minimum(canonical: pd.Series, column: Column) -> np.ndarray:
     return result
 
 
-def _parse_dates(raw: pd.Series, empty: np.ndarray) -> _Parsed:
+def _parse_dates(raw: pd.Series, empty: np.ndarray, *, end_of_day: bool) -> _Parsed:
+    """Dates to RFC 3339 in UTC. A bare date that ends a period means the whole day: a price
+    'valid to 31/12/2026' still applies on the 31st."""
     result = pd.Series([""] * len(raw), dtype=object)
     remaining = ~empty
     for fmt in DATE_FORMATS:
@@ -275,6 +277,9 @@ def _parse_dates(raw: pd.Series, empty: np.ndarray) -> _Parsed:
             break
         parsed = pd.to_datetime(raw.where(remaining, None), format=fmt, errors="coerce")
         ok = parsed.notna().to_numpy() & remaining
+        date_only = "%H" not in fmt
+        if date_only and end_of_day:
+            parsed = parsed + pd.Timedelta(hours=23, minutes=59, seconds=59)
         result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         remaining &= ~ok
     if remaining.any():  # ISO 8601 with an offset: VTEX takes RFC 3339, so normalise to UTC

@@ -77,7 +77,7 @@ def test_fixed_price_rows_upsert_without_touching_other_policies(
     assert fixed[("1", 10)]["value"] == Decimal("8.50")
     assert fixed[("1", 10)]["dateRange"] == {
         "from": "2026-12-01T00:00:00Z",
-        "to": "2026-12-31T00:00:00Z",
+        "to": "2026-12-31T23:59:59Z",
     }
     assert sandbox.prices[1]["basePrice"] == Decimal("10.00")
 

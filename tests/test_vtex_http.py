@@ -124,3 +124,38 @@ def test_decimals_are_sent_exactly() -> None:
     assert (
         encode_json({"v": Decimal("1234.56"), "w": Decimal("0.1")}) == b'{"v": 1234.56, "w": 0.1}'
     )
+
+
+def test_a_long_retry_after_is_capped_and_a_pause_carries_over_to_the_next_client() -> None:
+    from importer.vtex.http import make_buckets
+
+    clock = VirtualClock()
+    settings = VtexSettings(account="mystore", max_attempts=1, backoff_max_s=30)
+    buckets = make_buckets(settings, clock)
+    answers = iter(
+        [httpx.Response(429, headers={"Retry-After": "3600"}), httpx.Response(200, json=True)]
+    )
+
+    def client() -> VtexHttp:
+        return VtexHttp(
+            settings,
+            app_key="key",
+            app_token=SECRET,
+            clock=clock,
+            buckets=buckets,
+            transport=httpx.MockTransport(lambda request: next(answers)),
+        )
+
+    async def first() -> None:
+        async with client() as http:
+            with pytest.raises(RetriableVtexError):
+                await http.request(Api.PRICING, "PUT", "/pricing/prices/1", body={})
+
+    async def second() -> None:
+        async with client() as http:
+            await http.request(Api.PRICING, "PUT", "/pricing/prices/1", body={})
+
+    asyncio.run(first())
+    asyncio.run(second())  # a new client, a new event loop: the pause still holds
+    # Capped at backoff_max_s, not an hour; then one token refills (no burst after a 429).
+    assert clock.now == pytest.approx(30.0, abs=0.05)

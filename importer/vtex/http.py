@@ -127,6 +127,13 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def make_buckets(settings: VtexSettings, clock: Clock) -> dict[str, TokenBucket]:
+    return {
+        name: TokenBucket(limit.per_second, limit.burst, clock)
+        for name, limit in settings.rate_limits.items()
+    }
+
+
 class VtexHttp:
     """One per run. Use as `async with VtexHttp(...) as http:`."""
 
@@ -139,7 +146,10 @@ class VtexHttp:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        buckets: dict[str, TokenBucket] | None = None,
     ) -> None:
+        """`buckets` (see `make_buckets`) carry rate-limit state from one client to the next,
+        so that a 429 pause or a spent burst is not forgotten between files."""
         self.settings = settings
         self._bases = base_urls(settings)
         self._clock = clock or RealClock()
@@ -150,10 +160,7 @@ class VtexHttp:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        self._buckets = {
-            name: TokenBucket(limit.per_second, limit.burst, self._clock)
-            for name, limit in settings.rate_limits.items()
-        }
+        self._buckets = buckets if buckets is not None else make_buckets(settings, self._clock)
         # Bounded keep-alive: VTEX scales behind DNS and does not support long-pinned
         # connections (API-NOTES §1.1b).
         self._client = httpx.AsyncClient(
@@ -236,6 +243,10 @@ class VtexHttp:
         text = response.text[:500]
         if status in RETRIABLE_STATUS:
             wait = retry_after_seconds(response)
+            if wait is not None:
+                # An hour-long Retry-After would stall every flow; past the cap the row goes
+                # pending and is retried on a later pass instead.
+                wait = min(wait, self.settings.backoff_max_s)
             if status == 429 and bucket is not None:
                 bucket.pause(wait if wait is not None else 60.0)
             raise RetriableVtexError(

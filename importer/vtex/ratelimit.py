@@ -19,7 +19,9 @@ class TokenBucket:
         self._tokens = float(burst)
         self._updated = clock.monotonic()
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        # A bucket outlives one event loop (the runtime keeps it across files, each pushed in
+        # its own asyncio.run), and an asyncio.Lock belongs to one loop: one lock per loop.
+        self._locks: dict[int, asyncio.Lock] = {}
 
     def _refill(self, now: float) -> None:
         if now <= self._updated:
@@ -29,7 +31,12 @@ class TokenBucket:
 
     async def acquire(self) -> None:
         """Wait until one request may go out; requests leave in the order they asked."""
-        async with self._lock:
+        loop = id(asyncio.get_running_loop())
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks = {loop: lock}  # the old loop is gone: forget its lock
+        async with lock:
             while True:
                 now = self._clock.monotonic()
                 if now < self._paused_until:
