@@ -5,6 +5,7 @@ Exit codes of `importer run` (also documented in the README):
     1  something needs a person: a file was refused, or rows are invalid, failed or pending
     2  the configuration is invalid
     3  VTEX refused the credentials (401/403)
+    4  another importer is already running on this working folder
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from loguru import logger
 
-from importer.config import describe, load_settings
+from importer.config import LoadedSettings, describe, load_settings
 from importer.errors import ConfigError
+from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
-from importer.runtime import build_runtime
+from importer.runtime import Runtime, build_runtime
 from importer.watch import CompletenessGate
 
-EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS = 0, 1, 2, 3
+EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     add_completion=False,
@@ -92,9 +96,27 @@ def _setup_logging(state: Path | None = None) -> None:
         )
 
 
-def _load(config: Path | None):  # type: ignore[no-untyped-def]
+def _load(config: Path | None) -> LoadedSettings:
     try:
         return load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+@contextmanager
+def _exclusive(state: Path) -> Iterator[None]:
+    try:
+        with FolderLock(state):
+            yield
+    except AlreadyRunning as exc:
+        typer.echo(f"not started: {exc}", err=True)
+        raise typer.Exit(EXIT_BUSY) from None
+
+
+def _runtime(loaded: LoadedSettings) -> Runtime:
+    try:
+        return build_runtime(loaded)
     except ConfigError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -141,18 +163,17 @@ def run(config: ConfigOption = None) -> None:
     """One pass over the inbox, then exit (exit codes: see README)."""
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    try:
-        runtime = build_runtime(loaded)
-    except ConfigError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
     settle_s = loaded.settings.watch.settle_s
-    try:
-        result = run_pass(
-            runtime, CompletenessGate(settle_seconds=settle_s), settle=lambda: time.sleep(settle_s)
-        )
-    finally:
-        runtime.close()
+    with _exclusive(loaded.folder("state")):
+        runtime = _runtime(loaded)
+        try:
+            result = run_pass(
+                runtime,
+                CompletenessGate(settle_seconds=settle_s),
+                settle=lambda: time.sleep(settle_s),
+            )
+        finally:
+            runtime.close()
     if any(row.type == "vtex-forbidden" for r in result.reports for row in r.rows):
         raise typer.Exit(EXIT_CREDENTIALS)
     if result.waiting:
@@ -170,19 +191,16 @@ def watch_command(
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    try:
-        runtime = build_runtime(loaded)
-    except ConfigError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        watch(runtime, polling=polling, stop=stop)
-    except KeyboardInterrupt:
-        logger.info("stopped")
-    finally:
-        runtime.close()
+    with _exclusive(loaded.folder("state")):
+        runtime = _runtime(loaded)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            watch(runtime, polling=polling, stop=stop)
+        except KeyboardInterrupt:
+            logger.info("stopped")
+        finally:
+            runtime.close()
 
 
 @app.command()

@@ -25,7 +25,7 @@ TEMPLATES: dict[str, str] = {
     "those ids, or create the warehouse in VTEX's logistics settings.",
     "invalid-combination": "{detail}",
     "vtex-rejected": "VTEX refused the change (HTTP {status}): {detail}. Check the row's values.",
-    "vtex-unavailable": "VTEX did not confirm the change ({detail}) after {attempts} attempts. "
+    "vtex-unavailable": "VTEX did not confirm the change ({detail}), even after retrying. "
     "The row is pending and is retried automatically on every pass; nothing to do.",
     "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
     "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",

@@ -163,7 +163,7 @@ def _pending(row: Record, exc: Exception) -> RowOutcome:
         Action.PENDING,
         type="vtex-unavailable",
         status=status,
-        reason=render("vtex-unavailable", detail=detail, attempts="all"),
+        reason=render("vtex-unavailable", detail=detail),
     )
 
 

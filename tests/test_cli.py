@@ -123,3 +123,13 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
     finally:
         server.terminate()
         server.communicate(timeout=10)
+
+
+def test_a_second_importer_on_the_same_folder_refuses_to_start(tmp_path: Path) -> None:
+    from importer.lock import FolderLock
+
+    with FolderLock(tmp_path / "state"):
+        second = importer("run", cwd=tmp_path)
+    assert second.returncode == 4
+    assert "another importer is already running on this folder (pid" in second.stderr
+    assert importer("run", cwd=tmp_path).returncode == 0  # the lock went with its holder
