@@ -166,19 +166,44 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     removals = _removals(flow, spec, absent, deps, summary.file)
     new_keys = set(changes.new["key"])
     to_push = changes.to_push
-    if flow == "prices" and not changes.changed.empty:
-        to_push = _with_previous_periods(to_push, deps)
+    # What VTEX accepted last for the changed rows: the report says what changed, and a
+    # fixed price whose period moved must replace its old entry.
+    previous = deps.store.snapshot_payloads(flow, changes.changed["key"].tolist())
+    if flow == "prices" and previous:
+        to_push = _with_previous_periods(to_push, previous)
     result = _push(flow, to_push, deps, new_keys, removals)
+    _explain_updates(result, previous, spec)
     _record(flow, result, deps, report, summary.file)
 
 
-def _with_previous_periods(records: pd.DataFrame, deps: Deps) -> pd.DataFrame:
+def _explain_updates(
+    result: PushResult, previous: dict[str, dict[str, Any]], spec: FlowSpec
+) -> None:
+    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'."""
+    for outcome in result.outcomes:
+        before = previous.get(outcome.record.get("key", ""))
+        if outcome.action != Action.UPDATED or before is None or outcome.reason:
+            continue
+        changed = [
+            c for c in spec.hashed if str(before.get(c, "")) != str(outcome.record.get(c, ""))
+        ]
+        if not changed:
+            continue
+        outcome.column = changed[0]
+        outcome.value = str(outcome.record.get(changed[0], ""))
+        outcome.reason = "; ".join(
+            f"{c}: {before.get(c) or '(empty)'} -> {outcome.record.get(c) or '(empty)'}"
+            for c in changed
+        )
+
+
+def _with_previous_periods(
+    records: pd.DataFrame, previous: dict[str, dict[str, Any]]
+) -> pd.DataFrame:
     """Fixed-price rows carry the period VTEX holds for them, so a changed period replaces
     the old entry instead of adding a second one."""
-    fixed = records[records["trade_policy"] != ""]
-    if fixed.empty:
+    if not (records["trade_policy"] != "").any():
         return records
-    previous = deps.store.snapshot_payloads("prices", fixed["key"].tolist())
     records = records.copy()
     for column in ("valid_from", "valid_to"):
         records["prev_" + column] = [

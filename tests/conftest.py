@@ -126,8 +126,13 @@ def seed_store(sandbox: Sandbox, skus: int, warehouses: tuple[str, ...] = ("1_1"
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(account="teststore", app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+def sandbox() -> Iterator[Sandbox]:
+    """The emulator, checking every request against VTEX's OpenAPI specs where they are
+    present; after the test, no request the importer sent may have broken them."""
+    emulator = Sandbox(account="teststore", app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    yield emulator
+    broken = [(r.method, r.path, r.violations) for r in emulator.requests if r.violations]
+    assert broken == [], "requests that VTEX's OpenAPI specs reject"
 
 
 @pytest.fixture

@@ -56,6 +56,12 @@ def test_only_changed_prices_are_sent_and_reported(
     assert sandbox.prices[101]["basePrice"] == Decimal("16.01")
     rows = read_report_csv(reports(workdir, "prices-2.csv")[0])
     assert Counter(r["action"] for r in rows) == {"updated": 100}
+    first_change = next(r for r in rows if r["key"] == "SKU-00001")
+    assert first_change["column"] == "base_price"
+    assert first_change["reason"] == "base_price: 10.01 -> 15.01; list_price: 20.01 -> 25.01"
+    # Each changed SKU costs one PUT, after one GET that reads the fixed prices to keep.
+    reads = [r for r in sandbox.requests if r.method == "GET" and r.path.startswith("/pricing/")]
+    assert len(reads) == 100
 
     sandbox.requests.clear()
     drop(workdir, "prices", "prices-3.csv", second_file)
