@@ -4,9 +4,15 @@
     client = httpx.Client(transport=sandbox.transport(), base_url="https://sandbox.vtexcommercestable.com.br")
     server = serve(sandbox, port=8700)
 
-Modules, one job each: `core` (the Sandbox: auth, faults, contract, log), `router` (the route
-table), `catalog`, `pricing`, `logistics` (the route handlers), `state` (the store and its
-JSON file), `faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`.
+Modules, one job each: `core` (the Sandbox: auth, permissions, faults, contract, log),
+`router` (the route table), the route handlers `catalog` (categories and the tree, brands,
+products, trade policies, SKUs), `eans`, `files` (SKU images), `specs` (specifications),
+`context` (the SKU with its context), `pricing` and `logistics`; `activation` (the SKU
+activation rules), `state` (the store and its JSON file), `faults`, `jsonio` (Decimal-exact
+JSON), `demo` (the demo store), `server`.
+
+Permissions: `Sandbox(forbidden=frozenset({"POST /api/catalog/pvt/brand"}))`, or setting
+`sandbox.forbidden`, makes those operations answer 403, as a key without the role would.
 """
 
 from importer.sandbox.core import CONTRACT_ERROR, LoggedRequest, Sandbox

@@ -49,6 +49,7 @@ class Call:
     body: Any  # parsed JSON (non-integers as Decimal); None when there is no body
     has_body: bool
     now: datetime  # UTC
+    account: str = "sandbox"  # the account the sandbox answers for (VTEX's URLs carry it)
 
     def int_param(self, name: str, *, status: int = 404) -> int:
         """A path parameter that is an integer id; anything else is `status` (not found)."""

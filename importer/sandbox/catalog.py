@@ -11,13 +11,33 @@ Choices for cases VTEX does not document (API-NOTES §11):
   brand INACTIVE, so an importer must check and activate them as FLOWS §1 step 2 says;
 - known issues reproduced: a string ending in a space gives a bare 400 with an empty body;
   brand PUT does not change LinkId; GET stockkeepingunit?RefId= returns Videos empty.
+- SKU activation follows API-NOTES §3.8 (module `activation`): a PUT with IsActive:true answers
+  200 but leaves the SKU inactive while a rule fails; GET shows the real IsActive.
+- GET product / SKU / category / brand return every field their PUT takes, so that GET -> merge
+  -> PUT round-trips. The spec's GET product schema has ReleaseDate and Score non-null, so a
+  product whose create or PUT leaves them out gets the request's time and 0 (not null). The
+  spec itself disagrees on the category's Score: GET (schema and example) may say null, the
+  PUT requires an integer; the sandbox keeps null, so a category created with Score null needs
+  a number in its PUT. A product or SKU without RefId shows RefId null, which the PUT schemas
+  refuse: leave it out of the PUT (it is already empty).
+- the category tree (GET .../category/tree/{categoryLevels}) lists ACTIVE categories only:
+  an inactive category, and everything under it, is left out (it is the storefront's tree; the
+  admin routes show the rest). Key a category map on Ids from create/GET, not on the tree.
+  categoryLevels must be a whole number >= 1 (else 400); nodes at the last level have
+  `children: []` and a true `hasChildren` when they have active children.
+- trade policies: POST .../salespolicy/{id} links idempotently (a second POST changes nothing),
+  DELETE unlinks (200 also when not linked); an unknown product or trade policy is 404. The
+  store's trade policies are `Store.trade_policies` (only 1, the main one, unless a test adds
+  more).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
+from importer.sandbox import activation
 from importer.sandbox.calls import (
     ApiError,
     Call,
@@ -46,7 +66,7 @@ CATEGORY_FIELDS: Fields = (
     ("ShowInStoreFront", "bool", False),
     ("ShowBrandFilter", "bool", False),
     ("ActiveStoreFrontLink", "bool", False),
-    ("GlobalCategoryId", "int", None),
+    ("GlobalCategoryId", "int", 0),  # a plain int in VTEX's model (Score is the nullable one)
     ("StockKeepingUnitSelectionMode", "str", "SPECIFICATION"),
     ("Score", "int", None),
 )
@@ -82,7 +102,7 @@ PRODUCT_FIELDS: Fields = (
     ("ShowWithoutStock", "bool", False),
     ("AdWordsRemarketingCode", "str", None),
     ("LomadeeCampaignCode", "str", None),
-    ("Score", "int", None),
+    ("Score", "int", 0),  # non-null in the spec's GET schema; ReleaseDate: see _release_date
 )
 SKU_FIELDS: Fields = (
     ("ProductId", "int", None),
@@ -146,7 +166,7 @@ def _no_trailing_spaces(value: Any) -> None:
             _no_trailing_spaces(item)
 
 
-def _catalog_body(call: Call) -> Record:
+def catalog_body(call: Call) -> Record:
     body = body_object(call)
     _no_trailing_spaces(body)
     return body
@@ -222,7 +242,7 @@ def _check_father(store: Store, record: Record, own_id: int) -> None:
 
 
 def create_category(store: Store, call: Call) -> Reply:
-    body = _catalog_body(call)
+    body = catalog_body(call)
     record = read_fields(body, CATEGORY_FIELDS)
     _required(record, "Name")
     category_id = _new_id(store, store.categories, body, "category")
@@ -242,11 +262,37 @@ def update_category(store: Store, call: Call) -> Reply:
     category_id = call.int_param("categoryId")
     if category_id not in store.categories:
         raise ApiError(404, "category not found")
-    record = read_fields(_catalog_body(call), CATEGORY_FIELDS)
+    record = read_fields(catalog_body(call), CATEGORY_FIELDS)
     _required(record, "Name")
     _check_father(store, record, category_id)
     store.categories[category_id] = {"Id": category_id, **record, "LinkId": slug(record["Name"])}
     return Reply(body=_category_view(store, store.categories[category_id]))
+
+
+def category_tree(store: Store, call: Call) -> Reply:
+    raw = call.params["categoryLevels"]
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or int(raw) < 1:
+        raise ApiError(400, f"categoryLevels must be a whole number >= 1, got {raw!r}")
+    children: dict[int | None, list[Record]] = {}
+    for category in sorted(store.categories.values(), key=lambda c: c["Id"]):
+        if category["IsActive"]:
+            children.setdefault(category["FatherCategoryId"], []).append(category)
+    host = f"https://{call.account}.vtexcommercestable.com.br"
+
+    def node(category: Record, level: int, url: str) -> Record:
+        url = f"{url}/{category['LinkId']}"
+        below = children.get(category["Id"], [])
+        return {
+            "id": category["Id"],
+            "name": category["Name"],
+            "hasChildren": bool(below),
+            "url": url,
+            "children": [node(c, level + 1, url) for c in below] if level < int(raw) else [],
+            "Title": category["Title"],
+            "MetaTagDescription": category["Description"],
+        }
+
+    return Reply(body=[node(c, 1, host) for c in children.get(None, [])])
 
 
 def _category_path(store: Store, path: str) -> int:
@@ -279,7 +325,7 @@ def _category_path(store: Store, path: str) -> int:
 
 
 def create_brand(store: Store, call: Call) -> Reply:
-    body = _catalog_body(call)
+    body = catalog_body(call)
     record = read_fields(body, BRAND_FIELDS)
     _required(record, "Name")
     brand_id = _new_id(store, store.brands, body, "brand")
@@ -300,7 +346,7 @@ def update_brand(store: Store, call: Call) -> Reply:
     old = store.brands.get(brand_id)
     if old is None:
         raise ApiError(404, "brand not found")
-    record = read_fields(_catalog_body(call), BRAND_FIELDS)
+    record = read_fields(catalog_body(call), BRAND_FIELDS)
     _required(record, "Name")
     record["LinkId"] = old["LinkId"]  # known issue: PUT brand does not update LinkId
     store.brands[brand_id] = {"Id": brand_id, **record}
@@ -356,9 +402,15 @@ def _product_links(store: Store, record: Record) -> None:
     record["LinkId"] = record["LinkId"] or slug(record["Name"])
 
 
+def _release_date(record: Record, call: Call) -> None:
+    # The spec's GET product schema has ReleaseDate non-null: omitted is the request's time.
+    record["ReleaseDate"] = record["ReleaseDate"] or call.now.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def create_product(store: Store, call: Call) -> Reply:
-    body = _catalog_body(call)
+    body = catalog_body(call)
     record = read_fields(body, PRODUCT_FIELDS)
+    _release_date(record, call)
     _required(record, "Name")
     product_id = _new_id(store, store.products, body, "product")
     _claim_refid(store.product_refids, _refid(record), product_id, "product")
@@ -394,13 +446,49 @@ def update_product(store: Store, call: Call) -> Reply:
     old = store.products.get(product_id)
     if old is None:
         raise ApiError(404, "product not found")
-    record = read_fields(_catalog_body(call), PRODUCT_FIELDS)
+    record = read_fields(catalog_body(call), PRODUCT_FIELDS)
+    _release_date(record, call)
     _required(record, "Name", "CategoryId", "BrandId")
     _claim_refid(store.product_refids, _refid(record), product_id, "product")
     _product_links(store, record)
     store.products[product_id] = {"Id": product_id, **record}
     _move_refid(store.product_refids, _refid(old), _refid(record), product_id)
     return Reply(body=store.products[product_id])
+
+
+def _product_id(store: Store, call: Call) -> int:
+    product_id = call.int_param("productId")
+    if product_id not in store.products:
+        raise ApiError(404, "product not found")
+    return product_id
+
+
+def add_trade_policy(store: Store, call: Call) -> Reply:
+    product_id = _product_id(store, call)
+    policy = call.int_param("tradepolicyId")
+    if policy not in store.trade_policies:
+        raise ApiError(404, f"trade policy {policy} not found")
+    linked = store.product_trade_policies.setdefault(product_id, [])
+    if policy not in linked:
+        linked.append(policy)
+    return Reply()
+
+
+def remove_trade_policy(store: Store, call: Call) -> Reply:
+    product_id = _product_id(store, call)
+    policy = call.int_param("tradepolicyId")
+    if policy not in store.trade_policies:
+        raise ApiError(404, f"trade policy {policy} not found")
+    linked = store.product_trade_policies.get(product_id, [])
+    if policy in linked:
+        linked.remove(policy)
+    return Reply()
+
+
+def list_trade_policies(store: Store, call: Call) -> Reply:
+    product_id = _product_id(store, call)
+    linked = sorted(store.product_trade_policies.get(product_id, []))
+    return Reply(body=[{"ProductId": product_id, "StoreId": policy} for policy in linked])
 
 
 def product_by_refid(store: Store, call: Call) -> Reply:
@@ -421,7 +509,7 @@ def _sku_record(store: Store, body: Record) -> Record:
 
 
 def create_sku(store: Store, call: Call) -> Reply:
-    body = _catalog_body(call)
+    body = catalog_body(call)
     if body.get("IsActive") is True:
         raise ApiError(400, "an SKU cannot be created active: send IsActive false")
     record = _sku_record(store, body)
@@ -429,6 +517,7 @@ def create_sku(store: Store, call: Call) -> Reply:
     _claim_refid(store.sku_refids, _refid(record), sku_id, "SKU")
     record["CreationDate"] = record["CreationDate"] or call.now.strftime("%Y-%m-%dT%H:%M:%S")
     store.skus[sku_id] = {"Id": sku_id, **record}
+    store.sku_activation_off.discard(sku_id)
     _move_refid(store.sku_refids, None, _refid(record), sku_id)
     return Reply(body=store.skus[sku_id])
 
@@ -445,11 +534,18 @@ def update_sku(store: Store, call: Call) -> Reply:
     old = store.skus.get(sku_id)
     if old is None:
         raise ApiError(404, "SKU not found")
-    record = _sku_record(store, _catalog_body(call))
+    record = _sku_record(store, catalog_body(call))
     _claim_refid(store.sku_refids, _refid(record), sku_id, "SKU")
     record["CreationDate"] = record["CreationDate"] or old["CreationDate"]
-    store.skus[sku_id] = {"Id": sku_id, **record}
+    wanted = record["IsActive"]
+    store.skus[sku_id] = {"Id": sku_id, **record, "IsActive": False}
     _move_refid(store.sku_refids, _refid(old), _refid(record), sku_id)
+    # Accepted either way; active only when the rules hold (activation, API-NOTES §3.8).
+    if wanted:
+        store.sku_activation_off.discard(sku_id)
+        store.skus[sku_id]["IsActive"] = not activation.problems(store, sku_id)
+    else:
+        store.sku_activation_off.add(sku_id)
     return Reply(body=store.skus[sku_id])
 
 

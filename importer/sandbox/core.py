@@ -8,11 +8,14 @@ Order of work for each request, and why:
    nothing (not even an injected fault) masks a credentials problem;
 2. a fault is drawn (see `faults`): 429 and 5xx answer now and apply nothing;
 3. routing: unknown path 404, known path with another method 405;
-4. an unparseable JSON body: 400;
-5. the contract: a request VTEX's OpenAPI spec rejects gets 400 with the violations;
-6. the route's handler, under the state lock; then the response is serialised, still under
+4. permissions: an operation listed in `forbidden` answers 403, as VTEX does when the key's
+   role lacks the License Manager resource (so tests can model "a store that forbids creating
+   brands");
+5. an unparseable JSON body: 400;
+6. the contract: a request VTEX's OpenAPI spec rejects gets 400 with the violations;
+7. the route's handler, under the state lock; then the response is serialised, still under
    the lock (handlers return live records);
-7. latency is slept outside the lock; a timeout fault raises httpx.ReadTimeout after the
+8. latency is slept outside the lock; a timeout fault raises httpx.ReadTimeout after the
    request was applied.
 
 The request log keeps every request with its outcome. It never holds the app token (nor any
@@ -34,12 +37,12 @@ from typing import Any, Literal
 
 import httpx
 
-from importer.sandbox import jsonio
+from importer.sandbox import activation, files, jsonio
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
 from importer.sandbox.faults import Fault, FaultDraw, Faults
 from importer.sandbox.pricing import RATE_LIMIT_HEADERS
-from importer.sandbox.router import Match, Router
+from importer.sandbox.router import ROUTES, Match, Router
 from importer.sandbox.state import Record, Store
 from importer.vtex.contract import Contract, find_spec_dir
 
@@ -52,6 +55,7 @@ _SECRET_HEADERS = frozenset(
 )
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTRACT_ERROR = "request does not match VTEX's OpenAPI spec"
+_OPERATIONS = frozenset(route.id for route in ROUTES)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class Sandbox:
         faults: Faults | None = None,
         sleep: Callable[[float], None] = time.sleep,
         state_file: Path | None = None,
+        forbidden: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         self.account = account
         self._app_key = app_key.encode()
@@ -112,6 +117,7 @@ class Sandbox:
         self._router = Router()
         self._lock = threading.RLock()
         self._saved_at = time.monotonic()
+        self.forbidden = forbidden
 
     # -- configuration
 
@@ -124,6 +130,22 @@ class Sandbox:
         """Change the faults; the seeded sequence starts over."""
         with self._lock:
             self._draw = FaultDraw(faults) if faults is not None else None
+
+    @property
+    def forbidden(self) -> frozenset[str]:
+        """Operation ids ("POST /api/catalog/pvt/brand") that answer 403."""
+        return self._forbidden
+
+    @forbidden.setter
+    def forbidden(self, operations: frozenset[str] | set[str]) -> None:
+        unknown = sorted(set(operations) - _OPERATIONS)
+        if unknown:
+            raise ValueError(
+                f"not operations of the sandbox: {unknown}; use 'METHOD /template' as in "
+                "importer.sandbox.router.ROUTES, e.g. 'POST /api/catalog/pvt/brand'"
+            )
+        with self._lock:
+            self._forbidden = frozenset(operations)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self)
@@ -159,6 +181,55 @@ class Sandbox:
     def product_refids(self) -> dict[str, int]:
         return self.store.product_refids
 
+    # What hangs off one product or SKU: lists (copies), empty for an owner without any.
+
+    def sku_files(self, sku_id: int) -> list[Record]:
+        """The SKU's images in VTEX's order, each with the URL that was sent as SourceUrl."""
+        with self._lock:
+            return files.sku_files(self.store, sku_id)
+
+    def sku_eans(self, sku_id: int) -> list[str]:
+        with self._lock:
+            return list(self.store.sku_eans.get(sku_id, []))
+
+    def product_trade_policies(self, product_id: int) -> list[int]:
+        with self._lock:
+            return sorted(self.store.product_trade_policies.get(product_id, []))
+
+    def product_specs(self, product_id: int) -> list[Record]:
+        """The product's specification associations {Id, ProductId, FieldId, FieldValueId,
+        Text}."""
+        with self._lock:
+            return list(self.store.product_specs.get(product_id, []))
+
+    def sku_specs(self, sku_id: int) -> list[Record]:
+        with self._lock:
+            return list(self.store.sku_specs.get(sku_id, []))
+
+    # The specification model and the store's trade policies: live tables.
+
+    @property
+    def trade_policies(self) -> set[int]:
+        """The store's trade policies (1 always); add to it to allow more."""
+        return self.store.trade_policies
+
+    @property
+    def spec_groups(self) -> dict[int, Record]:
+        return self.store.spec_groups
+
+    @property
+    def spec_fields(self) -> dict[int, Record]:
+        return self.store.spec_fields
+
+    @property
+    def spec_values(self) -> dict[int, Record]:
+        return self.store.spec_values
+
+    def activation_problems(self, sku_id: int) -> list[str]:
+        """Why the SKU cannot be active (API-NOTES §3.8); empty when it can. VTEX never says."""
+        with self._lock:
+            return activation.problems(self.store, sku_id)
+
     @property
     def prices(self) -> dict[int, Record]:
         return self.store.prices
@@ -172,10 +243,10 @@ class Sandbox:
         return self.store.inventory
 
     def seed_demo(self) -> None:
-        """Replace the store with the demo store (SKUs 1..20 = DEMO-001..DEMO-020, warehouses
-        '1_1' and 'WH-SP'), and save it when there is a state file."""
+        """Replace the store with the demo store (SKUs 1..20 = DEMO-001..DEMO-020, active, with
+        an image each; warehouses '1_1' and 'WH-SP'), and save it when there is a state file."""
         with self._lock:
-            seed_demo(self.store)
+            seed_demo(self.store, self.account)
             self.save()
 
     def save(self) -> None:
@@ -299,6 +370,8 @@ class Sandbox:
                 allowed = ", ".join(match.allowed)
                 return _error(405, f"{method} not allowed here; allowed: {allowed}"), ()
             return _error(404, f"the sandbox has no route for {method} {match.path}"), ()
+        if route.id in self._forbidden:
+            return _error(403, f"Forbidden: this key's role lacks the resource for {route.id}"), ()
         if body_error is not None:
             return _error(400, body_error), ()
         if self.contract is not None:
@@ -315,6 +388,7 @@ class Sandbox:
             body=body,
             has_body=has_body,
             now=datetime.now(UTC),
+            account=self.account,
         )
         try:
             return route.handler(self.store, call), ()

@@ -1,10 +1,15 @@
 """The demo store that the quick start and the files in samples/ refer to. Keep the names:
-SKUs 1..20 with RefIds DEMO-001..DEMO-020, warehouses '1_1' and 'WH-SP'."""
+SKUs 1..20 with RefIds DEMO-001..DEMO-020, warehouses '1_1' and 'WH-SP'.
+
+Every demo SKU is active and passes the activation rules (API-NOTES §3.8): RefId, one image
+(https://images.example.com/demo/DEMO-001.jpg ...), active product, brand and category. The
+product is linked to trade policy 1."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from importer.sandbox import files
 from importer.sandbox.catalog import (
     BRAND_FIELDS,
     CATEGORY_FIELDS,
@@ -23,8 +28,12 @@ def demo_refid(number: int) -> str:
     return f"DEMO-{number:03d}"
 
 
-def seed_demo(store: Store) -> None:
-    """Replace the store's contents with the demo store."""
+def demo_image_url(number: int) -> str:
+    return f"https://images.example.com/demo/{demo_refid(number)}.jpg"
+
+
+def seed_demo(store: Store, account: str = "sandbox") -> None:
+    """Replace the store's contents with the demo store (image URLs name `account`)."""
     store.clear()
     store.categories[1] = {
         "Id": 1,
@@ -64,6 +73,10 @@ def seed_demo(store: Store) -> None:
                 "IsVisible": True,
                 "IsActive": True,
                 "Title": "Demo product",
+                "Description": "Demo product",
+                # Never null: the spec's GET and PUT product schemas refuse null for both.
+                "ReleaseDate": _CREATED,
+                "Score": 0,
             },
             PRODUCT_FIELDS,
         ),
@@ -88,6 +101,9 @@ def seed_demo(store: Store) -> None:
                 SKU_FIELDS,
             ),
         }
+        image = files.image_fields(demo_refid(number), demo_image_url(number), is_main=True)
+        files.add_file(store, account, number, image)
+    store.product_trade_policies[1] = [1]
     names = {"1_1": "Main warehouse", "WH-SP": "São Paulo warehouse"}
     for warehouse_id in DEMO_WAREHOUSES:
         store.warehouses[warehouse_id] = {

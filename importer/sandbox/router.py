@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from importer.sandbox import catalog, logistics, pricing
+from importer.sandbox import catalog, context, eans, files, logistics, pricing, specs
 from importer.sandbox.calls import Handler
 
 __all__ = ["ROUTES", "Match", "Route", "Router"]
@@ -69,6 +69,71 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/api/catalog_system/pub/sku/stockkeepingunitidsbyrefids",
         catalog.sku_ids_by_refids,
+    ),
+    Route("GET", "/api/catalog_system/pub/category/tree/{categoryLevels}", catalog.category_tree),
+    Route("GET", "/api/catalog_system/pvt/sku/stockkeepingunitbyid/{skuId}", context.sku_context),
+    # Trade policies (API-NOTES §3.3)
+    Route("GET", "/api/catalog/pvt/product/{productId}/salespolicy", catalog.list_trade_policies),
+    Route(
+        "POST",
+        "/api/catalog/pvt/product/{productId}/salespolicy/{tradepolicyId}",
+        catalog.add_trade_policy,
+    ),
+    Route(
+        "DELETE",
+        "/api/catalog/pvt/product/{productId}/salespolicy/{tradepolicyId}",
+        catalog.remove_trade_policy,
+    ),
+    # SKU EANs (API-NOTES §3.5)
+    Route("GET", "/api/catalog/pvt/stockkeepingunit/{skuId}/ean", eans.list_eans),
+    Route("DELETE", "/api/catalog/pvt/stockkeepingunit/{skuId}/ean", eans.delete_all_eans),
+    Route("POST", "/api/catalog/pvt/stockkeepingunit/{skuId}/ean/{ean}", eans.add_ean),
+    Route("DELETE", "/api/catalog/pvt/stockkeepingunit/{skuId}/ean/{ean}", eans.delete_ean),
+    # SKU files: images (API-NOTES §3.6)
+    Route("GET", "/api/catalog/pvt/stockkeepingunit/{skuId}/file", files.list_files),
+    Route("POST", "/api/catalog/pvt/stockkeepingunit/{skuId}/file", files.create_file),
+    Route("DELETE", "/api/catalog/pvt/stockkeepingunit/{skuId}/file", files.delete_all_files),
+    Route("PUT", "/api/catalog/pvt/stockkeepingunit/{skuId}/file/{skuFileId}", files.update_file),
+    Route(
+        "DELETE", "/api/catalog/pvt/stockkeepingunit/{skuId}/file/{skuFileId}", files.delete_file
+    ),
+    # Specifications (API-NOTES §3.7)
+    Route(
+        "PUT",
+        "/api/catalog/pvt/product/{productId}/specificationvalue",
+        specs.put_product_spec_by_name,
+    ),
+    Route(
+        "PUT",
+        "/api/catalog/pvt/stockkeepingunit/{skuId}/specificationvalue",
+        specs.put_sku_spec_by_name,
+    ),
+    Route(
+        "GET",
+        "/api/catalog_system/pvt/products/{productId}/specification",
+        specs.list_product_specs,
+    ),
+    Route(
+        "GET",
+        "/api/catalog/pvt/product/{productId}/specification",
+        specs.list_product_spec_associations,
+    ),
+    Route(
+        "DELETE", "/api/catalog/pvt/product/{productId}/specification", specs.delete_product_specs
+    ),
+    Route(
+        "DELETE",
+        "/api/catalog/pvt/product/{productId}/specification/{specificationId}",
+        specs.delete_product_spec,
+    ),
+    Route("GET", "/api/catalog/pvt/stockkeepingunit/{skuId}/specification", specs.list_sku_specs),
+    Route(
+        "DELETE", "/api/catalog/pvt/stockkeepingunit/{skuId}/specification", specs.delete_sku_specs
+    ),
+    Route(
+        "DELETE",
+        "/api/catalog/pvt/stockkeepingunit/{skuId}/specification/{specificationId}",
+        specs.delete_sku_spec,
     ),
     # Pricing (API-NOTES §4.1)
     Route("PUT", "/pricing/prices/{itemId}", pricing.put_price),

@@ -3,7 +3,10 @@
 Keys: catalog entities and prices by integer id (SKU ids are canonical integers: "0123" and
 "123" are the same SKU here; VTEX Logistics once treated them as two, a bug the importer avoids
 by always sending canonical ids), warehouses by their string id, inventory by (sku id,
-warehouse id). RefId indexes are derived and rebuilt on load.
+warehouse id). What hangs off one product or SKU (images, EANs, trade policies, specification
+associations) is kept in a list per owner id, in the order VTEX would list it. The
+specification model (groups, fields, values) is flat, by VTEX's ids. RefId indexes (and the
+values-per-field index) are derived and rebuilt on load.
 
 Persisted as JSON (numbers exact, via `jsonio`), written atomically, so a sandbox served
 across restarts keeps its store.
@@ -34,9 +37,26 @@ class Store:
     prices: dict[int, Record] = field(default_factory=dict)
     warehouses: dict[str, Record] = field(default_factory=dict)
     inventory: dict[tuple[int, str], Record] = field(default_factory=dict)
-    # Derived indexes: RefId -> id. Kept in step by the handlers, rebuilt by `reindex`.
+    # Per SKU: its images (files) in creation order, and its EANs (repeats allowed, as VTEX).
+    sku_files: dict[int, list[Record]] = field(default_factory=dict)
+    sku_eans: dict[int, list[str]] = field(default_factory=dict)
+    # Trade policies (sales channels) the store has; 1 (the main one) always exists.
+    trade_policies: set[int] = field(default_factory=lambda: {1})
+    product_trade_policies: dict[int, list[int]] = field(default_factory=dict)
+    # Specifications: group -> field -> value, by VTEX's ids (Id, Id, FieldValueId) ...
+    spec_groups: dict[int, Record] = field(default_factory=dict)
+    spec_fields: dict[int, Record] = field(default_factory=dict)
+    spec_values: dict[int, Record] = field(default_factory=dict)
+    # ... and their associations with products and SKUs, per owner id.
+    product_specs: dict[int, list[Record]] = field(default_factory=dict)
+    sku_specs: dict[int, list[Record]] = field(default_factory=dict)
+    # SKUs that a PUT explicitly deactivated: ActivateIfPossible no longer applies to them.
+    sku_activation_off: set[int] = field(default_factory=set)
+    # Derived indexes: RefId -> id, FieldId -> its FieldValueIds. Kept in step by the
+    # handlers, rebuilt by `reindex`.
     product_refids: dict[str, int] = field(default_factory=dict)
     sku_refids: dict[str, int] = field(default_factory=dict)
+    field_value_ids: dict[int, list[int]] = field(default_factory=dict)
     # Last generated id per table: creating 10,000 SKUs must not scan the table each time.
     last_ids: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -48,17 +68,40 @@ class Store:
         self.last_ids[kind] = candidate
         return candidate
 
+    def next_number(self, kind: str, start: int = 1) -> int:
+        """The next id of a sequence without a table of its own (file, archive and association
+        ids): one above the last one given, or `start`. `reindex` restores them after a load."""
+        number = max(self.last_ids.get(kind, start - 1) + 1, start)
+        self.last_ids[kind] = number
+        return number
+
     def clear(self) -> None:
         for table in (
             self.categories, self.brands, self.products, self.skus, self.prices,
-            self.warehouses, self.inventory, self.product_refids, self.sku_refids,
-            self.last_ids,
+            self.warehouses, self.inventory, self.sku_files, self.sku_eans,
+            self.trade_policies, self.product_trade_policies, self.spec_groups,
+            self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
+            self.sku_activation_off, self.product_refids, self.sku_refids,
+            self.field_value_ids, self.last_ids,
         ):  # fmt: skip
             table.clear()
+        self.trade_policies.add(1)
 
     def reindex(self) -> None:
         self.product_refids = {p["RefId"]: i for i, p in self.products.items() if p.get("RefId")}
         self.sku_refids = {s["RefId"]: i for i, s in self.skus.items() if s.get("RefId")}
+        self.field_value_ids = {}
+        for value in self.spec_values.values():
+            self.field_value_ids.setdefault(value["FieldId"], []).append(value["FieldValueId"])
+        files = [f for owned in self.sku_files.values() for f in owned]
+        for kind, numbers in (
+            ("file", [f["Id"] for f in files]),
+            ("archive", [f["ArchiveId"] for f in files]),
+            ("product_spec", [a["Id"] for owned in self.product_specs.values() for a in owned]),
+            ("sku_spec", [a["Id"] for owned in self.sku_specs.values() for a in owned]),
+        ):
+            if numbers:
+                self.last_ids[kind] = max(self.last_ids.get(kind, 0), *numbers)
 
     def warehouse_id(self, given: str) -> str | None:
         """The stored id of a warehouse. Inventory routes match warehouse ids case-insensitively
@@ -82,6 +125,19 @@ class Store:
             "inventory": [
                 {"skuId": k[0], "warehouseId": k[1], **v} for k, v in self.inventory.items()
             ],
+            # Added later; a file without them loads as a store without them.
+            "skuFiles": [f for owned in self.sku_files.values() for f in owned],
+            "skuEans": [{"skuId": k, "eans": v} for k, v in self.sku_eans.items()],
+            "tradePolicies": sorted(self.trade_policies),
+            "productTradePolicies": [
+                {"productId": k, "tradePolicies": v} for k, v in self.product_trade_policies.items()
+            ],
+            "specGroups": list(self.spec_groups.values()),
+            "specFields": list(self.spec_fields.values()),
+            "specValues": list(self.spec_values.values()),
+            "productSpecs": [a for owned in self.product_specs.values() for a in owned],
+            "skuSpecs": [a for owned in self.sku_specs.values() for a in owned],
+            "skuActivationOff": sorted(self.sku_activation_off),
         }
 
     @classmethod
@@ -98,7 +154,23 @@ class Store:
             inventory={
                 (int(r.pop("skuId")), str(r.pop("warehouseId"))): r for r in data["inventory"]
             },
+            sku_eans={int(r["skuId"]): list(r["eans"]) for r in data.get("skuEans", [])},
+            trade_policies={int(t) for t in data.get("tradePolicies", [1])},
+            product_trade_policies={
+                int(r["productId"]): [int(t) for t in r["tradePolicies"]]
+                for r in data.get("productTradePolicies", [])
+            },
+            spec_groups={int(r["Id"]): r for r in data.get("specGroups", [])},
+            spec_fields={int(r["Id"]): r for r in data.get("specFields", [])},
+            spec_values={int(r["FieldValueId"]): r for r in data.get("specValues", [])},
+            sku_activation_off={int(i) for i in data.get("skuActivationOff", [])},
         )
+        for image in data.get("skuFiles", []):
+            store.sku_files.setdefault(int(image["SkuId"]), []).append(image)
+        for association in data.get("productSpecs", []):
+            store.product_specs.setdefault(int(association["ProductId"]), []).append(association)
+        for association in data.get("skuSpecs", []):
+            store.sku_specs.setdefault(int(association["SkuId"]), []).append(association)
         store.reindex()
         return store
 

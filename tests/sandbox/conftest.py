@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,3 +77,49 @@ def make_client(sandbox: Sandbox) -> Iterator[ClientFactory]:
 @pytest.fixture
 def client(make_client: ClientFactory) -> httpx.Client:
     return make_client()
+
+
+SkuFactory = Callable[..., int]
+ImageAdder = Callable[..., httpx.Response]
+
+
+@pytest.fixture
+def new_sku(client: httpx.Client) -> SkuFactory:
+    """Create an inactive SKU under the demo product (ActivateIfPossible unless told otherwise);
+    a keyword set to None is left out of the body."""
+    numbers = itertools.count(1)
+
+    def create(**changes: Any) -> int:
+        body: dict[str, Any] = {
+            "ProductId": 1,
+            "Name": "Size 10",
+            "RefId": f"NEW-{next(numbers)}",
+            "PackagedHeight": 10,
+            "PackagedLength": 10,
+            "PackagedWidth": 10,
+            "PackagedWeightKg": 100,
+            "IsActive": False,
+            "ActivateIfPossible": True,
+            **changes,
+        }
+        response = client.post(
+            "/api/catalog/pvt/stockkeepingunit",
+            json={k: v for k, v in body.items() if v is not None},
+        )
+        assert response.status_code == 200, response.text
+        return int(response.json()["Id"])
+
+    return create
+
+
+@pytest.fixture
+def add_image(client: httpx.Client) -> ImageAdder:
+    """POST an image to an SKU: add_image(sku_id, url=..., Name=..., IsMain=...)."""
+
+    def add(
+        sku_id: int, url: str = "https://images.example.com/a.jpg", **fields: Any
+    ) -> httpx.Response:
+        body = {"Name": "front", "Url": url, **fields}
+        return client.post(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file", json=body)
+
+    return add

@@ -66,6 +66,8 @@ def test_sku_create_conflicts(client: httpx.Client, change: dict[str, Any], stat
 
 def test_sku_put_is_a_full_replacement(client: httpx.Client, sandbox: Sandbox) -> None:
     sku_id = client.post("/api/catalog/pvt/stockkeepingunit", json=NEW_SKU).json()["Id"]
+    image = {"Name": "front", "Url": "https://images.example.com/front.jpg"}
+    client.post(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file", json=image)  # activation
     client.put(f"/api/catalog/pvt/stockkeepingunit/{sku_id}", json={**NEW_SKU, "IsActive": True})
     assert sandbox.skus[sku_id]["IsActive"] is True
     partial = {k: v for k, v in NEW_SKU.items() if k not in ("ManufacturerCode", "RefId")}
@@ -148,3 +150,93 @@ def test_express_product_create_makes_inactive_category_and_brand(
 def test_a_trailing_space_gives_a_bare_400(client: httpx.Client) -> None:
     response = client.post("/api/catalog/pvt/brand", json={"Id": 7, "Name": "Acme "})
     assert (response.status_code, response.content) == (400, b"")
+
+
+def _category(client: httpx.Client, name: str, father: int | None, *, active: bool = True) -> int:
+    body = {**CATEGORY, "Name": name, "Title": f"{name} title", "Description": f"{name} text"}
+    body.update(FatherCategoryId=father, IsActive=active)
+    response = client.post("/api/catalog/pvt/category", json=body)
+    assert response.status_code == 200
+    return int(response.json()["Id"])
+
+
+def test_the_category_tree_shows_active_categories_to_the_given_depth(
+    client: httpx.Client,
+) -> None:
+    shoes = _category(client, "Shoes", 1)
+    boots = _category(client, "Boots", shoes)
+    hidden = _category(client, "Hidden", 1, active=False)
+    _category(client, "Under hidden", hidden)
+    garden = _category(client, "Garden", None)
+    tree = client.get("/api/catalog_system/pub/category/tree/3").json()
+    host = "https://sandbox.vtexcommercestable.com.br"
+    assert tree == [
+        {
+            "id": 1,
+            "name": "Demo",
+            "hasChildren": True,
+            "url": f"{host}/demo",
+            "children": [
+                {
+                    "id": shoes,
+                    "name": "Shoes",
+                    "hasChildren": True,
+                    "url": f"{host}/demo/shoes",
+                    "children": [
+                        {
+                            "id": boots,
+                            "name": "Boots",
+                            "hasChildren": False,
+                            "url": f"{host}/demo/shoes/boots",
+                            "children": [],
+                            "Title": "Boots title",
+                            "MetaTagDescription": "Boots text",
+                        }
+                    ],
+                    "Title": "Shoes title",
+                    "MetaTagDescription": "Shoes text",
+                }
+            ],
+            "Title": "Demo",
+            "MetaTagDescription": "Demo category",
+        },
+        {
+            "id": garden,
+            "name": "Garden",
+            "hasChildren": False,
+            "url": f"{host}/garden",
+            "children": [],
+            "Title": "Garden title",
+            "MetaTagDescription": "Garden text",
+        },
+    ]
+    one_level = client.get("/api/catalog_system/pub/category/tree/1").json()
+    assert [(n["id"], n["hasChildren"], n["children"]) for n in one_level] == [
+        (1, True, []),
+        (garden, False, []),
+    ]
+
+
+@pytest.mark.parametrize("levels", ["0", "two", "-1"])
+def test_a_category_tree_depth_that_is_not_a_positive_number_is_400(
+    client: httpx.Client, levels: str
+) -> None:
+    assert client.get(f"/api/catalog_system/pub/category/tree/{levels}").status_code == 400
+
+
+def test_trade_policy_links_are_idempotent(client: httpx.Client, sandbox: Sandbox) -> None:
+    path = "/api/catalog/pvt/product/1/salespolicy"
+    sandbox.store.product_trade_policies.clear()
+    for _ in range(2):
+        response = client.post(f"{path}/1")
+        assert (response.status_code, response.content) == (200, b"")
+    assert client.get(path).json() == [{"ProductId": 1, "StoreId": 1}]
+    assert client.post(f"{path}/2").status_code == 404  # the store has only trade policy 1
+    sandbox.trade_policies.add(2)
+    client.post(f"{path}/2")
+    assert [p["StoreId"] for p in client.get(path).json()] == [1, 2]
+    assert client.delete(f"{path}/1").status_code == 200
+    assert client.delete(f"{path}/1").status_code == 200  # not linked: still 200
+    assert client.get(path).json() == [{"ProductId": 1, "StoreId": 2}]
+    assert client.post("/api/catalog/pvt/product/99/salespolicy/1").status_code == 404
+    assert client.get("/api/catalog/pvt/product/99/salespolicy").status_code == 404

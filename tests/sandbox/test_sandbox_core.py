@@ -138,3 +138,29 @@ def test_in_process_overhead_is_small(client: httpx.Client) -> None:
         client.put(f"/pricing/prices/{number}", json={"basePrice": 10, "costPrice": 5})
     per_request = (time.perf_counter() - started) / 300
     assert per_request < 0.005  # ~0.2 ms typical, client included; generous for slow CI
+
+
+def test_a_forbidden_operation_is_403(make_client: ClientFactory) -> None:
+    box = Sandbox(forbidden=frozenset({"POST /api/catalog/pvt/brand"}))
+    box.seed_demo()
+    client = make_client(box)
+    response = client.post("/api/catalog/pvt/brand", json={"Id": 7, "Name": "Acme"})
+    assert response.status_code == 403
+    assert "POST /api/catalog/pvt/brand" in response.json()["error"]
+    assert 7 not in box.brands
+    assert box.requests[-1].status == 403
+    assert client.get("/api/catalog/pvt/brand/1").status_code == 200  # other operations work
+    assert client.put("/api/catalog/pvt/brand/1", json={"Id": 1, "Name": "Demo"}).status_code == 200
+
+
+def test_forbidden_can_be_changed_and_is_checked(sandbox: Sandbox, client: httpx.Client) -> None:
+    sandbox.forbidden = {"PUT /pricing/prices/{itemId}"}
+    assert sandbox.forbidden == frozenset({"PUT /pricing/prices/{itemId}"})
+    assert client.put("/pricing/prices/1", json={"basePrice": 1}).status_code == 403
+    assert (
+        client.put("/pricing/prices/1", json={"basePrice": "x"}).status_code == 403
+    )  # before the contract
+    sandbox.forbidden = frozenset()
+    assert client.put("/pricing/prices/1", json={"basePrice": 1}).status_code == 200
+    with pytest.raises(ValueError, match="not operations of the sandbox"):
+        sandbox.forbidden = {"POST /api/catalog/pvt/brands"}

@@ -93,3 +93,74 @@ def test_json_round_trip_keeps_decimals_exact(value: object) -> None:
 
 def test_json_keeps_the_digits_as_sent() -> None:
     assert dumps(loads('{"basePrice": 19.90, "cost": 1E+2}')) == '{"basePrice":19.90,"cost":1E+2}'
+
+
+def test_the_demo_skus_are_active_with_an_image_each(sandbox: Sandbox) -> None:
+    for sku_id in range(1, DEMO_SKU_COUNT + 1):
+        [image] = sandbox.sku_files(sku_id)
+        assert image["IsMain"] is True and image["SourceUrl"].endswith(f"/{demo_refid(sku_id)}.jpg")
+        assert sandbox.skus[sku_id]["IsActive"] is True
+        assert sandbox.activation_problems(sku_id) == []
+    assert sandbox.product_trade_policies(1) == [1]
+
+
+def test_images_eans_specs_and_links_survive_a_restart(
+    tmp_path: Path, make_client: ClientFactory
+) -> None:
+    state = tmp_path / "sandbox.json"
+    box = Sandbox(state_file=state)
+    box.seed_demo()
+    client = make_client(box)
+    client.post("/api/catalog/pvt/stockkeepingunit/3/ean/789")
+    client.post(
+        "/api/catalog/pvt/stockkeepingunit/3/file",
+        json={"Name": "side", "Url": "https://images.example.com/side.png"},
+    )
+    spec = {"FieldName": "Size", "GroupName": "Sizes", "RootLevelSpecification": False}
+    client.put(
+        "/api/catalog/pvt/stockkeepingunit/3/specificationvalue",
+        json={**spec, "FieldValues": ["M"]},
+    )
+    client.put(
+        "/api/catalog/pvt/product/1/specificationvalue",
+        json={**spec, "FieldName": "Fit", "FieldValues": ["Slim"]},
+    )
+    sku = client.get("/api/catalog/pvt/stockkeepingunit/4").json()
+    client.put("/api/catalog/pvt/stockkeepingunit/4", json={**sku, "IsActive": False})
+    box.save()
+
+    again = Sandbox(state_file=state)
+    for table in (
+        "sku_files", "sku_eans", "trade_policies", "product_trade_policies", "spec_groups",
+        "spec_fields", "spec_values", "product_specs", "sku_specs", "sku_activation_off",
+    ):  # fmt: skip
+        assert getattr(again.store, table) == getattr(box.store, table), table
+    assert again.store.sku_activation_off == {4} and again.sku_eans(3) == ["789"]
+    # Ids go on after the restart: no new file, value or association reuses one.
+    client = make_client(again)
+    [image] = client.post(
+        "/api/catalog/pvt/stockkeepingunit/3/file",
+        json={"Name": "back", "Url": "https://images.example.com/back.png"},
+    ).json()
+    assert image["Id"] == 22 and image["ArchiveId"] == 155000 + 21
+    [_, association] = client.put(
+        "/api/catalog/pvt/product/1/specificationvalue",
+        json={**spec, "FieldName": "Fit", "FieldValues": ["Wide"]},
+    ).json()
+    assert association["Id"] == 2 and association["FieldValueId"] == 3
+
+
+def test_a_state_file_from_before_images_and_specs_still_loads(tmp_path: Path) -> None:
+    state = tmp_path / "old.json"
+    box = Sandbox(state_file=state)
+    box.seed_demo()
+    old = {k: v for k, v in box.store.to_json().items() if k in _OLD_KEYS}
+    state.write_text(dumps(old), encoding="utf-8")
+    again = Sandbox(state_file=state)
+    assert len(again.skus) == DEMO_SKU_COUNT and again.sku_files(1) == []
+    assert again.trade_policies == {1}
+
+
+_OLD_KEYS = (
+    "format", "categories", "brands", "products", "skus", "prices", "warehouses", "inventory",
+)  # fmt: skip
