@@ -97,6 +97,13 @@ class FlowSettings(_Strict):
     max_removals: float = Field(default=0.10, ge=0, le=1)
     columns: dict[str, list[str]] = Field(default_factory=dict)
     defaults: dict[str, str] = Field(default_factory=dict)
+    # Catalog only. Brands the file names that VTEX does not have: create them, or report the
+    # rows (stores whose brands are curated by hand).
+    create_brands: bool = True
+    # The store's weight unit (VTEX's PackagedWeightKg is in it, default grams, despite the name).
+    weight_unit: Literal["g", "kg"] = "g"
+    # The specification group that product_spec:/sku_spec: columns are created in.
+    spec_group: str = "Especificações"
 
     @field_validator("columns", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ class FlowSpec:
     one_of: tuple[tuple[str, ...], ...] = ()  # at least one header of each group is required
     key_columns: tuple[str, ...] = ()  # besides the SKU part of the key
     hashed: tuple[str, ...] = ()  # the content a change is detected on
+    prefixes: tuple[str, ...] = ()  # column families named by the ERP ('product_spec:Cor')
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -98,4 +99,60 @@ INVENTORY = FlowSpec(
     hashed=("quantity", "unlimited", "lead_time"),
 )
 
-FLOW_SPECS: dict[str, FlowSpec] = {spec.name: spec for spec in (PRICES, INVENTORY)}
+POSITIVE = "greater than 0"
+# The product's own columns: they repeat on each of its SKU rows, and are diffed per product.
+PRODUCT_COLUMNS = (
+    "product_ref",
+    "product_name",
+    "category",
+    "brand",
+    "description",
+    "short_description",
+    "keywords",
+    "product_active",
+)
+# The SKU's own columns (with product_ref: a SKU that moves to another product changed).
+SKU_COLUMNS = (
+    "product_ref",
+    "sku_name",
+    "ean",
+    "manufacturer_code",
+    "weight_kg",
+    "height_cm",
+    "width_cm",
+    "length_cm",
+    "unit_multiplier",
+    "measurement_unit",
+    "image_urls",
+    "sku_active",
+)
+
+CATALOG = FlowSpec(
+    name="catalog",
+    columns=(
+        Column("product_ref", "code", required=True),
+        Column("product_name", "text", required=True),
+        Column("category", "text", required=True),
+        Column("brand", "text", required=True),
+        Column("description", "text"),
+        Column("short_description", "text"),
+        Column("keywords", "text"),
+        Column("product_active", "bool"),
+        Column("sku_ref", "code", required=True),
+        Column("sku_name", "text"),
+        Column("ean", "code"),
+        Column("manufacturer_code", "code"),
+        Column("weight_kg", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("height_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("width_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("length_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("unit_multiplier", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("measurement_unit", "text"),
+        Column("image_urls", "text"),
+        Column("sku_active", "bool"),
+    ),
+    prefixes=("product_spec:", "sku_spec:"),
+    hashed=SKU_COLUMNS,
+)
+
+FLOW_SPECS: dict[str, FlowSpec] = {spec.name: spec for spec in (PRICES, INVENTORY, CATALOG)}

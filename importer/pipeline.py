@@ -148,6 +148,19 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
                 error.type,
             )
         )
+    if flow == "catalog":
+        from importer.catalog.process import sync_catalog
+
+        summary.invalid = checked.rows_read - len(checked.records)
+        sync_catalog(
+            checked.records,
+            deps,
+            report,
+            present=set(checked.present),
+            mentioned=checked.mentioned,
+            record=_record,
+        )
+        return
     records = checked.records
     # Every row that is not a valid record is in the report as invalid (a whole-column error,
     # an ambiguous decimal column say, invalidates every row it covers).
@@ -344,6 +357,8 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
     rows = [r for r in deps.store.pending(flow) if only is None or r.key in only]
     if not rows:
         return None
+    if flow == "catalog":
+        return _retry_catalog(rows, deps)
     spec = FLOW_SPECS[flow]
     now = deps.now()
     summary = FileSummary(
@@ -370,6 +385,23 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
         summary.pending,
         summary.failed,
     )
+    return report
+
+
+def _retry_catalog(rows: list[PendingRow], deps: Deps) -> FileReport:
+    from importer.catalog.process import sync_catalog
+
+    now = deps.now()
+    summary = FileSummary(
+        file="pending-catalog", flow="catalog", sha256="", received_at=now, account=deps.account
+    )
+    report = FileReport(summary)
+    records = pd.DataFrame([r.payload for r in rows]).drop(columns=["hash"], errors="ignore")
+    summary.rows_read = len(records)
+    present = {c for c in records.columns if (records[c].astype(str) != "").any()}
+    sync_catalog(records, deps, report, present=present, mentioned=None, record=_record)
+    summary.finished_at = deps.now()
+    write_report(report, deps.loaded.folder("outbox") / "reports")
     return report
 
 

@@ -58,6 +58,12 @@ CREATE TABLE IF NOT EXISTS sku_map (
     sku_id INTEGER NOT NULL,
     updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS catalog_ids (
+    kind TEXT NOT NULL,              -- category | brand | product
+    key TEXT NOT NULL,               -- category path, brand name (case-folded), product RefId
+    id INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -292,6 +298,22 @@ class Store:
                 "ON CONFLICT (sku_ref) DO UPDATE SET sku_id = excluded.sku_id, "
                 "updated_at = excluded.updated_at",
                 [(ref, sku_id, now) for ref, sku_id in mapping.items()],
+            )
+
+    # -- catalog ids (ERP key -> VTEX id) ---------------------------------------------------
+
+    def catalog_ids(self, kind: str) -> dict[str, int]:
+        cur = self._db.execute("SELECT key, id FROM catalog_ids WHERE kind = ?", (kind,))
+        return {str(k): int(v) for k, v in cur.fetchall()}
+
+    def remember_catalog_ids(self, kind: str, mapping: dict[str, int]) -> None:
+        if not mapping:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO catalog_ids (kind, key, id) VALUES (?,?,?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET id = excluded.id",
+                [(kind, key, value) for key, value in mapping.items()],
             )
 
     # -- small named values (cursors) --------------------------------------------------------

@@ -16,10 +16,10 @@ import pandas as pd
 
 from importer.config import FlowSettings
 from importer.errors import HeaderError
-from importer.flows import Column, FlowSpec
+from importer.flows import PRODUCT_COLUMNS, Column, FlowSpec
 from importer.messages import row_error
 from importer.models import RowError
-from importer.read import Table, match_headers, parse_decimal_column
+from importer.read import Table, match_headers, normalize_header, parse_decimal_column
 
 MAX_DIGITS = 15
 SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
@@ -67,7 +67,24 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             f'column "{name}". Rename or remove one of them, or map one explicitly in '
             f"importer.toml [flows.{spec.name}.columns]."
         )
-    present = set(match.columns) | {k for k in settings.defaults if k in spec.names}
+    columns = list(spec.columns)
+    positions = dict(match.columns)
+    unknown = list(match.unknown)
+    if spec.prefixes:
+        # 'product_spec:Cor' and 'sku_spec:Tamanho' name their own columns: the part after
+        # the prefix is the specification's name in VTEX, as the ERP wrote it.
+        for position, header in enumerate(table.headers):
+            prefix = _spec_prefix(header, spec.prefixes)
+            if prefix is None:
+                continue
+            name = prefix + header.split(":", 1)[1].strip()
+            if name == prefix or name in positions:
+                continue
+            columns.append(Column(name, "text"))
+            positions[name] = position
+            if header in unknown:
+                unknown.remove(header)
+    present = set(positions) | {k for k in settings.defaults if k in spec.names}
     found = ", ".join(h for h in table.headers if h) or "(no headers)"
     for column in spec.columns:
         if column.required and column.name not in present:
@@ -81,9 +98,9 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     row_numbers = np.asarray(table.row_numbers, dtype=np.int64)
     raw: dict[str, pd.Series] = {}
     blank = pd.Series(pd.array([""] * n, dtype="str"))
-    for column in spec.columns:
-        if column.name in match.columns:
-            series = table.frame[match.columns[column.name]].astype("str").str.strip()
+    for column in columns:
+        if column.name in positions:
+            series = table.frame[positions[column.name]].astype("str").str.strip()
             series = series.reset_index(drop=True)
         else:
             series = blank
@@ -95,13 +112,13 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     errors: list[RowError] = []
     bad = np.zeros(n, dtype=bool)
     values: dict[str, pd.Series] = {}
-    for column in spec.columns:
+    for column in columns:
         if raw[column.name] is blank:
             values[column.name] = blank  # not in the file: nothing to check (1M rows: ~2 s)
             continue
         numeric = None
-        if table.numeric is not None and column.name in match.columns:
-            numeric = table.numeric[match.columns[column.name]].to_numpy(dtype=bool)
+        if table.numeric is not None and column.name in positions:
+            numeric = table.numeric[positions[column.name]].to_numpy(dtype=bool)
         parsed = _parse(column, raw[column.name], settings, numeric, spec.name)
         if isinstance(parsed, RowError):  # a whole column that cannot be read
             errors.append(parsed)
@@ -167,11 +184,21 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     return Validated(
         records=records.reset_index(drop=True),
         errors=errors,
-        unknown_columns=list(match.unknown),
+        unknown_columns=unknown,
         present=frozenset(present),
         rows_read=n,
         mentioned=mentioned,
     )
+
+
+def _spec_prefix(header: str, prefixes: tuple[str, ...]) -> str | None:
+    if ":" not in header:
+        return None
+    head = normalize_header(header.split(":", 1)[0])
+    for prefix in prefixes:
+        if head == normalize_header(prefix.rstrip(":")):
+            return prefix
+    return None
 
 
 def _missing_message(file_name: str, flow: str, names: list[str], found: str) -> str:
@@ -395,14 +422,55 @@ def _inventory_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleR
     ]
 
 
+def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
+    results: RuleResult = []
+
+    def missing(name: str) -> Callable[[int, int], RowError]:
+        return lambda row, i: row_error("missing-cell", row=row, column=name, value="")
+
+    for name in ("sku_ref", "product_ref", "product_name", "category", "brand"):
+        results.append(((frame[name] == "").to_numpy(), missing(name)))
+    # One product, one description: its columns repeat on every SKU row and must agree.
+    product_columns = [
+        c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")
+    ]
+    first = frame.groupby("product_ref", sort=False)[product_columns].transform("first")
+
+    def disagrees(name: str) -> Callable[[int, int], RowError]:
+        def make(row: int, i: int) -> RowError:
+            product = str(frame["product_ref"].iloc[i])
+            expected = str(first[name].iloc[i])
+            return row_error(
+                "invalid-combination",
+                row=row,
+                column=name,
+                value=str(raw[name].iloc[i]),
+                detail=f'"{name}" differs from the first row of product "{product}" '
+                f'("{expected}"). A product\'s columns must be the same on all its SKU rows; '
+                "correct one of them.",
+            )
+
+        return make
+
+    has_product = (frame["product_ref"] != "").to_numpy()
+    for name in product_columns:
+        if name != "product_ref":
+            differs = (frame[name] != first[name]).to_numpy(dtype=bool) & has_product
+            results.append((differs, disagrees(str(name))))
+    return results
+
+
 _RULES: dict[str, list[Callable[[pd.DataFrame, Mapping[str, pd.Series]], RuleResult]]] = {
     "prices": [_price_rules],
     "inventory": [_inventory_rules],
+    "catalog": [_catalog_rules],
 }
 
 
 def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
     """A row's identity: the SKU (its RefId, or 'id:<n>') plus the flow's key columns."""
+    if "sku_id" not in frame:
+        return frame["sku_ref"].astype("str")
     by_id = frame["sku_ref"] == ""
     key = frame["sku_ref"].astype("str")
     if by_id.any():
@@ -422,7 +490,7 @@ def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
 
 
 def _key_column(record: pd.Series) -> str:
-    return "sku_ref" if record["sku_ref"] != "" else "sku_id"
+    return "sku_ref" if record["sku_ref"] != "" or "sku_id" not in record else "sku_id"
 
 
 def decimal_of(text: str) -> Decimal:

@@ -20,7 +20,13 @@ from urllib.parse import urlsplit
 
 import httpx
 from loguru import logger
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
 
 from importer.config import VtexSettings
 from importer.errors import (
@@ -183,6 +189,10 @@ class VtexHttp:
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
 
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
     def url(self, api: Api, path: str) -> str:
         return self._bases[api] + path
 
@@ -195,13 +205,23 @@ class VtexHttp:
         body: object = None,
         params: Mapping[str, str] | None = None,
         allow_not_found: bool = False,
+        replay: bool = True,
     ) -> httpx.Response:
-        """Send with retries; returns the response of a 2xx (or a 404 if allowed)."""
+        """Send with retries; returns the response of a 2xx (or a 404 if allowed).
+
+        `replay=False` is for calls a repeat could duplicate (catalog creates): only a 429,
+        which VTEX guarantees was not processed, is retried here; a timeout or 5xx is raised
+        so that the caller can look the thing up before sending it again."""
+        retry_on = (
+            retry_if_exception_type(RetriableVtexError)
+            if replay
+            else retry_if_exception(lambda e: isinstance(e, RetriableVtexError) and e.status == 429)
+        )
         retrying = AsyncRetrying(
             sleep=self._clock.sleep,
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(RetriableVtexError),
+            retry=retry_on,
             before_sleep=self._log_retry,
             reraise=True,
         )

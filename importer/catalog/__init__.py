@@ -1,0 +1,8 @@
+"""The catalog flow: an ERP's one-row-per-SKU export -> categories, brands, products, SKUs,
+EANs, images, specifications and activation in VTEX, in that order, sending only what changed.
+
+    records.py   pure: columns -> product and SKU records, request bodies, merges
+    resolve.py   category paths and brand names -> VTEX ids (creating what is missing)
+    sync.py      products, then SKUs and what hangs off them, then activation
+    process.py   the two-level diff (products and SKUs), removals, commit, report
+"""

@@ -1,0 +1,160 @@
+"""The catalog's two-level diff: products by product_ref, SKUs by sku_ref.
+
+A product's columns repeat on each of its SKU rows; they are hashed once per product, so a
+renamed product is one product update, not one per SKU, and a SKU row counts as changed only
+when its own columns changed. Both levels have their own snapshot ("catalog-products" and
+"catalog"), which moves only for what VTEX confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pandas as pd
+
+from importer.catalog.records import product_columns, sku_columns
+from importer.catalog.sync import CatalogSync, SyncResult, Work
+from importer.diff import content_hash, diff
+from importer.errors import FileRejected
+from importer.models import Action, FileReport, ReportRow
+from importer.push import PushResult
+from importer.store import Applied
+
+SKUS = "catalog"
+PRODUCTS = "catalog-products"
+BOOKKEEPING = ("row", "key", "hash")
+
+
+def sync_catalog(
+    records: pd.DataFrame,
+    deps: Any,
+    report: FileReport,
+    *,
+    present: set[str],
+    mentioned: set[str] | None,
+    record: Any,
+) -> None:
+    """Diff, send and record one file's (or one retry's) catalog rows.
+
+    `deps` is the pipeline's Deps and `record` its `_record` (passed in to keep the import
+    graph one-way); `mentioned` is the file's keys, None for a retry (no removals then)."""
+    store = deps.store
+    settings = deps.loaded.settings.flow("catalog")
+    columns = [c for c in records.columns if c not in BOOKKEEPING]
+    sku_cols, product_cols = sku_columns(columns), product_columns(columns)
+    records = records.copy()
+    records["hash"] = content_hash(records, sku_cols)
+    products = records.drop_duplicates("product_ref")[["row", *product_cols]].copy()
+    products["key"] = products["product_ref"]
+    products["hash"] = content_hash(products, product_cols)
+
+    sku_changes = diff(records, store.snapshot_hashes(SKUS))
+    pending = store.pending_keys(SKUS)
+    if pending:
+        sku_changes = sku_changes.force(pending)
+    product_changes = diff(products, store.snapshot_hashes(PRODUCTS))
+    report.summary.unchanged = sku_changes.unchanged
+    to_push = sku_changes.to_push
+    changed_products = set(product_changes.to_push["key"])
+
+    removals: list[dict[str, Any]] = []
+    if mentioned is not None and settings.mode == "full":
+        absent = [k for k in sku_changes.absent if k not in mentioned]
+        removals = _removals(absent, deps, report.summary.file, settings.max_removals)
+
+    work = Work(
+        products={str(p["product_ref"]): _plain(p) for p in products.to_dict("records")},
+        changed_products=changed_products,
+        skus=[_plain(r) for r in to_push.to_dict("records")],
+        previous_products=store.snapshot_payloads(
+            PRODUCTS, product_changes.changed["key"].tolist()
+        ),
+        previous_skus=store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist()),
+        removals=removals,
+        present=present,
+    )
+    result = _run(work, deps)
+    store.commit(
+        PRODUCTS,
+        [
+            Applied(str(o.record["key"]), int(o.record["hash"]), o.record)
+            for o in result.product_outcomes
+            if o.action in (Action.CREATED, Action.UPDATED)
+        ],
+    )
+    record(
+        SKUS,
+        PushResult(outcomes=result.sku_outcomes, fatal=result.fatal),
+        deps,
+        report,
+        report.summary.file,
+    )
+    for outcome in result.product_outcomes:
+        report.rows.append(
+            ReportRow(
+                row=outcome.record.get("row"),
+                key=f"product {outcome.record['product_ref']}",
+                action=outcome.action,
+                column=outcome.column,
+                value=outcome.value,
+                reason=outcome.reason,
+                status=outcome.status,
+                type=outcome.type,
+            )
+        )
+    report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+
+
+def _run(work: Work, deps: Any) -> SyncResult:
+    if not work.skus and not work.changed_products and not work.removals:
+        return SyncResult()
+
+    async def go() -> SyncResult:
+        from importer.vtex.catalog import CatalogClient
+
+        async with deps.http() as http:
+            sync = CatalogSync(
+                CatalogClient(http),
+                deps.store,
+                deps.loaded.settings.flow("catalog"),
+                http.settings.concurrency,
+                http.settings.max_attempts,
+            )
+            return await sync.run(work)
+
+    return asyncio.run(go())
+
+
+def _removals(
+    absent: list[str], deps: Any, file_name: str, max_removals: float
+) -> list[dict[str, Any]]:
+    """mode = "full": SKUs the file no longer lists are deactivated, never deleted."""
+    if not absent:
+        return []
+    payloads = deps.store.snapshot_payloads(SKUS, absent)
+    active = [k for k in absent if payloads[k].get("sku_active") != "false"]
+    known = deps.store.snapshot_count(SKUS)
+    if len(active) > max_removals * known:
+        raise FileRejected(
+            f"{file_name}: this full file would deactivate {len(active)} of {known} known "
+            f"SKUs, more than max_removals ({max_removals:.0%}). Nothing was applied. If that "
+            "is intended, raise max_removals under [flows.catalog] in importer.toml; "
+            "otherwise check that the export is complete.",
+            type="removal-guard",
+        )
+    rows = []
+    for key in active:
+        payload = dict(payloads[key])
+        payload.update(sku_active="false", row=None)
+        rows.append(payload)
+    if rows:
+        frame = pd.DataFrame(rows)
+        cols = sku_columns([c for c in frame.columns if c not in BOOKKEEPING])
+        frame["hash"] = content_hash(frame, cols)
+        rows = [_plain(r) for r in frame.to_dict("records")]
+    return rows
+
+
+def _plain(record: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): v for k, v in record.items()}

@@ -1,0 +1,564 @@
+"""Products, then SKUs and what hangs off them (EAN, images, specifications), then activation.
+
+Each stage waits for what it depends on: a product whose category or brand could not be
+resolved is not sent, and its SKU rows are reported as skipped with the reason; a SKU whose
+product failed likewise. One row's failure never stops the rest of the file.
+
+What is sent depends on what changed since VTEX last accepted the row (`previous`): an
+unchanged SKU sends nothing, a changed image list only touches images, and EANs, images and
+specifications are read from VTEX first, so that sending the same file twice (or retrying
+after a timeout) never adds one twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from importer.catalog.records import (
+    PRODUCT_SPEC,
+    REQUIRED_DIMENSIONS,
+    SKU_SPEC,
+    Record,
+    changed_columns,
+    file_name_for,
+    image_urls,
+    is_true,
+    merged_product,
+    merged_sku,
+    new_product_body,
+    new_sku_body,
+    product_columns,
+    sku_columns,
+    spec_values,
+)
+from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
+from importer.config import FlowSettings
+from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
+from importer.messages import render
+from importer.models import Action
+from importer.push import RowOutcome
+from importer.store import Store
+from importer.vtex.catalog import CatalogClient, create_once
+
+SKU_CORE = (
+    "sku_name",
+    "manufacturer_code",
+    "weight_kg",
+    "height_cm",
+    "width_cm",
+    "length_cm",
+    "unit_multiplier",
+    "measurement_unit",
+    "product_ref",
+)
+
+
+@dataclass
+class Work:
+    """One file's catalog changes."""
+
+    products: dict[str, Record]  # product_ref -> product record (every product the SKUs need)
+    changed_products: set[str]  # product refs whose own columns are new or changed
+    skus: list[Record]  # SKU rows that are new or changed (or pending)
+    previous_products: dict[str, Record] = field(default_factory=dict)
+    previous_skus: dict[str, Record] = field(default_factory=dict)
+    removals: list[Record] = field(default_factory=list)  # SKUs to deactivate (full mode)
+    present: set[str] = field(default_factory=set)  # columns the file carries
+
+
+@dataclass
+class SyncResult:
+    sku_outcomes: list[RowOutcome] = field(default_factory=list)
+    product_outcomes: list[RowOutcome] = field(default_factory=list)
+    fatal: str = ""
+
+
+class _RowFailure(Exception):
+    """A part of a row failed for good: the row is reported failed with this reason."""
+
+    def __init__(
+        self, type: str, reason: str, column: str = "", value: str = "", status: int | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.type, self.reason, self.column, self.value, self.status = (
+            type,
+            reason,
+            column,
+            value,
+            status,
+        )
+
+
+class CatalogSync:
+    def __init__(
+        self,
+        client: CatalogClient,
+        store: Store,
+        settings: FlowSettings,
+        concurrency: int,
+        attempts: int,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.settings = settings
+        self.gate = asyncio.Semaphore(concurrency)
+        self.attempts = attempts
+        self.clock = client.http.clock
+        self.product_ids = store.catalog_ids("product")
+
+    async def run(self, work: Work) -> SyncResult:
+        result = SyncResult()
+        needed = {p for p in work.changed_products} | {s["product_ref"] for s in work.skus}
+        to_write = [work.products[r] for r in sorted(needed) if r in work.products]
+        categories = await CategoryResolver(
+            self.client, self.store, self.clock, self.attempts
+        ).resolve(
+            {
+                p["category"]
+                for p in to_write
+                if p["product_ref"] in work.changed_products
+                or p["product_ref"] not in self.product_ids
+            }
+        )
+        brands = await BrandResolver(
+            self.client,
+            self.store,
+            self.clock,
+            self.attempts,
+            may_create=self.settings.create_brands,
+        ).resolve(
+            {
+                p["brand"]
+                for p in to_write
+                if p["product_ref"] in work.changed_products
+                or p["product_ref"] not in self.product_ids
+            }
+        )
+        product_state: dict[str, tuple[int | None, RowOutcome | None]] = {}
+
+        async def product_task(product: Record) -> None:
+            async with self.gate:
+                product_state[product["product_ref"]] = await self._product(
+                    product, work, categories, brands
+                )
+
+        await asyncio.gather(*(product_task(p) for p in to_write))
+        self.store.remember_catalog_ids("product", self.product_ids)
+        for ref in sorted(work.changed_products):
+            _, outcome = product_state.get(ref, (None, None))
+            if outcome is not None:
+                result.product_outcomes.append(outcome)
+        sku_ids = await self._sku_ids([s["sku_ref"] for s in work.skus + work.removals])
+
+        async def sku_task(sku: Record) -> None:
+            async with self.gate:
+                product_id, product_outcome = product_state.get(sku["product_ref"], (None, None))
+                result.sku_outcomes.append(
+                    await self._sku(
+                        sku, product_id, product_outcome, sku_ids.get(sku["sku_ref"]), work
+                    )
+                )
+
+        async def removal_task(sku: Record) -> None:
+            async with self.gate:
+                result.sku_outcomes.append(await self._deactivate(sku, sku_ids.get(sku["sku_ref"])))
+
+        await asyncio.gather(
+            *(sku_task(s) for s in work.skus), *(removal_task(s) for s in work.removals)
+        )
+        forbidden = [
+            o
+            for o in result.sku_outcomes + result.product_outcomes
+            if o.type == "vtex-forbidden" and o.status == 401
+        ]
+        if forbidden:
+            result.fatal = forbidden[0].reason
+        return result
+
+    # -- products ----------------------------------------------------------------------------
+
+    async def _product(
+        self, product: Record, work: Work, categories: Resolved, brands: Resolved
+    ) -> tuple[int | None, RowOutcome | None]:
+        ref = product["product_ref"]
+        changed = ref in work.changed_products
+        try:
+            product_id = self.product_ids.get(ref)
+            if product_id is None:
+                found = await self.client.product_by_ref(ref)
+                product_id = int(found["Id"]) if found else None
+            if product_id is not None and not changed:
+                self.product_ids[ref] = product_id
+                return product_id, None
+            category_id = _resolved(categories, product["category"], "category")
+            brand_id = _resolved(brands, product["brand"], "brand")
+            if product_id is None:
+                body = new_product_body(product, category_id, brand_id)
+
+                async def create() -> int:
+                    return await self.client.create_product(body)
+
+                async def find() -> int | None:
+                    again = await self.client.product_by_ref(ref)
+                    return int(again["Id"]) if again else None
+
+                product_id = await create_once(create, find, self.attempts, self.clock.sleep)
+                self.product_ids[ref] = product_id
+                await self.client.link_trade_policy(product_id)
+                action = Action.CREATED
+                previous = None
+            else:
+                self.product_ids[ref] = product_id
+                previous = work.previous_products.get(ref)
+                columns = changed_columns(product, previous, product_columns(list(product)))
+                if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)}:
+                    current = await self.client.get_product(product_id)
+                    await self.client.put_product(
+                        product_id,
+                        merged_product(current, product, category_id, brand_id, work.present),
+                    )
+                action = Action.UPDATED
+            await self._product_specs(product_id, product, previous)
+            outcome = RowOutcome(dict(product), action)
+            if previous is not None:
+                changed_now = sorted(
+                    changed_columns(product, previous, product_columns(list(product)))
+                )
+                outcome.column = changed_now[0] if changed_now else ""
+                outcome.reason = "product: " + "; ".join(
+                    f"{c}: {previous.get(c) or '(empty)'} -> {product.get(c) or '(empty)'}"
+                    for c in changed_now
+                )
+            return product_id, outcome
+        except _RowFailure as failure:
+            return None, _failed(product, failure)
+        except VtexError as exc:
+            return None, _vtex_outcome(product, exc)
+
+    async def _product_specs(
+        self, product_id: int, product: Record, previous: Record | None
+    ) -> None:
+        columns = [c for c in product if c.startswith(PRODUCT_SPEC) and product[c]]
+        wanted = {
+            c[len(PRODUCT_SPEC) :]: spec_values(product[c])
+            for c in columns
+            if previous is None or previous.get(c) != product[c]
+        }
+        if not wanted:
+            return
+        held = await self.client.product_specs(product_id)
+        for name, values in wanted.items():
+            field_id, current = held.get(name, (None, []))
+            if sorted(current) == sorted(values):
+                continue
+            if field_id is not None and current:
+                # The by-name call adds values and keeps the old ones: clear the field first,
+                # so that a changed value replaces the old one.
+                await self.client.delete_product_spec(product_id, field_id)
+            await self.client.set_product_spec(product_id, self.settings.spec_group, name, values)
+
+    async def _sku_ids(self, refs: list[str]) -> dict[str, int]:
+        known = self.store.sku_ids(refs)
+        missing = [r for r in refs if r not in known]
+        if missing:
+            try:
+                found = await self.client.sku_ids_by_refs(missing)
+            except VtexError:
+                return known  # each SKU looks itself up again before creating
+            fresh = {r: i for r, i in found.items() if i is not None}
+            self.store.remember_sku_ids(fresh)
+            known.update(fresh)
+        return known
+
+    async def _sku(
+        self,
+        sku: Record,
+        product_id: int | None,
+        product_outcome: RowOutcome | None,
+        sku_id: int | None,
+        work: Work,
+    ) -> RowOutcome:
+        if product_id is None:
+            reason = product_outcome.reason if product_outcome else "the product failed"
+            if product_outcome is not None and product_outcome.action == Action.PENDING:
+                return RowOutcome(
+                    sku,
+                    Action.PENDING,
+                    type="vtex-unavailable",
+                    reason=reason,
+                    status=product_outcome.status,
+                )
+            return RowOutcome(
+                sku,
+                Action.SKIPPED,
+                type="dependency-failed",
+                column="product_ref",
+                value=sku["product_ref"],
+                reason=f'not sent: product "{sku["product_ref"]}" was not saved ({reason})',
+            )
+        ref = sku["sku_ref"]
+        previous = work.previous_skus.get(ref)
+        try:
+            created = sku_id is None
+            if sku_id is None:
+                sku_id = await self._create_sku(sku, product_id)
+                previous = None
+            columns = changed_columns(sku, previous, sku_columns(list(sku)))
+            desired_active = is_true(sku.get("sku_active", ""))
+            current: Record | None = None
+            if not created and columns & set(SKU_CORE):
+                current = await self.client.get_sku(sku_id)
+                await self.client.put_sku(
+                    sku_id,
+                    merged_sku(current, sku, product_id, self.settings.weight_unit, work.present),
+                )
+            problems: list[_RowFailure] = []
+            if "ean" in columns and sku.get("ean"):
+                await self._ean(sku_id, sku["ean"])
+            if "image_urls" in columns and sku.get("image_urls"):
+                problems += await self._images(sku_id, sku)
+            spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
+            if spec_columns:
+                await self._sku_specs(sku_id, sku, spec_columns)
+            if created or "sku_active" in columns or "image_urls" in columns:
+                activation = await self._activation(sku_id, desired_active, current)
+                if activation is not None:
+                    problems.append(activation)
+            if problems:
+                raise problems[0]
+            return RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
+        except _RowFailure as failure:
+            return _failed(sku, failure)
+        except VtexError as exc:
+            return _vtex_outcome(sku, exc)
+
+    async def _create_sku(self, sku: Record, product_id: int) -> int:
+        missing = [c for c in REQUIRED_DIMENSIONS if not sku.get(c)]
+        if missing:
+            raise _RowFailure(
+                "missing-cell",
+                f"VTEX needs {', '.join(missing)} to create a SKU. Fill them in, or set "
+                "defaults under [flows.catalog.defaults] in importer.toml.",
+                column=missing[0],
+            )
+        body = new_sku_body(sku, product_id, self.settings.weight_unit)
+        ref = sku["sku_ref"]
+
+        async def create() -> int:
+            return await self.client.create_sku(body)
+
+        async def find() -> int | None:
+            return (await self.client.sku_ids_by_refs([ref])).get(ref)
+
+        sku_id = await create_once(create, find, self.attempts, self.clock.sleep)
+        self.store.remember_sku_ids({ref: sku_id})
+        return sku_id
+
+    async def _ean(self, sku_id: int, ean: str) -> None:
+        held = await self.client.eans(sku_id)
+        for stale in sorted(set(held) - {ean}):
+            await self.client.delete_ean(sku_id, stale)
+        if ean not in held:
+
+            async def add() -> None:
+                await self.client.add_ean(sku_id, ean)
+
+            async def landed() -> bool:
+                return ean in await self.client.eans(sku_id)
+
+            await self._add_once(add, landed)
+
+    async def _add_once(
+        self, add: Callable[[], Awaitable[None]], landed: Callable[[], Awaitable[bool]]
+    ) -> None:
+        """An add VTEX would repeat if sent twice (EAN, image): after a timeout, read first."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await add()
+                return
+            except RetriableVtexError:
+                if await landed():
+                    return
+                if attempt == self.attempts:
+                    raise
+                await self.clock.sleep(min(30.0, 2.0**attempt))
+
+    async def _images(self, sku_id: int, sku: Record) -> list[_RowFailure]:
+        files = await self.client.files(sku_id)
+        # VTEX keeps its own copy under another URL: an image is recognised by its Name.
+        held = {str(f.get("Name", "")) for f in files}
+        has_main = bool(files)
+        problems: list[_RowFailure] = []
+        for position, url in enumerate(image_urls(sku["image_urls"])):
+            name = file_name_for(url, f"{sku['sku_ref']}-{position + 1}")
+            if name in held:
+                continue
+            main = position == 0 and not has_main
+
+            async def add(
+                url: str = url, name: str = name, main: bool = main, position: int = position
+            ) -> None:
+                await self.client.add_file(
+                    sku_id, url=url, name=name, is_main=main, position=position
+                )
+
+            async def landed(name: str = name) -> bool:
+                return any(f.get("Name") == name for f in await self.client.files(sku_id))
+
+            try:
+                await self._add_once(add, landed)
+                has_main = True
+            except RowRejectedError as exc:
+                problems.append(
+                    _RowFailure(
+                        "image-refused",
+                        f"VTEX refused image {position + 1} ({url}) (HTTP {exc.status}): "
+                        f"{_short(exc.body)}. Use a public https URL ending in .jpg, .png or "
+                        ".gif.",
+                        column="image_urls",
+                        value=url,
+                        status=exc.status,
+                    )
+                )
+        return problems
+
+    async def _sku_specs(self, sku_id: int, sku: Record, columns: list[str]) -> None:
+        context = await self.client.sku_context(sku_id)
+        held: dict[str, tuple[int, list[str]]] = {
+            str(spec.get("FieldName")): (
+                int(spec["FieldId"]),
+                [str(v) for v in spec.get("FieldValues") or []],
+            )
+            for spec in context.get("SkuSpecifications") or []
+            if spec.get("FieldId")
+        }
+        associations: list[Record] | None = None
+        for column in columns:
+            name, value = column[len(SKU_SPEC) :], sku[column]
+            field_id, current = held.get(name, (0, []))
+            if current == [value]:
+                continue
+            if current:
+                # A SKU has one value per field; the by-name call would add a second one.
+                if associations is None:
+                    associations = await self.client.sku_spec_associations(sku_id)
+                for association in associations:
+                    if association.get("FieldId") == field_id:
+                        await self.client.delete_sku_spec(sku_id, int(association["Id"]))
+            await self.client.set_sku_spec(sku_id, self.settings.spec_group, name, value)
+
+    async def _activation(
+        self, sku_id: int, desired: bool, current: Record | None
+    ) -> _RowFailure | None:
+        context = await self.client.sku_context(sku_id)
+        if bool(context.get("IsActive")) == desired:
+            return None
+        body = current if current is not None else await self.client.get_sku(sku_id)
+        body = dict(body)
+        body["IsActive"] = desired
+        await self.client.put_sku(sku_id, body)
+        if not desired:
+            return None
+        after = await self.client.sku_context(sku_id)
+        if after.get("IsActive"):
+            return None
+        return _RowFailure(
+            "not-activated",
+            f"the SKU was saved but VTEX did not activate it: {_why_inactive(after)}.",
+            column="sku_active",
+        )
+
+    async def _deactivate(self, sku: Record, sku_id: int | None) -> RowOutcome:
+        outcome_row = dict(sku, _removal=True)
+        if sku_id is None:
+            return RowOutcome(
+                outcome_row,
+                Action.DEACTIVATED,
+                reason="not in this full file, and not in VTEX either",
+            )
+        try:
+            current = await self.client.get_sku(sku_id)
+            if current.get("IsActive"):
+                body = dict(current)
+                body["IsActive"] = False
+                await self.client.put_sku(sku_id, body)
+            return RowOutcome(
+                outcome_row,
+                Action.DEACTIVATED,
+                reason="not in this full file: deactivated (never deleted)",
+            )
+        except VtexError as exc:
+            return _vtex_outcome(outcome_row, exc)
+
+
+def _resolved(resolved: Resolved, text: str, what: str) -> int:
+    if text in resolved.ids:
+        return resolved.ids[text]
+    if text in resolved.pending:
+        raise resolved.pending[text]
+    raise _RowFailure(
+        "dependency-failed",
+        resolved.failed.get(text, f"{what} {text} failed"),
+        column=what,
+        value=text,
+    )
+
+
+def _why_inactive(context: Record) -> str:
+    reasons = []
+    if not context.get("Images"):
+        reasons.append("it has no image (add an image URL)")
+    alternate = context.get("AlternateIds") or {}
+    if not (alternate.get("RefId") or alternate.get("Ean")):
+        reasons.append("it has neither RefId nor EAN")
+    if context.get("IsProductActive") is False:
+        reasons.append("its product is inactive")
+    return "; ".join(reasons) or (
+        "VTEX's activation rules are not met (image, RefId or EAN, "
+        "active product, brand and category)"
+    )
+
+
+def _short(body: str) -> str:
+    return " ".join(body.split())[:200]
+
+
+def _failed(record: Record, failure: _RowFailure) -> RowOutcome:
+    return RowOutcome(
+        dict(record),
+        Action.FAILED,
+        type=failure.type,
+        column=failure.column,
+        value=failure.value,
+        reason=failure.reason,
+        status=failure.status,
+    )
+
+
+def _vtex_outcome(record: Record, exc: VtexError) -> RowOutcome:
+    if isinstance(exc, RetriableVtexError):
+        detail = f"HTTP {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
+        return RowOutcome(
+            dict(record),
+            Action.PENDING,
+            type="vtex-unavailable",
+            status=exc.status,
+            reason=render("vtex-unavailable", detail=detail),
+        )
+    if isinstance(exc, FatalVtexError):
+        return RowOutcome(
+            dict(record),
+            Action.FAILED,
+            type="vtex-forbidden",
+            status=exc.status,
+            reason=render("vtex-forbidden", status=exc.status),
+        )
+    return RowOutcome(
+        dict(record),
+        Action.FAILED,
+        type="vtex-rejected",
+        status=exc.status,
+        reason=render("vtex-rejected", status=exc.status, detail=_short(exc.body) or str(exc)),
+    )
