@@ -57,6 +57,11 @@ outbox = "outbox"
 archive = "archive"
 state = "state"
 
+[flows.catalog]
+mode = "partial"                       # or "full": SKUs absent from a file are deactivated
+create_brands = true                   # false: a brand VTEX lacks is a row error
+weight_unit = "g"                      # the store's weight unit (VTEX's default: grams)
+
 [flows.prices]
 mode = "partial"                       # or "full"
 encoding = "auto"                      # or "utf-8", "cp1252", ...

@@ -8,7 +8,7 @@ diff can hash rows cheaply and two spellings of one value never count as a chang
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
@@ -164,6 +164,13 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     frame.insert(0, "row", rows)
     frame.insert(1, "key", _keys(frame, spec))
     mentioned = set(frame["key"].tolist())
+    if errors:
+        # Say which row an error is about by its key too, not only by its number.
+        key_of_row = dict(zip(rows.tolist(), frame["key"].tolist(), strict=True))
+        errors = [
+            e if e.key or e.row is None else replace(e, key=key_of_row.get(e.row) or None)
+            for e in errors
+        ]
     records = frame[~bad]
     dup = records.duplicated("key", keep="first").to_numpy()
     if dup.any():
@@ -434,7 +441,19 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
     product_columns = [
         c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")
     ]
-    first = frame.groupby("product_ref", sort=False)[product_columns].transform("first")
+    # Compare with the product's first complete row: a row missing its brand is reported as
+    # such, and must not make its siblings look inconsistent.
+    complete = np.ones(len(frame), dtype=bool)
+    for name in ("product_ref", "product_name", "category", "brand"):
+        complete &= (frame[name] != "").to_numpy(dtype=bool)
+    reference = frame[complete].drop_duplicates("product_ref").set_index("product_ref")
+    first = pd.DataFrame(
+        {
+            c: frame["product_ref"].map(reference[c]).fillna(frame[c])
+            for c in product_columns
+            if c != "product_ref"
+        }
+    )
 
     def disagrees(name: str) -> Callable[[int, int], RowError]:
         def make(row: int, i: int) -> RowError:

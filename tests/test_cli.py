@@ -36,16 +36,21 @@ def test_init_then_run_the_samples_against_the_built_in_sandbox(tmp_path: Path) 
     )
     shutil.copy(ROOT / "samples" / "precos-erp.csv", work / "inbox" / "prices")
     shutil.copy(ROOT / "samples" / "inventory.csv", work / "inbox" / "inventory")
+    shutil.copy(ROOT / "samples" / "catalogo.xlsx", work / "inbox" / "catalog")
 
     done = importer("run", cwd=work)
     assert done.returncode == 0, done.stderr
     assert "USING THE BUILT-IN VTEX SANDBOX" in done.stderr
     assert sorted(p.name for p in (work / "archive" / "done").iterdir()) == [
+        "catalogo.xlsx",
         "inventory.csv",
         "precos-erp.csv",
     ]
+    assert "catalogo.xlsx [catalog] done: read 6, created 6" in done.stderr
     reports = sorted(p.name for p in (work / "outbox" / "reports").glob("*.report.*"))
-    assert [n.split(".")[0] for n in reports] == ["inventory"] * 2 + ["precos-erp"] * 2
+    assert [n.split(".")[0] for n in reports] == (
+        ["catalogo"] * 2 + ["inventory"] * 2 + ["precos-erp"] * 2
+    )
     assert (work / "state" / "sandbox.json").exists()
 
     again = importer("run", cwd=work)

@@ -130,7 +130,7 @@ def test_full_inventory_file_does_not_zero_rows_it_lists_but_that_are_invalid(
     drop(workdir, "inventory", "full-2.csv", full.replace("SKU-00020,1_1,20", "SKU-00020,1_1,2O"))
     report = one_pass(runtime).reports[0]
     actions = [(r.row, r.key, str(r.action)) for r in report.rows]
-    assert actions == [(21, "", "invalid")], actions
+    assert actions == [(21, "SKU-00020|1_1", "invalid")], actions
     assert report.summary.deactivated == 0
     assert sandbox.inventory[(20, "1_1")]["quantity"] == 20
 
