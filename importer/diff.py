@@ -37,6 +37,19 @@ class Changeset:
             unchanged_records=records[~forced].reset_index(drop=True),
         )
 
+    def without(self, keys: set[str]) -> Changeset:
+        """Treat changed rows with these keys as unchanged (nothing to send for them)."""
+        quiet = self.changed["key"].isin(keys)
+        return Changeset(
+            new=self.new,
+            changed=self.changed[~quiet].reset_index(drop=True),
+            unchanged=self.unchanged + int(quiet.sum()),
+            absent=self.absent,
+            unchanged_records=pd.concat(
+                [self.unchanged_records, self.changed[quiet]], ignore_index=True
+            ),
+        )
+
     @property
     def to_push(self) -> pd.DataFrame:
         return pd.concat([self.new, self.changed], ignore_index=True)

@@ -70,12 +70,18 @@ class FileSummary:
     failed: int = 0
     pending: int = 0
     skipped: int = 0  # rows skipped because a dependency failed
+    products_not_saved: int = 0  # catalog: product lines that failed or are pending
     duplicate_of: str = ""  # when the same bytes were already processed: that file's name
     account: str = ""
     error: str = ""  # the file-level reason when status is "failed"
     encoding: str = ""
     delimiter: str = ""
     unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def unsettled(self) -> int:
+        """What did not land: the same file dropped again must be processed, not skipped."""
+        return self.failed + self.pending + self.skipped + self.products_not_saved
 
     @property
     def duration_s(self) -> float:

@@ -88,8 +88,7 @@ def process_file(
         summary.status = "failed"
         summary.error = str(exc)
         logger.error("{}: {}", name, exc)
-    unsettled = summary.failed + summary.pending
-    deps.store.finish_file(file_id, summary.status, summary.rows_read, unsettled)
+    deps.store.finish_file(file_id, summary.status, summary.rows_read, summary.unsettled)
     return finish_report(path, report, deps, failed=summary.status == "failed")
 
 
@@ -355,10 +354,13 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
     """Send again the rows that VTEX could not take earlier (those of `only`, if given).
     Returns a report when there were any."""
     rows = [r for r in deps.store.pending(flow) if only is None or r.key in only]
+    if flow == "catalog":
+        products = [
+            r for r in deps.store.pending("catalog-products") if only is None or r.key in only
+        ]
+        return _retry_catalog(rows, products, deps) if rows or products else None
     if not rows:
         return None
-    if flow == "catalog":
-        return _retry_catalog(rows, deps)
     spec = FLOW_SPECS[flow]
     now = deps.now()
     summary = FileSummary(
@@ -388,7 +390,9 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
     return report
 
 
-def _retry_catalog(rows: list[PendingRow], deps: Deps) -> FileReport:
+def _retry_catalog(rows: list[PendingRow], products: list[PendingRow], deps: Deps) -> FileReport:
+    """Pending SKU rows and pending products. Product values come from the pending product,
+    else from what VTEX accepted last, never from an older row (which could undo a rename)."""
     from importer.catalog.process import sync_catalog
 
     now = deps.now()
@@ -396,10 +400,29 @@ def _retry_catalog(rows: list[PendingRow], deps: Deps) -> FileReport:
         file="pending-catalog", flow="catalog", sha256="", received_at=now, account=deps.account
     )
     report = FileReport(summary)
+    pending_products = {r.key: r.payload for r in products}
+    refs = {str(r.payload.get("product_ref", "")) for r in rows} - set(pending_products)
+    overrides = {
+        **deps.store.snapshot_payloads("catalog-products", sorted(refs)),
+        **pending_products,
+    }
     records = pd.DataFrame([r.payload for r in rows]).drop(columns=["hash"], errors="ignore")
+    for column in ("row", "key", "sku_ref", "product_ref"):
+        if column not in records:
+            records[column] = pd.Series(dtype=object)
     summary.rows_read = len(records)
     present = {c for c in records.columns if (records[c].astype(str) != "").any()}
-    sync_catalog(records, deps, report, present=present, mentioned=None, record=_record)
+    for values in overrides.values():
+        present |= {c for c, v in values.items() if v not in ("", None)}
+    sync_catalog(
+        records,
+        deps,
+        report,
+        present=present,
+        mentioned=None,
+        record=_record,
+        product_overrides=overrides,
+    )
     summary.finished_at = deps.now()
     write_report(report, deps.loaded.folder("outbox") / "reports")
     return report

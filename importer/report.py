@@ -277,6 +277,7 @@ def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[st
         ("failed", summary.failed),
         ("pending", summary.pending),
         ("skipped", summary.skipped),
+        ("products not saved", summary.products_not_saved),
         ("duplicate_of", summary.duplicate_of),
         ("duration (s)", round(duration, 3)),
         ("account", summary.account),

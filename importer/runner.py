@@ -60,6 +60,8 @@ def run_pass(
     # Only rows pending before this pass are retried in it: rows that just spent their retries
     # wait for the next pass rather than hammering VTEX again at once.
     pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
+    if "catalog" in pending_before:  # products wait in their own table
+        pending_before["catalog"] |= deps.store.pending_keys("catalog-products")
     for leftover in claimed_files(inbox, flows):
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
         result.reports.append(_safely(leftover, runtime))

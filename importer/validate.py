@@ -429,6 +429,39 @@ def _inventory_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleR
     ]
 
 
+# VTEX's MeasurementUnit enum (API-NOTES §3.4), keyed by how ERPs tend to write them.
+MEASUREMENT_UNITS = {
+    u.replace("²", "2").replace("³", "3"): u
+    for u in (
+        "un",
+        "kg",
+        "g",
+        "mg",
+        "m",
+        "m²",
+        "m³",
+        "cm",
+        "cm²",
+        "cm³",
+        "mm",
+        "mm²",
+        "mm³",
+        "oz",
+        "lb",
+        "ft",
+        "ft²",
+        "ft³",
+        "in",
+        "in²",
+        "in³",
+    )
+} | {"und": "un", "unid": "un", "unidade": "un", "pc": "un", "pç": "un", "pca": "un"}
+
+
+def _unit_key(text: str) -> str:
+    return text.strip().casefold().replace("²", "2").replace("³", "3").rstrip(".")
+
+
 def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
     results: RuleResult = []
 
@@ -437,6 +470,44 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
 
     for name in ("sku_ref", "product_ref", "product_name", "category", "brand"):
         results.append(((frame[name] == "").to_numpy(), missing(name)))
+    # 'Roupas >' or '>' alone: a path with an empty level.
+    no_path = (
+        (frame["category"] != "")
+        & ~frame["category"].str.fullmatch(r"\d+")
+        & frame["category"].str.split(">").map(lambda parts: any(not p.strip() for p in parts))
+    ).to_numpy(dtype=bool)
+    results.append(
+        (
+            no_path,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="category",
+                value=str(raw["category"].iloc[i]),
+                detail='"category" has an empty level. Write the path as "Dept > Category > Sub" '
+                "(or a VTEX category id).",
+            ),
+        )
+    )
+    units = frame["measurement_unit"].map(lambda u: MEASUREMENT_UNITS.get(_unit_key(u), u))
+    frame["measurement_unit"] = units
+    bad_unit = ((units != "") & ~units.isin(set(MEASUREMENT_UNITS.values()))).to_numpy(dtype=bool)
+    results.append(
+        (
+            bad_unit,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="measurement_unit",
+                value=str(raw["measurement_unit"].iloc[i]),
+                detail=f'"measurement_unit" must be one of VTEX\'s units: '
+                f"{', '.join(sorted(set(MEASUREMENT_UNITS.values())))}.",
+            ),
+        )
+    )
+    # FORMATS: sku_name defaults to product_name. Said once, here, so that a SKU named after its
+    # product follows a rename of the product (the name is part of what the SKU diff sees).
+    frame["sku_name"] = frame["sku_name"].where(frame["sku_name"] != "", frame["product_name"])
     # One product, one description: its columns repeat on every SKU row and must agree.
     product_columns = [
         c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")

@@ -13,14 +13,21 @@ from typing import Any
 
 import pandas as pd
 
-from importer.catalog.records import product_columns, sku_columns
+from importer.catalog.records import (
+    PRODUCT_SPEC,
+    SKU_SPEC,
+    changed_columns,
+    product_columns,
+    sku_columns,
+)
 from importer.catalog.sync import CatalogSync, SyncResult, Work
 from importer.diff import content_hash, diff
 from importer.errors import FileRejected
 from importer.models import Action, FileReport, ReportRow
 from importer.push import PushResult
-from importer.store import Applied
+from importer.store import Applied, PendingRow
 
+SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
 SKUS = "catalog"
 PRODUCTS = "catalog-products"
 BOOKKEEPING = ("row", "key", "hash")
@@ -34,18 +41,38 @@ def sync_catalog(
     present: set[str],
     mentioned: set[str] | None,
     record: Any,
+    product_overrides: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Diff, send and record one file's (or one retry's) catalog rows.
 
     `deps` is the pipeline's Deps and `record` its `_record` (passed in to keep the import
-    graph one-way); `mentioned` is the file's keys, None for a retry (no removals then)."""
+    graph one-way); `mentioned` is the file's keys, None for a retry (no removals then).
+    `product_overrides` (a retry) gives the product values to use instead of the rows' own:
+    a pending product's, or the newest VTEX accepted, so that an old row never undoes a
+    newer product change."""
     store = deps.store
     settings = deps.loaded.settings.flow("catalog")
-    columns = [c for c in records.columns if c not in BOOKKEEPING]
+    # A specification column that is empty in every row says nothing: leaving it out of the
+    # hash means adding or removing such a column does not make every row look changed.
+    columns = [
+        c
+        for c in records.columns
+        if c not in BOOKKEEPING
+        and not (c.startswith(SPEC_PREFIXES) and (records[c].astype(str) == "").all())
+    ]
+    for values in (product_overrides or {}).values():
+        columns += [
+            c for c in values if c not in columns and c not in BOOKKEEPING and not c.startswith("_")
+        ]
     sku_cols, product_cols = sku_columns(columns), product_columns(columns)
     records = records.copy()
+    for column in columns:
+        if column not in records:
+            records[column] = ""
     records["hash"] = content_hash(records, sku_cols)
     products = records.drop_duplicates("product_ref")[["row", *product_cols]].copy()
+    if product_overrides:
+        products = _overridden(products, product_overrides, product_cols)
     products["key"] = products["product_ref"]
     products["hash"] = content_hash(products, product_cols)
 
@@ -54,6 +81,28 @@ def sync_catalog(
     if pending:
         sku_changes = sku_changes.force(pending)
     product_changes = diff(products, store.snapshot_hashes(PRODUCTS))
+    product_pending = store.pending_keys(PRODUCTS)
+    if product_pending:
+        product_changes = product_changes.force(product_pending)
+    previous_skus = store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist())
+    # A row whose hash moved but none of whose columns did (the file's set of columns changed)
+    # needs nothing sent: its new hash is recorded quietly and it counts as unchanged.
+    quiet = [
+        key
+        for key, row in zip(
+            sku_changes.changed["key"], sku_changes.changed.to_dict("records"), strict=True
+        )
+        if key in previous_skus
+        and key not in pending
+        and not changed_columns(_plain(row), previous_skus[key], sku_cols)
+    ]
+    if quiet:
+        silent = sku_changes.changed[sku_changes.changed["key"].isin(quiet)]
+        store.commit(
+            SKUS,
+            [Applied(str(r["key"]), int(r["hash"]), _plain(r)) for r in silent.to_dict("records")],
+        )
+        sku_changes = sku_changes.without(set(quiet))
     report.summary.unchanged = sku_changes.unchanged
     to_push = sku_changes.to_push
     changed_products = set(product_changes.to_push["key"])
@@ -70,19 +119,13 @@ def sync_catalog(
         previous_products=store.snapshot_payloads(
             PRODUCTS, product_changes.changed["key"].tolist()
         ),
-        previous_skus=store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist()),
+        previous_skus=previous_skus,
         removals=removals,
         present=present,
     )
     result = _run(work, deps)
-    store.commit(
-        PRODUCTS,
-        [
-            Applied(str(o.record["key"]), int(o.record["hash"]), o.record)
-            for o in result.product_outcomes
-            if o.action in (Action.CREATED, Action.UPDATED)
-        ],
-    )
+    _explain(result, previous_skus, sku_cols)
+    _record_products(result, deps, report)
     record(
         SKUS,
         PushResult(outcomes=result.sku_outcomes, fatal=result.fatal),
@@ -104,6 +147,73 @@ def sync_catalog(
             )
         )
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+
+
+def _record_products(result: SyncResult, deps: Any, report: FileReport) -> None:
+    """Products VTEX confirmed move their snapshot; pending ones are kept and retried; the
+    summary counts the products that were not saved, so that a file whose product did not
+    land is never taken for a completed duplicate."""
+    store = deps.store
+    outcomes = result.product_outcomes
+    store.commit(
+        PRODUCTS,
+        [
+            Applied(str(o.record["key"]), int(o.record["hash"]), o.record)
+            for o in outcomes
+            if o.action in (Action.CREATED, Action.UPDATED)
+        ],
+    )
+    store.drop_pending(
+        PRODUCTS, [str(o.record["key"]) for o in outcomes if o.action == Action.FAILED]
+    )
+    store.add_pending(
+        PendingRow(
+            PRODUCTS,
+            str(o.record["key"]),
+            int(o.record["hash"]),
+            dict(o.record),
+            report.summary.file,
+            o.record.get("row"),
+            1,
+            o.reason,
+        )
+        for o in outcomes
+        if o.action == Action.PENDING
+    )
+    report.summary.products_not_saved += sum(
+        o.action in (Action.FAILED, Action.PENDING) for o in outcomes
+    )
+
+
+def _overridden(
+    products: pd.DataFrame, overrides: dict[str, dict[str, Any]], columns: list[str]
+) -> pd.DataFrame:
+    rows = {str(r["product_ref"]): _plain(r) for r in products.to_dict("records")}
+    for ref, values in overrides.items():
+        base = rows.get(ref, {"row": values.get("row")})
+        base.update({c: values.get(c, base.get(c, "")) for c in columns})
+        rows[ref] = base
+    frame = pd.DataFrame(list(rows.values()))
+    for column in ["row", *columns]:
+        if column not in frame:
+            frame[column] = ""
+    return frame[["row", *columns]]
+
+
+def _explain(result: SyncResult, previous: dict[str, dict[str, Any]], columns: list[str]) -> None:
+    """An updated SKU line says what changed: 'sku_name: Camiseta P -> Camiseta P v2'."""
+    for outcome in result.sku_outcomes:
+        before = previous.get(str(outcome.record.get("key", "")))
+        if outcome.action != Action.UPDATED or before is None or outcome.reason:
+            continue
+        changed = sorted(changed_columns(outcome.record, before, columns))
+        if changed:
+            outcome.column = changed[0]
+            outcome.value = str(outcome.record.get(changed[0], ""))
+            outcome.reason = "; ".join(
+                f"{c}: {before.get(c) or '(empty)'} -> {outcome.record.get(c) or '(empty)'}"
+                for c in changed
+            )
 
 
 def _run(work: Work, deps: Any) -> SyncResult:

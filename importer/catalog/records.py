@@ -7,6 +7,7 @@ replace the whole record, so a field the file does not carry must be sent back a
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -161,6 +162,14 @@ def merged_sku(
 
 
 _NULLABLE_SKU = {"EstimatedDateArrival", "ModalType", "KitItensSellApart"}
+
+
+_IMPORTER_NAME = re.compile(r"-[0-9a-f]{8}$")
+
+
+def is_importer_file_name(name: str) -> bool:
+    """Images this importer named (see `file_name_for`) end in '-' and 8 hex digits."""
+    return bool(_IMPORTER_NAME.search(name))
 
 
 def file_name_for(url: str, fallback: str) -> str:

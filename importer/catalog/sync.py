@@ -24,6 +24,7 @@ from importer.catalog.records import (
     changed_columns,
     file_name_for,
     image_urls,
+    is_importer_file_name,
     is_true,
     merged_product,
     merged_sku,
@@ -206,7 +207,6 @@ class CatalogSync:
 
                 product_id = await create_once(create, find, self.attempts, self.clock.sleep)
                 self.product_ids[ref] = product_id
-                await self.client.link_trade_policy(product_id)
                 action = Action.CREATED
                 previous = None
             else:
@@ -220,6 +220,9 @@ class CatalogSync:
                         merged_product(current, product, category_id, brand_id, work.present),
                     )
                 action = Action.UPDATED
+            # On every write, not only after a create: a link that failed once (the product
+            # was created, the link timed out) is made on the retry. The link is idempotent.
+            await self.client.link_trade_policy(product_id)
             await self._product_specs(product_id, product, previous)
             outcome = RowOutcome(dict(product), action)
             if previous is not None:
@@ -309,11 +312,16 @@ class CatalogSync:
             desired_active = is_true(sku.get("sku_active", ""))
             current: Record | None = None
             if not created and columns & set(SKU_CORE):
-                current = await self.client.get_sku(sku_id)
-                await self.client.put_sku(
-                    sku_id,
-                    merged_sku(current, sku, product_id, self.settings.weight_unit, work.present),
+                # `current` becomes what VTEX now holds, so that the activation PUT below
+                # sends the row's changes again rather than the record as it was.
+                current = merged_sku(
+                    await self.client.get_sku(sku_id),
+                    sku,
+                    product_id,
+                    self.settings.weight_unit,
+                    work.present,
                 )
+                await self.client.put_sku(sku_id, current)
             problems: list[_RowFailure] = []
             if "ean" in columns and sku.get("ean"):
                 await self._ean(sku_id, sku["ean"])
@@ -323,7 +331,7 @@ class CatalogSync:
             if spec_columns:
                 await self._sku_specs(sku_id, sku, spec_columns)
             if created or "sku_active" in columns or "image_urls" in columns:
-                activation = await self._activation(sku_id, desired_active, current)
+                activation = await self._activation(sku_id, desired_active, current, sku)
                 if activation is not None:
                     problems.append(activation)
             if problems:
@@ -388,20 +396,23 @@ class CatalogSync:
     async def _images(self, sku_id: int, sku: Record) -> list[_RowFailure]:
         files = await self.client.files(sku_id)
         # VTEX keeps its own copy under another URL: an image is recognised by its Name.
-        held = {str(f.get("Name", "")) for f in files}
-        has_main = bool(files)
+        held = {str(f.get("Name", "")): f for f in files}
+        wanted = image_urls(sku["image_urls"])
+        names = [file_name_for(url, f"{sku['sku_ref']}-{i + 1}") for i, url in enumerate(wanted)]
         problems: list[_RowFailure] = []
-        for position, url in enumerate(image_urls(sku["image_urls"])):
-            name = file_name_for(url, f"{sku['sku_ref']}-{position + 1}")
-            if name in held:
+        for position, (url, name) in enumerate(zip(wanted, names, strict=True)):
+            if name in held and not (position == 0 and not held[name].get("IsMain")):
                 continue
-            main = position == 0 and not has_main
+            if name in held:  # listed first now: it becomes the main image
+                await self.client.update_file(
+                    int(held[name]["Id"]), sku_id, url=url, name=name, is_main=True, position=0
+                )
+                continue
 
-            async def add(
-                url: str = url, name: str = name, main: bool = main, position: int = position
-            ) -> None:
+            async def add(url: str = url, name: str = name, position: int = position) -> None:
+                # The first image of the list is the main one (FORMATS), whatever VTEX had.
                 await self.client.add_file(
-                    sku_id, url=url, name=name, is_main=main, position=position
+                    sku_id, url=url, name=name, is_main=position == 0, position=position
                 )
 
             async def landed(name: str = name) -> bool:
@@ -409,7 +420,6 @@ class CatalogSync:
 
             try:
                 await self._add_once(add, landed)
-                has_main = True
             except RowRejectedError as exc:
                 problems.append(
                     _RowFailure(
@@ -422,6 +432,11 @@ class CatalogSync:
                         status=exc.status,
                     )
                 )
+        # Images this importer added that the list no longer has were replaced in the ERP;
+        # images added by hand in VTEX (other names) are left alone.
+        for name, file in held.items():
+            if is_importer_file_name(name) and name not in names and file.get("Id"):
+                await self.client.delete_file(sku_id, int(file["Id"]))
         return problems
 
     async def _sku_specs(self, sku_id: int, sku: Record, columns: list[str]) -> None:
@@ -450,7 +465,7 @@ class CatalogSync:
             await self.client.set_sku_spec(sku_id, self.settings.spec_group, name, value)
 
     async def _activation(
-        self, sku_id: int, desired: bool, current: Record | None
+        self, sku_id: int, desired: bool, current: Record | None, sku: Record
     ) -> _RowFailure | None:
         context = await self.client.sku_context(sku_id)
         if bool(context.get("IsActive")) == desired:
@@ -466,7 +481,7 @@ class CatalogSync:
             return None
         return _RowFailure(
             "not-activated",
-            f"the SKU was saved but VTEX did not activate it: {_why_inactive(after)}.",
+            f"the SKU was saved but VTEX did not activate it: {_why_inactive(after, sku)}.",
             column="sku_active",
         )
 
@@ -506,7 +521,7 @@ def _resolved(resolved: Resolved, text: str, what: str) -> int:
     )
 
 
-def _why_inactive(context: Record) -> str:
+def _why_inactive(context: Record, sku: Record) -> str:
     reasons = []
     if not context.get("Images"):
         reasons.append("it has no image (add an image URL)")
@@ -515,6 +530,24 @@ def _why_inactive(context: Record) -> str:
         reasons.append("it has neither RefId nor EAN")
     if context.get("IsProductActive") is False:
         reasons.append("its product is inactive")
+    if context.get("IsBrandActive") is False:
+        reasons.append("its brand is inactive")
+    if context.get("IsDirectCategoryActive") is False or context.get("IsCategoryActive") is False:
+        reasons.append("its category is inactive")
+    filled = {
+        str(s.get("FieldName"))
+        for s in context.get("SkuSpecifications") or []
+        if s.get("FieldValues")
+    }
+    # VTEX wants every SKU specification of the category filled; the file's empty ones are
+    # the likely culprits.
+    empty = [c[len(SKU_SPEC) :] for c in sku if c.startswith(SKU_SPEC) and not sku[c]]
+    empty = [name for name in empty if name not in filled]
+    if empty:
+        reasons.append(
+            f"SKU specification {', '.join(empty)} is empty (VTEX needs every SKU "
+            "specification of the category filled)"
+        )
     return "; ".join(reasons) or (
         "VTEX's activation rules are not met (image, RefId or EAN, "
         "active product, brand and category)"

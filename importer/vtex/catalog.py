@@ -142,17 +142,15 @@ class CatalogClient:
     async def delete_product_spec(self, product_id: int, field_id: int) -> None:
         """Removes the field's values from the product (VTEX wants the FieldId here for
         Combo, Radio and Checkbox fields, API-NOTES §3.7)."""
-        await self._send(
-            "DELETE", f"/api/catalog/pvt/product/{product_id}/specification/{field_id}"
-        )
+        await self._delete(f"/api/catalog/pvt/product/{product_id}/specification/{field_id}")
 
     async def sku_spec_associations(self, sku_id: int) -> list[Json]:
         body = await self._get(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/specification")
         return [a for a in body or [] if isinstance(a, dict)]
 
     async def delete_sku_spec(self, sku_id: int, association_id: int) -> None:
-        await self._send(
-            "DELETE", f"/api/catalog/pvt/stockkeepingunit/{sku_id}/specification/{association_id}"
+        await self._delete(
+            f"/api/catalog/pvt/stockkeepingunit/{sku_id}/specification/{association_id}"
         )
 
     async def set_product_spec(
@@ -194,7 +192,12 @@ class CatalogClient:
         )
 
     async def delete_ean(self, sku_id: int, ean: str) -> None:
-        await self._send("DELETE", f"/api/catalog/pvt/stockkeepingunit/{sku_id}/ean/{_seg(ean)}")
+        await self._delete(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/ean/{_seg(ean)}")
+
+    async def _delete(self, path: str) -> None:
+        """A DELETE is done once the thing is gone: a 404 (its earlier, timed-out attempt
+        already applied) counts as success."""
+        await self.http.request(Api.CATALOG, "DELETE", path, allow_not_found=True)
 
     async def files(self, sku_id: int) -> list[Json]:
         body = await self._get(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file")
@@ -207,6 +210,15 @@ class CatalogClient:
         await self._send(
             "POST", f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file", body, replay=False
         )
+
+    async def update_file(
+        self, file_id: int, sku_id: int, *, url: str, name: str, is_main: bool, position: int
+    ) -> None:
+        body = {"Url": url, "Name": name, "IsMain": is_main, "Label": name, "Position": position}
+        await self._send("PUT", f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file/{file_id}", body)
+
+    async def delete_file(self, sku_id: int, file_id: int) -> None:
+        await self._delete(f"/api/catalog/pvt/stockkeepingunit/{sku_id}/file/{file_id}")
 
     async def set_sku_spec(self, sku_id: int, group: str, field: str, value: str) -> None:
         body = {
