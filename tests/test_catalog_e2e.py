@@ -36,6 +36,7 @@ def test_a_2000_sku_workbook_lands_completely_and_active(
     assert len(sandbox.products) == 500
     assert len(sandbox.skus) == 2000
     assert all(s["IsActive"] for s in sandbox.skus.values())
+    assert [r.violations for r in sandbox.requests if r.violations] == []
     assert len(sandbox.brands) == 20
     # 3 departments, their categories and subcategories: every level created once.
     names = Counter(c["Name"] for c in sandbox.categories.values())
@@ -87,6 +88,7 @@ def test_changes_send_only_what_changed_and_keep_fields_the_file_lacks(
     assert sandbox.skus[sku_id]["RewardValue"] == 3.5
     assert sandbox.skus[sku_id]["Name"].endswith(" v2")
     assert all(s["IsActive"] for s in sandbox.skus.values())
+    assert [r.violations for r in sandbox.requests if r.violations] == []
     product_line = next(r for r in report.rows if r.key == "product P0007")
     assert product_line.reason == ("product: product_name: Produto 7 -> Produto 7 (novo nome)")
 
@@ -181,3 +183,4 @@ def test_creates_that_time_out_are_looked_up_before_they_are_sent_again(
     assert all(len(sandbox.sku_eans(s)) == 1 for s in sandbox.skus)
     assert all(len(sandbox.sku_files(s)) == 1 for s in sandbox.skus)
     assert all(s["IsActive"] for s in sandbox.skus.values())
+    assert [r.violations for r in sandbox.requests if r.violations] == []

@@ -130,3 +130,22 @@ def test_row_errors_in_a_catalog_file(
     assert "height_cm" in lines[4].reason
     assert (lines[6].action, lines[6].type, lines[6].column) == ("invalid", "missing-cell", "brand")
     assert report.summary.created == 3
+
+
+def test_a_store_that_does_not_create_brands_reports_the_unknown_one(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__CATALOG__CREATE_BRANDS": "false"})
+    with admin(sandbox) as client:
+        client.post(
+            "/api/catalog/pvt/brand", json={"Id": 1, "Name": "Marca 2", "Active": True}
+        ).raise_for_status()
+    rows = catalog_rows(products=2, skus_per_product=1, brands=2)  # Marca 2, then Marca 1
+    drop_rows(workdir, "c.csv", rows)
+    report = one_pass(runtime).reports[0]
+    lines = {r.key: r for r in report.rows}
+    assert lines["S00001"].action == "created"  # product 1 has brand "Marca 2", which exists
+    assert lines["S00002"].action == "skipped"
+    assert 'brand "Marca 1" does not exist in VTEX' in lines["product P0002"].reason
+    assert "create_brands = false" in lines["product P0002"].reason
+    assert [b["Name"] for b in sandbox.brands.values()] == ["Marca 2"]
