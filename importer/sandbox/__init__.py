@@ -7,9 +7,19 @@
 Modules, one job each: `core` (the Sandbox: auth, permissions, faults, contract, log),
 `router` (the route table), the route handlers `catalog` (categories and the tree, brands,
 products, trade policies, SKUs), `eans`, `files` (SKU images), `specs` (specifications),
-`context` (the SKU with its context), `pricing` and `logistics`; `activation` (the SKU
-activation rules), `state` (the store and its JSON file), `faults`, `jsonio` (Decimal-exact
-JSON), `demo` (the demo store), `server`.
+`context` (the SKU with its context), `pricing`, `logistics`, `orders` (OMS: orders, status
+flow, invoices, tracking, cancel, list) and `feed` (orders Feed v3); `activation` (the SKU
+activation rules), `order_data` (order documents and the demo orders), `state` (the store and
+its JSON file), `faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`.
+
+Orders, for tests (API-NOTES §6, FLOWS §7-8):
+
+    sandbox = Sandbox(clock=fake_clock)            # or sandbox.advance(300) on the real one
+    client.post("/api/orders/feed/config", json={...})   # events are queued from now on
+    sandbox.seed_orders(25)                        # ready-for-handling, one feed event each
+    sandbox.seed_orders(5, queue=True)             # queued even without a config
+    sandbox.feed_duplicates, sandbox.feed_shuffle = 0.3, True   # VTEX's repeats and disorder
+    sandbox.order_status(order_id), sandbox.invoices(order_id), sandbox.feed_pending()
 
 Permissions: `Sandbox(forbidden=frozenset({"POST /api/catalog/pvt/brand"}))`, or setting
 `sandbox.forbidden`, makes those operations answer 403, as a key without the role would.

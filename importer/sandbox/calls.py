@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from importer.sandbox.faults import FeedDraw
 from importer.sandbox.state import Record, Store
 
 __all__ = [
@@ -50,6 +51,8 @@ class Call:
     has_body: bool
     now: datetime  # UTC
     account: str = "sandbox"  # the account the sandbox answers for (VTEX's URLs carry it)
+    clock: float = 0.0  # the sandbox's clock at arrival (seconds): feed visibility, retention
+    draw: FeedDraw | None = None  # the feed's duplicates and disorder (Sandbox.feed_*)
 
     def int_param(self, name: str, *, status: int = 404) -> int:
         """A path parameter that is an integer id; anything else is `status` (not found)."""
@@ -68,13 +71,17 @@ class Reply:
 
 
 class ApiError(Exception):
-    """Answer the request with `status` and a JSON `{"error": message}` (or `raw` bytes)."""
+    """Answer the request with `status` and a JSON `{"error": message}`, or with `body` (any
+    JSON, e.g. OMS's `{"error": {"code", "message", "exception"}}`), or with `raw` bytes."""
 
-    def __init__(self, status: int, message: str, *, raw: bytes | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, raw: bytes | None = None, body: Any = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.raw = raw
+        self.body = body
 
 
 Handler = Callable[[Store, Call], Reply]

@@ -18,17 +18,23 @@ Order of work for each request, and why:
 8. latency is slept outside the lock; a timeout fault raises httpx.ReadTimeout after the
    request was applied.
 
+Time: VTEX's dates come from the wall clock (UTC); the orders feed's timing (visibility
+timeouts, retention) runs on `Sandbox.clock()`: the injected `clock` (time.monotonic by
+default) plus what `advance(seconds)` added, so a test expires a visibility timeout without
+sleeping. The feed's duplicates and disorder are `feed_duplicates` / `feed_shuffle`.
+
 The request log keeps every request with its outcome. It never holds the app token (nor any
 cookie or Authorization header): only whether the credentials were valid.
 """
 
 from __future__ import annotations
 
+import copy
 import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -37,10 +43,11 @@ from typing import Any, Literal
 
 import httpx
 
-from importer.sandbox import activation, files, jsonio
+from importer.sandbox import activation, feed, files, jsonio, orders
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
-from importer.sandbox.faults import Fault, FaultDraw, Faults
+from importer.sandbox.faults import Fault, FaultDraw, Faults, FeedDraw
+from importer.sandbox.order_data import build_order
 from importer.sandbox.pricing import RATE_LIMIT_HEADERS
 from importer.sandbox.router import ROUTES, Match, Router
 from importer.sandbox.state import Record, Store
@@ -98,6 +105,10 @@ class Sandbox:
         sleep: Callable[[float], None] = time.sleep,
         state_file: Path | None = None,
         forbidden: frozenset[str] | set[str] = frozenset(),
+        clock: Callable[[], float] = time.monotonic,
+        feed_duplicates: float = 0.0,
+        feed_shuffle: bool = False,
+        feed_seed: int = 0,
     ) -> None:
         self.account = account
         self._app_key = app_key.encode()
@@ -111,8 +122,12 @@ class Sandbox:
             self.contract = Contract.load(spec_dir) if spec_dir is not None else None
         self._draw = FaultDraw(faults) if faults is not None else None
         self._sleep = sleep
+        self._clock = clock
+        self._clock_offset = 0.0
+        self._feed_draw = FeedDraw(feed_duplicates, feed_shuffle, feed_seed)
         self.state_file = state_file
         self.store = Store.load(state_file) if state_file and state_file.exists() else Store()
+        feed.restart(self.store, self.clock())
         self.requests: list[LoggedRequest] = []
         self._router = Router()
         self._lock = threading.RLock()
@@ -130,6 +145,37 @@ class Sandbox:
         """Change the faults; the seeded sequence starts over."""
         with self._lock:
             self._draw = FaultDraw(faults) if faults is not None else None
+
+    def clock(self) -> float:
+        """The sandbox's clock (seconds): the injected one, plus what `advance` added."""
+        return self._clock() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock forward, e.g. past a feed visibility timeout."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._clock_offset += seconds
+
+    @property
+    def feed_duplicates(self) -> float:
+        """The fraction (0..1) of feed events queued twice (VTEX: events can repeat)."""
+        return self._feed_draw.duplicates
+
+    @feed_duplicates.setter
+    def feed_duplicates(self, rate: float) -> None:
+        with self._lock:
+            self._feed_draw.duplicates = rate
+
+    @property
+    def feed_shuffle(self) -> bool:
+        """Feed reads return the visible events in random order (VTEX: not ordered)."""
+        return self._feed_draw.shuffle
+
+    @feed_shuffle.setter
+    def feed_shuffle(self, on: bool) -> None:
+        with self._lock:
+            self._feed_draw.shuffle = on
 
     @property
     def forbidden(self) -> frozenset[str]:
@@ -244,10 +290,99 @@ class Sandbox:
 
     def seed_demo(self) -> None:
         """Replace the store with the demo store (SKUs 1..20 = DEMO-001..DEMO-020, active, with
-        an image each; warehouses '1_1' and 'WH-SP'), and save it when there is a state file."""
+        an image each; warehouses '1_1' and 'WH-SP'; no orders, no feed config), and save it
+        when there is a state file."""
         with self._lock:
             seed_demo(self.store, self.account)
             self.save()
+
+    # -- orders (OMS) and the orders feed
+
+    @property
+    def orders(self) -> dict[str, Record]:
+        """Order documents by orderId, exactly as GET .../orders/{orderId} answers (live)."""
+        return self.store.orders
+
+    def order_status(self, order_id: str) -> str:
+        """The order's status; KeyError for an unknown order."""
+        with self._lock:
+            return str(self.store.orders[order_id]["status"])
+
+    def invoices(self, order_id: str) -> list[Record]:
+        """The order's packageAttachment.packages (copies): one per invoice, in posting order.
+        KeyError for an unknown order."""
+        with self._lock:
+            return copy.deepcopy(self.store.orders[order_id]["packageAttachment"]["packages"])
+
+    def feed_config(self) -> Record | None:
+        """The orders feed's config as GET /api/orders/feed/config shows it, or None."""
+        with self._lock:
+            feed.expire(self.store, self.clock())
+            return copy.deepcopy(self.store.feed_config)
+
+    def feed_pending(self) -> list[Record]:
+        """Queued, uncommitted feed events (copies), oldest first: the feed item fields plus
+        `deliveries` and `visible` (whether a read now would return it)."""
+        with self._lock:
+            return feed.pending(self.store, self.clock())
+
+    def add_order(
+        self,
+        items: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        status: str = "ready-for-handling",
+        shipping: int | None = None,
+        tax: int | None = None,
+        client: Mapping[str, Any] | None = None,
+        address: Mapping[str, Any] | None = None,
+        seed: int = 0,
+        queue: bool | None = None,
+    ) -> Record:
+        """Create an order, as a paid order that reached `status`, and return (a copy of) it.
+
+        `items`: [{"id": SKU id, "quantity": 1, "price": cents, "listPrice", "sellingPrice",
+        "name", "refId", "ean"}]; what is left out comes from the store's SKU (and its price),
+        and None draws 1-4 demo items from the store's SKUs. `shipping`/`tax` in cents (None:
+        drawn). `client`/`address` override fields of clientProfileData / the shipping
+        address. Content is deterministic per (seed, sequence); see `order_data`.
+
+        The feed gets the event `status` (lastState window-to-cancel) when its config's filter
+        takes it (`queue=None`, as VTEX: nothing without a config), always (`True`: queued
+        even without a config, for tests) or never (`False`)."""
+        with self._lock:
+            sequence = self.store.next_number("order", start=500001)
+            now = datetime.now(UTC)
+            order = build_order(
+                self.store,
+                sequence=sequence,
+                seed=seed,
+                now=now,
+                account=self.account,
+                status="window-to-cancel",
+                items=items,
+                shipping=shipping,
+                tax=tax,
+                client=client,
+                address=address,
+            )
+            self.store.orders[order["orderId"]] = order
+            moment = feed.Moment(now, self.clock(), self._feed_draw)
+            orders.change_status(self.store, order, status, moment, queue=queue)
+            self._autosave()
+            return copy.deepcopy(order)
+
+    def seed_orders(self, n: int, *, seed: int = 0, queue: bool | None = None) -> list[str]:
+        """Create `n` demo orders in ready-for-handling (see `add_order`); their ids, in order.
+        Feed events follow the config as VTEX does, unless `queue` says otherwise."""
+        return [self.add_order(seed=seed, queue=queue)["orderId"] for _ in range(n)]
+
+    def set_order_status(self, order_id: str, status: str, *, queue: bool | None = None) -> None:
+        """Move an order to any status, as VTEX's workflow or a customer would (e.g.
+        "cancellation-requested"), with its feed event(s). No checks: a test's tool."""
+        with self._lock:
+            order = self.store.orders[order_id]
+            moment = feed.Moment(datetime.now(UTC), self.clock(), self._feed_draw)
+            orders.change_status(self.store, order, status, moment, queue=queue)
 
     def save(self) -> None:
         """Write the store to state_file (atomically); nothing to do without a state_file."""
@@ -261,6 +396,7 @@ class Sandbox:
         with self._lock:
             if self.state_file is not None:
                 self.store = Store.load(self.state_file)
+                feed.restart(self.store, self.clock())
 
     def requests_to(self, method: str, path_template_or_prefix: str) -> list[LoggedRequest]:
         """Logged requests with this method whose operation is `METHOD template`, or whose
@@ -389,12 +525,16 @@ class Sandbox:
             has_body=has_body,
             now=datetime.now(UTC),
             account=self.account,
+            clock=self.clock(),
+            draw=self._feed_draw,
         )
         try:
             return route.handler(self.store, call), ()
         except ApiError as error:
             if error.raw is not None:
                 return Reply(error.status, error.raw, content_type="text/plain"), ()
+            if error.body is not None:
+                return Reply(error.status, error.body), ()
             return _error(error.status, error.message), ()
 
     def _response(self, request: httpx.Request, reply: Reply, vtex_path: str) -> httpx.Response:

@@ -10,14 +10,23 @@ What a fault does to the request's effect:
 - timeout: the request IS applied, then the answer is lost. This is the worst case VTEX
   documents (a 500 on inventory may still have applied the change; catalog writes time out
   and must be re-resolved by RefId before a retry), and it is always so, to be deterministic.
+
+The orders feed (Feed v3) misbehaves as VTEX warns it may (an SQS standard queue), through
+`FeedDraw` (the Sandbox's `feed_duplicates` and `feed_shuffle`): that fraction of the events is
+queued twice (the same eventId in two messages, so two deliveries with different handles), and
+reads return the visible events in random order instead of oldest first. Its draws have their
+own seeded sequence, so they never change which requests get 429/5xx/timeouts.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["Fault", "FaultDraw", "Faults"]
+__all__ = ["Fault", "FaultDraw", "Faults", "FeedDraw"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,3 +93,36 @@ class FaultDraw:
         if roll < f.rate_timeout:
             return Fault("timeout", None)
         return None
+
+
+class FeedDraw:
+    """The orders feed's duplicates and disorder, reproducible by seed. Not thread-safe: call
+    it under a lock."""
+
+    def __init__(self, duplicates: float = 0.0, shuffle: bool = False, seed: int = 0) -> None:
+        self.duplicates = duplicates
+        self.shuffle = shuffle
+        self._rng = random.Random(f"feed:{seed}")
+
+    @property
+    def duplicates(self) -> float:
+        """The fraction (0..1) of events that are queued twice."""
+        return self._duplicates
+
+    @duplicates.setter
+    def duplicates(self, rate: float) -> None:
+        if not 0 <= rate <= 1:
+            raise ValueError(f"feed_duplicates must be within 0..1, got {rate}")
+        self._duplicates = rate
+
+    def duplicate(self) -> bool:
+        """Whether the event being queued is queued twice."""
+        return self._duplicates > 0 and self._rng.random() < self._duplicates
+
+    def shuffled(self, items: list[T]) -> list[T]:
+        """`items` in random order when `shuffle` is on, else as they are."""
+        if not self.shuffle:
+            return items
+        result = list(items)
+        self._rng.shuffle(result)
+        return result

@@ -11,7 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from importer.sandbox import catalog, context, eans, files, logistics, pricing, specs
+from importer.sandbox import (
+    catalog,
+    context,
+    eans,
+    feed,
+    files,
+    logistics,
+    orders,
+    pricing,
+    specs,
+)
 from importer.sandbox.calls import Handler
 
 __all__ = ["ROUTES", "Match", "Route", "Router"]
@@ -167,6 +177,19 @@ ROUTES: tuple[Route, ...] = (
         logistics.patch_lead_time,
     ),
     Route("GET", "/api/logistics/pvt/inventory/skus/{skuId}", logistics.get_inventory),
+    # Orders (API-NOTES §6)
+    Route("GET", "/api/oms/pvt/orders", orders.list_orders),
+    Route("GET", "/api/oms/pvt/orders/{orderId}", orders.get_order),
+    Route("POST", "/api/oms/pvt/orders/{orderId}/start-handling", orders.start_handling),
+    Route("POST", "/api/oms/pvt/orders/{orderId}/invoice", orders.invoice_order),
+    Route("PATCH", "/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}", orders.update_invoice),
+    Route("POST", "/api/oms/pvt/orders/{orderId}/cancel", orders.cancel_order),
+    # Orders feed v3 (API-NOTES §6.1)
+    Route("GET", "/api/orders/feed/config", feed.get_config),
+    Route("POST", "/api/orders/feed/config", feed.post_config),
+    Route("DELETE", "/api/orders/feed/config", feed.delete_config),
+    Route("GET", "/api/orders/feed", feed.read),
+    Route("POST", "/api/orders/feed", feed.commit),
 )
 
 

@@ -8,6 +8,12 @@ associations) is kept in a list per owner id, in the order VTEX would list it. T
 specification model (groups, fields, values) is flat, by VTEX's ids. RefId indexes (and the
 values-per-field index) are derived and rebuilt on load.
 
+Orders (OMS) are full order documents by orderId, exactly as GET .../orders/{orderId} shows
+them. The orders feed is its config (None until one is posted) and its queue of messages, in
+queueing order. A message's clock readings (when it becomes visible, when it was queued) are
+the sandbox's clock, which means nothing to another process: they are not saved, and a loaded
+queue is re-timed by `feed.restart` (every message visible, its age counted from the load).
+
 Persisted as JSON (numbers exact, via `jsonio`), written atomically, so a sandbox served
 across restarts keeps its store.
 """
@@ -26,6 +32,8 @@ __all__ = ["Record", "Store"]
 
 Record = dict[str, Any]
 _FORMAT = 1
+# Feed message fields that are readings of the sandbox's clock (not saved; see the docstring).
+_CLOCK_FIELDS = ("visibleAt", "enqueuedAt")
 
 
 @dataclass
@@ -52,6 +60,13 @@ class Store:
     sku_specs: dict[int, list[Record]] = field(default_factory=dict)
     # SKUs that a PUT explicitly deactivated: ActivateIfPossible no longer applies to them.
     sku_activation_off: set[int] = field(default_factory=set)
+    # Orders by orderId, and the orders feed (Feed v3): its config and its queue.
+    orders: dict[str, Record] = field(default_factory=dict)
+    feed_config: Record | None = None
+    feed_queue: list[Record] = field(default_factory=list)
+    # The sandbox clock's reading at the config's creation or its last queued event (a feed
+    # without events for its retention period loses its config). Not saved.
+    feed_active_at: float = field(default=0.0, repr=False)
     # Derived indexes: RefId -> id, FieldId -> its FieldValueIds. Kept in step by the
     # handlers, rebuilt by `reindex`.
     product_refids: dict[str, int] = field(default_factory=dict)
@@ -76,16 +91,20 @@ class Store:
         return number
 
     def clear(self) -> None:
+        """Empty the store. The token serial goes on: an eventId is never given twice."""
+        tokens = self.last_ids.get("token", 0)
         for table in (
             self.categories, self.brands, self.products, self.skus, self.prices,
             self.warehouses, self.inventory, self.sku_files, self.sku_eans,
             self.trade_policies, self.product_trade_policies, self.spec_groups,
             self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
             self.sku_activation_off, self.product_refids, self.sku_refids,
-            self.field_value_ids, self.last_ids,
+            self.field_value_ids, self.last_ids, self.orders, self.feed_queue,
         ):  # fmt: skip
             table.clear()
         self.trade_policies.add(1)
+        self.feed_config = None
+        self.last_ids["token"] = tokens
 
     def reindex(self) -> None:
         self.product_refids = {p["RefId"]: i for i, p in self.products.items() if p.get("RefId")}
@@ -99,6 +118,7 @@ class Store:
             ("archive", [f["ArchiveId"] for f in files]),
             ("product_spec", [a["Id"] for owned in self.product_specs.values() for a in owned]),
             ("sku_spec", [a["Id"] for owned in self.sku_specs.values() for a in owned]),
+            ("order", [int(o["sequence"]) for o in self.orders.values()]),
         ):
             if numbers:
                 self.last_ids[kind] = max(self.last_ids.get(kind, 0), *numbers)
@@ -138,6 +158,13 @@ class Store:
             "productSpecs": [a for owned in self.product_specs.values() for a in owned],
             "skuSpecs": [a for owned in self.sku_specs.values() for a in owned],
             "skuActivationOff": sorted(self.sku_activation_off),
+            "orders": list(self.orders.values()),
+            "feedConfig": self.feed_config,
+            "feedQueue": [
+                {k: v for k, v in m.items() if k not in _CLOCK_FIELDS} for m in self.feed_queue
+            ],
+            # The serial behind eventIds, handles and receipts: never reused after a restart.
+            "tokenSerial": self.last_ids.get("token", 0),
         }
 
     @classmethod
@@ -164,7 +191,13 @@ class Store:
             spec_fields={int(r["Id"]): r for r in data.get("specFields", [])},
             spec_values={int(r["FieldValueId"]): r for r in data.get("specValues", [])},
             sku_activation_off={int(i) for i in data.get("skuActivationOff", [])},
+            orders={str(r["orderId"]): r for r in data.get("orders", [])},
+            feed_config=data.get("feedConfig"),
+            feed_queue=[
+                {**m, **dict.fromkeys(_CLOCK_FIELDS, 0.0)} for m in data.get("feedQueue", [])
+            ],
         )
+        store.last_ids["token"] = int(data.get("tokenSerial", 0))
         for image in data.get("skuFiles", []):
             store.sku_files.setdefault(int(image["SkuId"]), []).append(image)
         for association in data.get("productSpecs", []):
