@@ -23,7 +23,7 @@ import typer
 from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
-from importer.errors import ConfigError
+from importer.errors import ConfigError, FatalVtexError
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
@@ -208,6 +208,56 @@ def watch_command(
             runtime.close()
 
 
+orders_app = typer.Typer(no_args_is_help=True, help="Orders out to the ERP (outbox/orders).")
+app.add_typer(orders_app, name="orders")
+
+
+@orders_app.command("pull")
+def orders_pull(config: ConfigOption = None) -> None:
+    """Pull the orders ready for handling into outbox/orders/, tell VTEX, then exit."""
+    from importer.orders.run import pull_orders
+
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"))
+    with _exclusive(loaded.folder("state")):
+        runtime = _runtime(loaded)
+        try:
+            result = pull_orders(runtime.deps)
+        except FatalVtexError as exc:
+            typer.echo(f"VTEX refused the credentials: {exc}", err=True)
+            raise typer.Exit(EXIT_CREDENTIALS) from None
+        finally:
+            runtime.close()
+    typer.echo(
+        f"{len(result.exported)} order(s) exported, {len(result.handled)} handled"
+        + (f", files: {', '.join(p.name for p in result.files)}" if result.files else "")
+    )
+    raise typer.Exit(EXIT_ATTENTION if result.problems else EXIT_OK)
+
+
+@orders_app.command("export")
+def orders_export(
+    order_id: Annotated[str, typer.Argument(help="the VTEX order id, e.g. 1172452900788-01")],
+    config: ConfigOption = None,
+) -> None:
+    """Write one order's file again (even if it was exported before)."""
+    from importer.orders.run import export_order
+
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"))
+    with _exclusive(loaded.folder("state")):
+        runtime = _runtime(loaded)
+        try:
+            result = export_order(runtime.deps, order_id)
+        finally:
+            runtime.close()
+    for problem in result.problems:
+        typer.echo(problem, err=True)
+    if result.files:
+        typer.echo(f"order {order_id} written to {result.files[0]}")
+    raise typer.Exit(EXIT_ATTENTION if result.problems else EXIT_OK)
+
+
 @app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8700,
@@ -221,6 +271,7 @@ def sandbox(
     rate_timeout: Annotated[float, typer.Option(help="fraction that time out")] = 0.0,
     seed: Annotated[int, typer.Option(help="seed for the injected faults")] = 0,
     account: Annotated[str, typer.Option(help="the account name it answers for")] = "sandbox",
+    orders: Annotated[int, typer.Option(help="seed this many demo orders, ready for handling")] = 0,
 ) -> None:
     """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
     from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
@@ -245,6 +296,8 @@ def sandbox(
     )
     if demo and not (state and state.exists()):
         emulator.seed_demo()
+    if orders:
+        emulator.seed_orders(orders)
     server = serve(emulator, "127.0.0.1", port)
     host, bound = server.server_address[:2]
     logger.info(

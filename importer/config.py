@@ -133,8 +133,18 @@ class WatchSettings(_Strict):
     polling: bool = False
 
 
+class OrdersSettings(_Strict):
+    # Pull orders that are ready for handling into outbox/orders/ and tell VTEX they are being
+    # handled. On by default: it is half of an ERP integration (set false to only send data).
+    enabled: bool = True
+    source: Literal["feed", "list"] = "feed"  # Feed v3 (VTEX's advice), or List Orders
+    pull_interval_s: float = Field(default=60.0, gt=0)  # how often `importer watch` pulls
+    file_format: Literal["csv", "xlsx"] = "csv"
+
+
 class Settings(_Strict):
     vtex: VtexSettings = Field(default_factory=VtexSettings)
+    orders: OrdersSettings = Field(default_factory=OrdersSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
     watch: WatchSettings = Field(default_factory=WatchSettings)

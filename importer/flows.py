@@ -155,4 +155,42 @@ CATALOG = FlowSpec(
     hashed=SKU_COLUMNS,
 )
 
-FLOW_SPECS: dict[str, FlowSpec] = {spec.name: spec for spec in (PRICES, INVENTORY, CATALOG)}
+TRACKING_COLUMNS = ("courier", "tracking_number", "tracking_url")
+
+INVOICES = FlowSpec(
+    name="invoices",
+    columns=(
+        Column("order_id", "code", required=True),
+        Column("invoice_number", "code", required=True),
+        Column(
+            "invoice_value",
+            "decimal",
+            required=True,
+            minimum=ZERO,
+            exclusive_minimum=True,
+            rule=POSITIVE,
+        ),
+        Column("issuance_date", "date"),
+        Column("invoice_key", "code"),
+        Column("invoice_url", "text"),
+        Column("invoice_type", "text"),
+        Column("courier", "text"),
+        Column("tracking_number", "code"),
+        Column("tracking_url", "text"),
+        Column("items", "text"),
+    ),
+    key_columns=("order_id", "invoice_number"),
+    hashed=(
+        "invoice_value",
+        "issuance_date",
+        "invoice_key",
+        "invoice_url",
+        "invoice_type",
+        "items",
+        *TRACKING_COLUMNS,
+    ),
+)
+
+FLOW_SPECS: dict[str, FlowSpec] = {
+    spec.name: spec for spec in (PRICES, INVENTORY, CATALOG, INVOICES)
+}

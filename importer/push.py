@@ -84,6 +84,13 @@ async def push(
         else []
     )
     removal_rows = [dict(r, _removal=True) for r in removals]
+    if flow == "invoices":
+        from importer.orders.invoices import push_invoices
+        from importer.vtex.orders import OrdersClient
+
+        return await push_invoices(
+            rows, OrdersClient(clients.http), clients.http.settings.concurrency, is_new
+        )
     try:
         await _resolve_skus(rows + removal_rows, clients, store, result)
     except (FatalVtexError, RetriableVtexError) as exc:

@@ -110,6 +110,16 @@ def _safely(candidate: Candidate, runtime: Runtime) -> FileReport:
         return finish_report(candidate.path, FileReport(summary), deps, failed=True)
 
 
+def _pull_orders(runtime: Runtime) -> None:
+    """A failed pull is logged and tried again at the next interval; it never stops watch."""
+    from importer.orders.run import pull_orders
+
+    try:
+        pull_orders(runtime.deps)
+    except Exception as exc:
+        logger.error("orders pull failed, tried again next interval: {}", exc)
+
+
 def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
     settings = runtime.deps.loaded.settings.watch
     gate = CompletenessGate(settle_seconds=settings.settle_s)
@@ -121,8 +131,13 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
             "polling" if polling or settings.polling else "events + polling",
             settings.scan_interval_s,
         )
+        orders = runtime.deps.loaded.settings.orders
+        next_pull = time.monotonic()
         while not stop.is_set():
             result = run_pass(runtime, gate)
+            if orders.enabled and time.monotonic() >= next_pull:
+                _pull_orders(runtime)
+                next_pull = time.monotonic() + orders.pull_interval_s
             # A file seen but not yet complete is looked at again once it may have settled.
             timeout = settings.scan_interval_s
             if result.waiting:

@@ -93,6 +93,7 @@ def open_local_sandbox(state_file: Path, account: str) -> Sandbox:
     )
     if not state_file.exists():
         sandbox.seed_demo()
+        sandbox.seed_orders(5, queue=True)  # so that the quick start shows orders going out
         sandbox.save()
     return sandbox
 

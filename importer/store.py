@@ -64,6 +64,12 @@ CREATE TABLE IF NOT EXISTS catalog_ids (
     id INTEGER NOT NULL,
     PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS orders (
+    order_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,              -- exporting | exported | handled
+    file TEXT NOT NULL,               -- the outbox/orders file that holds it
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -315,6 +321,56 @@ class Store:
                 "ON CONFLICT (kind, key) DO UPDATE SET id = excluded.id",
                 [(kind, key, value) for key, value in mapping.items()],
             )
+
+    # -- orders exported to the ERP (exactly once) -----------------------------------------
+
+    def order_states(self, order_ids: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+        """order id -> (state, file), for the given orders or all of them."""
+        if order_ids is None:
+            cur = self._db.execute("SELECT order_id, state, file FROM orders")
+            return {str(o): (str(s), str(f)) for o, s, f in cur.fetchall()}
+        out: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(order_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for o, st, f in self._db.execute(
+                f"SELECT order_id, state, file FROM orders WHERE order_id IN ({marks})",  # noqa: S608
+                tuple(chunk),
+            ):
+                out[str(o)] = (str(st), str(f))
+        return out
+
+    def unfinished_orders(self) -> dict[str, tuple[str, str]]:
+        """Orders exported (or being exported) whose start-handling is not confirmed yet."""
+        cur = self._db.execute("SELECT order_id, state, file FROM orders WHERE state != 'handled'")
+        return {str(o): (str(s), str(f)) for o, s, f in cur.fetchall()}
+
+    def set_order_states(self, states: dict[str, tuple[str, str]]) -> None:
+        if not states:
+            return
+        now = _now()
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO orders (order_id, state, file, updated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (order_id) DO UPDATE SET state = excluded.state, "
+                "file = excluded.file, updated_at = excluded.updated_at",
+                [(o, st, f, now) for o, (st, f) in states.items()],
+            )
+
+    def forget_orders(self, order_ids: Sequence[str]) -> None:
+        with self._tx() as db:
+            db.executemany("DELETE FROM orders WHERE order_id = ?", [(o,) for o in order_ids])
+
+    def sku_refs(self, sku_ids: Sequence[int]) -> dict[str, str]:
+        """SKU id -> the ERP's RefId, for the SKUs this importer knows."""
+        out: dict[str, str] = {}
+        for chunk in _chunks([str(i) for i in sku_ids], 500):
+            marks = ",".join("?" * len(chunk))
+            for ref, sku_id in self._db.execute(
+                f"SELECT sku_ref, sku_id FROM sku_map WHERE sku_id IN ({marks})",  # noqa: S608
+                tuple(int(c) for c in chunk),
+            ):
+                out[str(sku_id)] = str(ref)
+        return out
 
     # -- small named values (cursors) --------------------------------------------------------
 

@@ -550,15 +550,94 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
     return results
 
 
+INVOICE_NUMBER = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+ITEMS = r"\s*\d+\s*:\s*\d+\s*(?::\s*\d+(?:[.,]\d{1,2})?\s*)?"
+
+
+def _invoice_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
+    results: RuleResult = []
+    for name in ("order_id", "invoice_number"):
+        results.append(((frame[name] == "").to_numpy(), _missing(name)))
+    numbers = frame["invoice_number"]
+    odd = ((numbers != "") & ~numbers.str.fullmatch(INVOICE_NUMBER)).to_numpy(dtype=bool)
+    results.append(
+        (
+            odd,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="invoice_number",
+                value=str(numbers.iloc[i]),
+                detail='"invoice_number" may hold only letters, digits, ".", "-" and "_": '
+                "VTEX cannot track invoices whose number has spaces, / or #. Use the number "
+                "without them.",
+            ),
+        )
+    )
+    kind = frame["invoice_type"].str.casefold()
+    frame["invoice_type"] = kind.map(
+        {
+            "": "Output",
+            "output": "Output",
+            "input": "Input",
+            "saida": "Output",
+            "saída": "Output",
+            "entrada": "Input",
+        }
+    ).fillna("")
+    bad_type = (frame["invoice_type"] == "").to_numpy(dtype=bool)
+    results.append(
+        (
+            bad_type,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="invoice_type",
+                value=str(raw["invoice_type"].iloc[i]),
+                detail='"invoice_type" must be Output (a sale) or Input (a return).',
+            ),
+        )
+    )
+    items = frame["items"]
+    bad_items = ((items != "") & ~items.str.fullmatch(f"{ITEMS}(?:\\|{ITEMS})*")).to_numpy(
+        dtype=bool
+    )
+    results.append(
+        (
+            bad_items,
+            lambda row, i: row_error(
+                "invalid-combination",
+                row=row,
+                column="items",
+                value=str(items.iloc[i]),
+                detail='"items" must list sku_id:quantity or sku_id:quantity:unit_price, '
+                'separated by "|" (e.g. "123:2|456:1:19.90"); leave it empty to invoice the '
+                "whole order.",
+            ),
+        )
+    )
+    return results
+
+
+def _missing(name: str) -> Callable[[int, int], RowError]:
+    return lambda row, i: row_error("missing-cell", row=row, column=name, value="")
+
+
 _RULES: dict[str, list[Callable[[pd.DataFrame, Mapping[str, pd.Series]], RuleResult]]] = {
     "prices": [_price_rules],
     "inventory": [_inventory_rules],
     "catalog": [_catalog_rules],
+    "invoices": [_invoice_rules],
 }
 
 
 def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
     """A row's identity: the SKU (its RefId, or 'id:<n>') plus the flow's key columns."""
+    if "sku_ref" not in frame:  # invoices: order_id|invoice_number
+        key = frame[spec.key_columns[0]].astype("str")
+        for name in spec.key_columns[1:]:
+            key = key + "|" + frame[name].astype("str")
+        return key
     if "sku_id" not in frame:
         return frame["sku_ref"].astype("str")
     by_id = frame["sku_ref"] == ""
@@ -580,6 +659,8 @@ def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
 
 
 def _key_column(record: pd.Series) -> str:
+    if "sku_ref" not in record:
+        return "invoice_number"
     return "sku_ref" if record["sku_ref"] != "" or "sku_id" not in record else "sku_id"
 
 

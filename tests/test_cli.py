@@ -138,3 +138,15 @@ def test_a_second_importer_on_the_same_folder_refuses_to_start(tmp_path: Path) -
     assert second.returncode == 4
     assert "another importer is already running on this folder (pid" in second.stderr
     assert importer("run", cwd=tmp_path).returncode == 0  # the lock went with its holder
+
+
+def test_orders_pull_writes_the_demo_orders_and_a_second_pull_writes_none(tmp_path: Path) -> None:
+    (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
+    first = importer("orders", "pull", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "5 order(s) exported, 5 handled" in first.stdout
+    files = list((tmp_path / "outbox" / "orders").glob("orders-*.csv"))
+    assert len(files) == 1
+    second = importer("orders", "pull", cwd=tmp_path)
+    assert "0 order(s) exported" in second.stdout
+    assert len(list((tmp_path / "outbox" / "orders").glob("orders-*.csv"))) == 1

@@ -1,0 +1,196 @@
+"""VTEX order documents -> the rows of an outbox/orders file, one per item (FORMATS.md).
+
+VTEX sends money as integer cents; it is converted exactly (Decimal, never float).
+Files are written atomically: a temporary name in the same folder, fsync, then rename, so the
+ERP never reads half a file and the importer never tells VTEX about an order whose file is not
+safely on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from openpyxl import Workbook
+
+from importer.report import neutralise
+
+ORDER_COLUMNS = [
+    "order_id",
+    "sequence",
+    "creation_date",
+    "status",
+    "client_name",
+    "client_email",
+    "client_document",
+    "client_phone",
+    "ship_street",
+    "ship_number",
+    "ship_complement",
+    "ship_neighborhood",
+    "ship_city",
+    "ship_state",
+    "ship_postal_code",
+    "ship_country",
+    "sku_id",
+    "sku_ref",
+    "item_name",
+    "quantity",
+    "unit_price",
+    "item_total",
+    "shipping_total",
+    "discounts_total",
+    "order_total",
+    "payment_method",
+    "seller",
+]
+
+
+def money(cents: object, digits: int = 2) -> Decimal:
+    """VTEX's integer cents -> currency units, exactly ('12990' -> Decimal('129.90'))."""
+    whole = Decimal(str(cents or 0))
+    return (whole / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))
+
+
+def order_rows(order: Mapping[str, Any], sku_refs: Mapping[str, str]) -> list[dict[str, object]]:
+    """One row per item. `sku_refs` maps SKU id -> the ERP's RefId where the importer knows
+    it; otherwise the item's own refId is used."""
+    digits = int(
+        ((order.get("storePreferencesData") or {}).get("currencyFormatInfo") or {}).get(
+            "CurrencyDecimalDigits", 2
+        )
+        or 2
+    )
+    totals = {t.get("id"): t.get("value", 0) for t in order.get("totals") or []}
+    client = order.get("clientProfileData") or {}
+    address = (order.get("shippingData") or {}).get("address") or {}
+    payments = [
+        p.get("paymentSystemName", "")
+        for t in (order.get("paymentData") or {}).get("transactions") or []
+        for p in t.get("payments") or []
+    ]
+    sellers = [s.get("name") or s.get("id") or "" for s in order.get("sellers") or []]
+    common: dict[str, object] = {
+        "order_id": order.get("orderId", ""),
+        "sequence": order.get("sequence", ""),
+        "creation_date": order.get("creationDate", ""),
+        "status": order.get("status", ""),
+        "client_name": " ".join(p for p in (client.get("firstName"), client.get("lastName")) if p),
+        "client_email": client.get("email", ""),
+        "client_document": client.get("document", ""),
+        "client_phone": client.get("phone", ""),
+        "ship_street": address.get("street", ""),
+        "ship_number": address.get("number", ""),
+        "ship_complement": address.get("complement") or "",
+        "ship_neighborhood": address.get("neighborhood", ""),
+        "ship_city": address.get("city", ""),
+        "ship_state": address.get("state", ""),
+        "ship_postal_code": address.get("postalCode", ""),
+        "ship_country": address.get("country", ""),
+        "shipping_total": money(totals.get("Shipping"), digits),
+        "discounts_total": money(totals.get("Discounts"), digits),
+        "order_total": money(order.get("value"), digits),
+        "payment_method": " + ".join(p for p in payments if p),
+        "seller": ", ".join(str(s) for s in sellers if s),
+    }
+    rows = []
+    for item in order.get("items") or []:
+        sku_id = str(item.get("id", ""))
+        quantity = int(item.get("quantity") or 0)
+        unit = item.get("sellingPrice", item.get("price", 0))
+        rows.append(
+            {
+                **common,
+                "sku_id": sku_id,
+                "sku_ref": sku_refs.get(sku_id) or item.get("refId") or "",
+                "item_name": item.get("name", ""),
+                "quantity": quantity,
+                "unit_price": money(unit, digits),
+                "item_total": money(int(unit or 0) * quantity, digits),
+            }
+        )
+    return rows
+
+
+def next_orders_path(folder: Path, stamp: datetime, kind: Literal["csv", "xlsx"]) -> Path:
+    """`orders-<UTC timestamp>.csv` (or .xlsx), never the name of a file already there. The
+    name is chosen before writing, so that the ledger can record it first (pull.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"orders-{stamp.strftime('%Y%m%dT%H%M%S%fZ')}"
+    path = folder / f"{base}.{kind}"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}.{kind}"
+        n += 1
+    return path
+
+
+def write_orders_file(path: Path, rows: list[dict[str, object]]) -> Path:
+    """Write atomically (temporary name, fsync, rename, fsync of the folder)."""
+    folder = path.parent
+    temp = folder / f".{path.name}.tmp"
+    kind = path.suffix.lstrip(".")
+    if kind == "csv":
+        with temp.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=ORDER_COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+            handle.flush()
+            os.fsync(handle.fileno())
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Pedidos")
+        sheet.append(ORDER_COLUMNS)
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(c, "")) for c in ORDER_COLUMNS])
+        book.save(temp)
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    os.replace(temp, path)
+    _fsync_dir(folder)
+    return path
+
+
+def _cell(value: object) -> object:
+    # Names and addresses come from shoppers: never let a spreadsheet evaluate them.
+    return neutralise(str(value)) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value  # openpyxl writes Decimals as numbers
+    return _cell(value)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform; the rename is still atomic
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_has_order(path: Path, order_id: str) -> bool:
+    """Whether an orders file already holds an order (crash recovery, see ledger.py)."""
+    if not path.exists():
+        return False
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return any(row.get("order_id") == order_id for row in csv.DictReader(handle))
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        sheet = book.worksheets[0]
+        return any(r and r[0] == order_id for r in sheet.iter_rows(min_row=2, values_only=True))
+    finally:
+        book.close()

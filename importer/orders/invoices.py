@@ -1,0 +1,230 @@
+"""inbox/invoices rows -> invoice notifications and tracking updates (API-NOTES §6.5-6.6).
+
+A new invoice (order_id + invoice_number never sent) is posted once; a known invoice whose
+tracking columns changed sends a tracking update, not a second invoice. VTEX cannot change an
+invoice's other data, so a changed value or item list is a row error asking for a new number.
+Rows of one order go one at a time, so that what is left to invoice is known for each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
+from importer.flows import TRACKING_COLUMNS
+from importer.messages import render
+from importer.models import Action
+from importer.push import PushResult, RowOutcome
+from importer.vtex.orders import OrdersClient
+
+Record = dict[str, Any]
+INVOICEABLE = {"handling", "invoice", "invoiced"}
+
+
+def cents(value: str | Decimal) -> int:
+    """Currency units -> integer cents, exactly (API-NOTES §7)."""
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+async def push_invoices(
+    rows: list[Record], client: OrdersClient, concurrency: int, is_new: Callable[[Record], bool]
+) -> PushResult:
+    result = PushResult()
+    by_order: dict[str, list[Record]] = {}
+    for row in rows:
+        by_order.setdefault(str(row["order_id"]), []).append(row)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one_order(order_id: str, group: list[Record]) -> None:
+        async with gate:
+            try:
+                order = await client.get_order(order_id)
+            except VtexError as exc:
+                result.outcomes.extend(_vtex_outcome(row, exc) for row in group)
+                return
+            for row in sorted(group, key=lambda r: r.get("row") or 0):
+                result.outcomes.append(await _one(row, order, client, is_new(row)))
+
+    await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
+    return result
+
+
+async def _one(row: Record, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
+    order_id, number = str(row["order_id"]), str(row["invoice_number"])
+    if order is None:
+        return _failed(
+            row,
+            "unknown-order",
+            "order_id",
+            order_id,
+            f'order "{order_id}" does not exist in VTEX (or is older than two years). '
+            "Check the order id.",
+        )
+    packages = (order.get("packageAttachment") or {}).get("packages") or []
+    sent = next((p for p in packages if str(p.get("invoiceNumber")) == number), None)
+    try:
+        if not new or sent is not None:
+            if sent is None:
+                return _failed(
+                    row,
+                    "unknown-invoice",
+                    "invoice_number",
+                    number,
+                    f"invoice {number} is not in VTEX for order {order_id}.",
+                )
+            if _tracking_changed(row, sent):
+                await client.update_tracking(
+                    order_id,
+                    number,
+                    {
+                        "trackingNumber": row.get("tracking_number") or "",
+                        "trackingUrl": row.get("tracking_url") or None,
+                        "dispatchedDate": None,
+                        "courier": row.get("courier") or None,
+                    },
+                )
+                return RowOutcome(
+                    row,
+                    Action.UPDATED,
+                    column="tracking_number",
+                    value=str(row.get("tracking_number", "")),
+                    reason="tracking sent for an invoice VTEX already has",
+                )
+            if not new and cents(row["invoice_value"]) != int(sent.get("invoiceValue") or 0):
+                return _failed(
+                    row,
+                    "invoice-changed",
+                    "invoice_value",
+                    row["invoice_value"],
+                    f"invoice {number} was already sent with another value; VTEX "
+                    "cannot change an invoice. Issue a new invoice number.",
+                )
+            return RowOutcome(
+                row,
+                Action.UPDATED if not new else Action.CREATED,
+                reason="already in VTEX: nothing sent",
+            )
+        status = str(order.get("status", ""))
+        if status not in INVOICEABLE:
+            return _failed(
+                row,
+                "order-not-in-handling",
+                "order_id",
+                order_id,
+                f'order {order_id} is "{status}", not in handling: VTEX invoices '
+                "orders the ERP has received. Pull orders first, or check the id.",
+            )
+        value = cents(row["invoice_value"])
+        invoiced = sum(
+            int(p.get("invoiceValue") or 0) for p in packages if p.get("type", "Output") == "Output"
+        )
+        left = int(order.get("value") or 0) - invoiced
+        if row.get("invoice_type", "Output") == "Output" and value > left:
+            return _failed(
+                row,
+                "value-above-total",
+                "invoice_value",
+                row["invoice_value"],
+                f"the invoice is {Decimal(value) / 100} but only "
+                f"{Decimal(left) / 100} of order {order_id} is left to invoice. "
+                "Check the value.",
+            )
+        body = {
+            "type": row.get("invoice_type") or "Output",
+            "issuanceDate": row.get("issuance_date")
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+            "invoiceNumber": number,
+            "invoiceValue": str(value),
+            "invoiceKey": row.get("invoice_key") or None,
+            "invoiceUrl": row.get("invoice_url") or None,
+            "courier": row.get("courier") or "",
+            "trackingNumber": row.get("tracking_number") or "",
+            "trackingUrl": row.get("tracking_url") or "",
+            "items": _items(row.get("items", ""), order),
+        }
+        await client.post_invoice(order_id, body)
+        # Later rows of this order see this invoice (what is left, numbers already sent).
+        packages.append(
+            {
+                "invoiceNumber": number,
+                "invoiceValue": value,
+                "type": body["type"],
+                **{c: row.get(c, "") for c in TRACKING_COLUMNS},
+            }
+        )
+        order.setdefault("packageAttachment", {})["packages"] = packages
+        return RowOutcome(row, Action.CREATED)
+    except VtexError as exc:
+        return _vtex_outcome(row, exc)
+
+
+def _items(text: str, order: Record) -> list[Record]:
+    """'123:2|456:1:19.90' -> VTEX items (unit price in cents); empty -> the whole order."""
+    prices = {
+        str(i.get("id")): int(i.get("sellingPrice", i.get("price", 0)) or 0)
+        for i in order.get("items") or []
+    }
+    if not text:
+        return [
+            {
+                "id": str(i.get("id")),
+                "quantity": int(i.get("quantity") or 0),
+                "price": int(i.get("sellingPrice", i.get("price", 0)) or 0),
+            }
+            for i in order.get("items") or []
+        ]
+    items = []
+    for part in text.split("|"):
+        fields = [f.strip() for f in part.split(":")]
+        sku_id, quantity = fields[0].lstrip("0") or "0", int(fields[1])
+        price = cents(fields[2].replace(",", ".")) if len(fields) > 2 else prices.get(sku_id, 0)
+        items.append({"id": sku_id, "quantity": quantity, "price": price})
+    return items
+
+
+def _tracking_changed(row: Record, sent: Record) -> bool:
+    return str(row.get("tracking_number") or "") != str(sent.get("trackingNumber") or "") or (
+        bool(row.get("tracking_number"))
+        and (
+            str(row.get("tracking_url") or "") != str(sent.get("trackingUrl") or "")
+            or str(row.get("courier") or "") != str(sent.get("courier") or "")
+        )
+    )
+
+
+def _failed(row: Record, type: str, column: str, value: str, reason: str) -> RowOutcome:
+    return RowOutcome(row, Action.FAILED, type=type, column=column, value=value, reason=reason)
+
+
+def _vtex_outcome(row: Record, exc: VtexError) -> RowOutcome:
+    if isinstance(exc, RetriableVtexError):
+        detail = f"HTTP {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
+        return RowOutcome(
+            row,
+            Action.PENDING,
+            type="vtex-unavailable",
+            status=exc.status,
+            reason=render("vtex-unavailable", detail=detail),
+        )
+    if isinstance(exc, FatalVtexError):
+        return RowOutcome(
+            row,
+            Action.PENDING,
+            type="vtex-forbidden",
+            status=exc.status,
+            reason=render("vtex-forbidden", status=exc.status),
+        )
+    assert isinstance(exc, RowRejectedError)
+    return RowOutcome(
+        row,
+        Action.FAILED,
+        type="vtex-rejected",
+        status=exc.status,
+        reason=render(
+            "vtex-rejected", status=exc.status, detail=" ".join(exc.body.split())[:300] or str(exc)
+        ),
+    )

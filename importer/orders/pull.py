@@ -1,0 +1,219 @@
+"""Orders out to the ERP, exactly once: file on disk, then start-handling, then commit.
+
+The order of side effects is the whole point (API-NOTES §6, FLOWS §7):
+1. the order is recorded as *exporting* into a named file (the ledger, in the store);
+2. the file is written atomically; the order becomes *exported*;
+3. VTEX is told `start-handling`; the order becomes *handled*;
+4. the feed events are committed.
+A crash between any two steps is finished on the next pull: an *exporting* order whose file
+exists is *exported* (its file is complete, the write was atomic), otherwise it is exported
+again; an *exported* order is handled; an event that was not committed comes back, and the
+ledger makes its order a no-op. Duplicate and out-of-order events do the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from loguru import logger
+
+from importer.errors import VtexError
+from importer.orders.export import (
+    file_has_order,
+    next_orders_path,
+    order_rows,
+    write_orders_file,
+)
+from importer.store import Store
+from importer.vtex.orders import FEED_CONFIG, OrdersClient
+
+READY = "ready-for-handling"
+HANDLED_OR_LATER = {"start-handling", "handling", "invoice", "invoiced"}
+MAX_READS = 1000  # one pull drains the feed, but never loops forever
+
+
+@dataclass
+class PullResult:
+    exported: list[str] = field(default_factory=list)
+    handled: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    events: int = 0
+    committed: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (order id, why)
+    problems: list[str] = field(default_factory=list)
+
+
+class OrderPuller:
+    def __init__(
+        self,
+        client: OrdersClient,
+        store: Store,
+        folder: Path,
+        now: Callable[[], datetime],
+        kind: Literal["csv", "xlsx"] = "csv",
+    ) -> None:
+        self.client, self.store, self.folder, self.now, self.kind = (
+            client,
+            store,
+            folder,
+            now,
+            kind,
+        )
+
+    async def pull(self, source: Literal["feed", "list"] = "feed") -> PullResult:
+        result = PullResult()
+        await self.recover(result)
+        if source == "feed":
+            await self._from_feed(result)
+        else:
+            await self._from_list(result)
+        return result
+
+    async def recover(self, result: PullResult) -> None:
+        """Finish what an earlier pull left half done (see the module docstring)."""
+        unfinished = self.store.unfinished_orders()
+        exported: dict[str, tuple[str, str]] = {}
+        lost: list[str] = []
+        for order_id, (state, name) in unfinished.items():
+            if state == "exporting":
+                if file_has_order(self.folder / name, order_id):
+                    exported[order_id] = ("exported", name)
+                else:
+                    lost.append(order_id)  # the file never made it: export it again
+            else:
+                exported[order_id] = (state, name)
+        self.store.set_order_states(exported)
+        if lost:
+            self.store.forget_orders(lost)
+        await self._handle(list(exported), result)
+
+    async def export(self, orders: list[dict[str, Any]], result: PullResult) -> None:
+        if not orders:
+            return
+        path = next_orders_path(self.folder, self.now(), self.kind)
+        ids = [str(o["orderId"]) for o in orders]
+        self.store.set_order_states({o: ("exporting", path.name) for o in ids})
+        refs = self.store.sku_refs(
+            [
+                int(i["id"])
+                for o in orders
+                for i in o.get("items") or []
+                if str(i.get("id", "")).isdigit()
+            ]
+        )
+        rows = [row for order in orders for row in order_rows(order, refs)]
+        write_orders_file(path, rows)
+        self.store.set_order_states({o: ("exported", path.name) for o in ids})
+        result.exported += ids
+        result.files.append(path)
+        logger.info("exported {} order(s) to {}", len(ids), path.name)
+
+    async def _handle(self, order_ids: list[str], result: PullResult) -> None:
+        """start-handling, only ever after the order's file is on disk."""
+        states = self.store.order_states(order_ids)
+        done: dict[str, tuple[str, str]] = {}
+        for order_id in order_ids:
+            state, name = states.get(order_id, ("", ""))
+            if state != "exported":
+                continue
+            try:
+                if not await self.client.start_handling(order_id):
+                    # 409: not ready-for-handling. Already handled (by an earlier attempt
+                    # whose answer was lost) is fine; anything else is for a person to see.
+                    order = await self.client.get_order(order_id)
+                    status = str((order or {}).get("status", "unknown"))
+                    if status not in HANDLED_OR_LATER:
+                        result.problems.append(
+                            f"order {order_id} was exported but VTEX would not start handling "
+                            f"it: its status is {status}"
+                        )
+                        done[order_id] = ("handled", name)  # nothing more to do for it
+                        continue
+            except VtexError as exc:
+                result.problems.append(
+                    f"order {order_id}: start-handling failed ({exc}); retried on the next pull"
+                )
+                continue
+            done[order_id] = ("handled", name)
+            result.handled.append(order_id)
+        self.store.set_order_states(done)
+
+    async def _from_feed(self, result: PullResult) -> None:
+        config = await self.client.feed_config()
+        if config is None:
+            # First use (or VTEX deleted an idle config): create it (API-NOTES §6.1).
+            await self.client.set_feed_config(FEED_CONFIG)
+        for _ in range(MAX_READS):
+            events = await self.client.read_feed()
+            if events is None:
+                await self.client.set_feed_config(FEED_CONFIG)
+                continue
+            if not events:
+                return
+            result.events += len(events)
+            ready = list(
+                dict.fromkeys(str(e.get("orderId")) for e in events if e.get("state") == READY)
+            )
+            known = self.store.order_states(ready)
+            fresh = [o for o in ready if o not in known]
+            orders = []
+            for order_id in fresh:
+                order = await self.client.get_order(order_id)
+                status = str((order or {}).get("status", "")) if order else "missing"
+                if order is not None and status == READY:
+                    orders.append(order)
+                else:
+                    # Canceled since, or already handled elsewhere: the event is stale.
+                    result.skipped.append((order_id, f"status is {status}"))
+            await self.export(orders, result)
+            await self._handle(ready, result)
+            # Commit every event (ignored ones too: uncommitted events block later ones),
+            # except those whose order is not yet handled: they must come back.
+            states = self.store.order_states(ready)
+            unsettled = {o for o in ready if o in states and states[o][0] != "handled"}
+            handles = [
+                str(e["handle"])
+                for e in events
+                if e.get("handle") and str(e.get("orderId")) not in unsettled
+            ]
+            await self.client.commit(handles)
+            result.committed += len(handles)
+            if unsettled:
+                return  # VTEX is failing us: the rest waits for the next pull
+
+    async def _from_list(self, result: PullResult) -> None:
+        """List Orders: only for stores without the feed (it lags ~4 minutes, API-NOTES §6.2)."""
+        ids: list[str] = []
+        for page in range(1, 31):  # VTEX serves at most 30 pages
+            body = await self.client.list_orders(READY, page)
+            listed = [str(o.get("orderId")) for o in body.get("list") or []]
+            ids += listed
+            pages = int((body.get("paging") or {}).get("pages") or 1)
+            if not listed or page >= pages:
+                break
+        known = self.store.order_states(ids)
+        orders = []
+        for order_id in (o for o in dict.fromkeys(ids) if o not in known):
+            order = await self.client.get_order(order_id)
+            if order is not None and order.get("status") == READY:
+                orders.append(order)
+        await self.export(orders, result)
+        await self._handle([str(o["orderId"]) for o in orders], result)
+
+    async def export_again(self, order_id: str, result: PullResult) -> bool:
+        """A person asked for this order's file again (`importer orders export ID`)."""
+        order = await self.client.get_order(order_id)
+        if order is None:
+            result.problems.append(f"order {order_id} does not exist in VTEX")
+            return False
+        await self.export([order], result)
+        if order.get("status") == READY:
+            await self._handle([order_id], result)
+        else:
+            state = self.store.order_states([order_id])[order_id]
+            self.store.set_order_states({order_id: ("handled", state[1])})
+        return True

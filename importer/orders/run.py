@@ -1,0 +1,51 @@
+"""Entry points for the command line and the watch loop: one pull, or one order again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+
+from importer.orders.pull import OrderPuller, PullResult
+from importer.vtex.orders import OrdersClient
+
+
+def _puller(deps: Any, http: Any) -> OrderPuller:
+    settings = deps.loaded.settings.orders
+    return OrderPuller(
+        OrdersClient(http),
+        deps.store,
+        deps.loaded.folder("outbox") / "orders",
+        deps.now,
+        settings.file_format,
+    )
+
+
+def pull_orders(deps: Any) -> PullResult:
+    async def go() -> PullResult:
+        async with deps.http() as http:
+            return await _puller(deps, http).pull(deps.loaded.settings.orders.source)
+
+    result = asyncio.run(go())
+    for problem in result.problems:
+        logger.warning(problem)
+    if result.exported or result.events:
+        logger.info(
+            "orders: {} event(s), {} exported, {} handled, {} committed",
+            result.events,
+            len(result.exported),
+            len(result.handled),
+            result.committed,
+        )
+    return result
+
+
+def export_order(deps: Any, order_id: str) -> PullResult:
+    async def go() -> PullResult:
+        async with deps.http() as http:
+            result = PullResult()
+            await _puller(deps, http).export_again(order_id, result)
+            return result
+
+    return asyncio.run(go())
