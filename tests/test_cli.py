@@ -97,7 +97,7 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
         port = probe.getsockname()[1]
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
     server = subprocess.Popen(
-        [sys.executable, "-m", "importer", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "importer", "sandbox", "--port", str(port), "--orders", "3"],
         cwd=tmp_path,
         env=environ,
         stdout=subprocess.PIPE,
@@ -125,6 +125,13 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
         assert answer.status_code == 200
         assert str(answer.json()) == "3"
         assert httpx.get(url, timeout=2).status_code == 401  # no credentials, no answer
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/api/oms/pvt/orders",
+            headers=headers,
+            params={"f_status": "ready-for-handling"},
+            timeout=2,
+        )
+        assert listed.json()["paging"]["total"] == 3
     finally:
         server.terminate()
         server.communicate(timeout=10)

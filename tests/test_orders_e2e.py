@@ -177,3 +177,25 @@ def test_invoice_rows_for_unknown_orders_orders_not_handled_and_values_too_high(
         [6, "invalid", "invalid-combination"],
     ]
     assert "left to invoice" in report.rows[3].reason
+
+
+def test_orders_as_a_workbook_and_from_list_orders(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    from openpyxl import load_workbook
+
+    ready_store(sandbox, 4)
+    runtime = make_runtime(
+        sandbox, {"IMPORTER__ORDERS__FILE_FORMAT": "xlsx", "IMPORTER__ORDERS__SOURCE": "list"}
+    )
+    result = pull_orders(runtime.deps)
+    assert len(result.exported) == 4 and len(result.handled) == 4
+    assert not any(r.path.startswith("/api/orders/feed") for r in sandbox.requests)
+    book = load_workbook(result.files[0], read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    header, body = rows[0], rows[1:]
+    assert header[0] == "order_id" and len(header) == 27
+    totals = {r[0]: Decimal(str(r[header.index("order_total")])) for r in body}
+    assert totals == {o: money(v["value"]) for o, v in sandbox.orders.items()}
+    assert pull_orders(runtime.deps).exported == []
