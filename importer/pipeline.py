@@ -183,6 +183,12 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     previous = deps.store.snapshot_payloads(flow, changes.changed["key"].tolist())
     if flow == "prices" and previous:
         to_push = _with_previous_periods(to_push, previous)
+    if flow == "invoices" and previous:
+        # What was sent last, so that a changed item list is caught (VTEX cannot change it).
+        to_push = to_push.copy()
+        to_push["_previous"] = pd.Series(
+            [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
+        )
     result = _push(flow, to_push, deps, new_keys, removals)
     _explain_updates(result, previous, spec)
     _record(flow, result, deps, report, summary.file)

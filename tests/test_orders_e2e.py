@@ -24,6 +24,26 @@ def exported_rows(workdir: Path) -> list[dict[str, str]]:
     return rows
 
 
+def configure_feed(sandbox: Sandbox) -> None:
+    import httpx
+
+    from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+    from importer.vtex.orders import FEED_CONFIG
+
+    with httpx.Client(
+        transport=sandbox.transport(),
+        base_url="https://teststore.vtexcommercestable.com.br",
+        headers={
+            "X-VTEX-API-AppKey": SANDBOX_KEY,
+            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+    ) as client:
+        client.post("/api/orders/feed/config", json=FEED_CONFIG).raise_for_status()
+    sandbox.requests.clear()
+
+
 def ready_store(sandbox: Sandbox, orders: int) -> None:
     seed_store(sandbox, 20)
     sandbox.seed_orders(orders, queue=True)
@@ -74,6 +94,7 @@ def test_a_crash_between_the_file_and_the_commit_loses_no_order_and_exports_none
 ) -> None:
     ready_store(sandbox, 25)
     runtime = make_runtime(sandbox)
+    configure_feed(sandbox)  # in use already: the orders come through the feed, 10 at a time
 
     async def killed(self: OrderPuller, order_ids: list[str], result: object) -> None:
         if order_ids:  # the first lot is on disk: the process dies before telling VTEX

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -130,12 +131,21 @@ def next_orders_path(folder: Path, stamp: datetime, kind: Literal["csv", "xlsx"]
     return path
 
 
+def temp_path(path: Path) -> Path:
+    return path.parent / f".{path.name}.tmp"
+
+
 def write_orders_file(path: Path, rows: list[dict[str, object]]) -> Path:
-    """Write atomically (temporary name, fsync, rename, fsync of the folder)."""
-    folder = path.parent
-    temp = folder / f".{path.name}.tmp"
-    kind = path.suffix.lstrip(".")
-    if kind == "csv":
+    """Write atomically: the temporary file, then `publish`."""
+    publish(write_orders_temp(path, rows), path)
+    return path
+
+
+def write_orders_temp(path: Path, rows: list[dict[str, object]]) -> Path:
+    """The whole file under a temporary name, fsynced: complete on disk, invisible to the ERP
+    (names starting with '.' are hidden and ignored)."""
+    temp = temp_path(path)
+    if path.suffix == ".csv":
         with temp.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=ORDER_COLUMNS)
             writer.writeheader()
@@ -152,20 +162,33 @@ def write_orders_file(path: Path, rows: list[dict[str, object]]) -> Path:
         book.save(temp)
         with temp.open("rb+") as handle:
             os.fsync(handle.fileno())
+    return temp
+
+
+def publish(temp: Path, path: Path) -> None:
+    """The rename that makes the file appear whole, and the folder fsync that makes it last."""
     os.replace(temp, path)
-    _fsync_dir(folder)
-    return path
+    _fsync_dir(path.parent)
+
+
+# A phone ('+55 11 98765-4321') or a '-' complement is data the ERP needs as written; only
+# text that a spreadsheet would run as a formula is defused.
+_PLAIN = re.compile(r"[+\-]?[\d\s().+-]*")
 
 
 def _cell(value: object) -> object:
-    # Names and addresses come from shoppers: never let a spreadsheet evaluate them.
-    return neutralise(str(value)) if isinstance(value, str) else value
+    """Names and addresses come from shoppers: never let a spreadsheet evaluate them."""
+    if isinstance(value, str) and not _PLAIN.fullmatch(value):
+        return neutralise(value)
+    return value
 
 
 def _xlsx_cell(value: object) -> object:
     if isinstance(value, Decimal):
         return value  # openpyxl writes Decimals as numbers
-    return _cell(value)
+    if isinstance(value, str) and value.startswith("="):
+        return neutralise(value)  # the only text openpyxl would store as a formula
+    return value
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -177,20 +200,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def file_has_order(path: Path, order_id: str) -> bool:
-    """Whether an orders file already holds an order (crash recovery, see ledger.py)."""
-    if not path.exists():
-        return False
-    if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return any(row.get("order_id") == order_id for row in csv.DictReader(handle))
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    try:
-        sheet = book.worksheets[0]
-        return any(r and r[0] == order_id for r in sheet.iter_rows(min_row=2, values_only=True))
-    finally:
-        book.close()

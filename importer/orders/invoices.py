@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
-from importer.flows import TRACKING_COLUMNS
 from importer.messages import render
 from importer.models import Action
 from importer.push import PushResult, RowOutcome
@@ -67,46 +66,15 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
     packages = (order.get("packageAttachment") or {}).get("packages") or []
     sent = next((p for p in packages if str(p.get("invoiceNumber")) == number), None)
     try:
-        if not new or sent is not None:
-            if sent is None:
-                return _failed(
-                    row,
-                    "unknown-invoice",
-                    "invoice_number",
-                    number,
-                    f"invoice {number} is not in VTEX for order {order_id}.",
-                )
-            if _tracking_changed(row, sent):
-                await client.update_tracking(
-                    order_id,
-                    number,
-                    {
-                        "trackingNumber": row.get("tracking_number") or "",
-                        "trackingUrl": row.get("tracking_url") or None,
-                        "dispatchedDate": None,
-                        "courier": row.get("courier") or None,
-                    },
-                )
-                return RowOutcome(
-                    row,
-                    Action.UPDATED,
-                    column="tracking_number",
-                    value=str(row.get("tracking_number", "")),
-                    reason="tracking sent for an invoice VTEX already has",
-                )
-            if not new and cents(row["invoice_value"]) != int(sent.get("invoiceValue") or 0):
-                return _failed(
-                    row,
-                    "invoice-changed",
-                    "invoice_value",
-                    row["invoice_value"],
-                    f"invoice {number} was already sent with another value; VTEX "
-                    "cannot change an invoice. Issue a new invoice number.",
-                )
-            return RowOutcome(
+        if sent is not None:
+            return await _known(row, sent, order_id, number, client, new)
+        if not new:
+            return _failed(
                 row,
-                Action.UPDATED if not new else Action.CREATED,
-                reason="already in VTEX: nothing sent",
+                "unknown-invoice",
+                "invoice_number",
+                number,
+                f"invoice {number} is not in VTEX for order {order_id}.",
             )
         status = str(order.get("status", ""))
         if status not in INVOICEABLE:
@@ -119,22 +87,50 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
                 "orders the ERP has received. Pull orders first, or check the id.",
             )
         value = cents(row["invoice_value"])
-        invoiced = sum(
+        kind = row.get("invoice_type") or "Output"
+        sold = sum(
             int(p.get("invoiceValue") or 0) for p in packages if p.get("type", "Output") == "Output"
         )
-        left = int(order.get("value") or 0) - invoiced
-        if row.get("invoice_type", "Output") == "Output" and value > left:
+        returned = sum(
+            int(p.get("invoiceValue") or 0) for p in packages if p.get("type") == "Input"
+        )
+        total = int(order.get("value") or 0)
+        if kind == "Output" and value > total - sold:
             return _failed(
                 row,
                 "value-above-total",
                 "invoice_value",
                 row["invoice_value"],
                 f"the invoice is {Decimal(value) / 100} but only "
-                f"{Decimal(left) / 100} of order {order_id} is left to invoice. "
-                "Check the value.",
+                f"{Decimal(total - sold) / 100} of order {order_id} is left to "
+                "invoice. Check the value.",
             )
+        if kind == "Input":
+            if sold < total:
+                # VTEX refunds a return only once the whole order is invoiced (API-NOTES §6.5):
+                # sending it now would lose the refund. It waits, and is retried every pass.
+                return RowOutcome(
+                    row,
+                    Action.PENDING,
+                    type="waiting-full-invoice",
+                    column="invoice_type",
+                    value=kind,
+                    reason=f"a return is sent once order {order_id} is fully "
+                    "invoiced (VTEX only refunds then); retried automatically.",
+                )
+            if value > sold - returned:
+                return _failed(
+                    row,
+                    "value-above-total",
+                    "invoice_value",
+                    row["invoice_value"],
+                    f"the return is {Decimal(value) / 100} but only "
+                    f"{Decimal(sold - returned) / 100} of order {order_id} can be "
+                    "returned. Check the value.",
+                )
+        items = _items(row.get("items", ""), order, packages)
         body = {
-            "type": row.get("invoice_type") or "Output",
+            "type": kind,
             "issuanceDate": row.get("issuance_date")
             or datetime.now(UTC).isoformat(timespec="seconds"),
             "invoiceNumber": number,
@@ -144,7 +140,7 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
             "courier": row.get("courier") or "",
             "trackingNumber": row.get("tracking_number") or "",
             "trackingUrl": row.get("tracking_url") or "",
-            "items": _items(row.get("items", ""), order),
+            "items": items,
         }
         await client.post_invoice(order_id, body)
         # Later rows of this order see this invoice (what is left, numbers already sent).
@@ -152,31 +148,114 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
             {
                 "invoiceNumber": number,
                 "invoiceValue": value,
-                "type": body["type"],
-                **{c: row.get(c, "") for c in TRACKING_COLUMNS},
+                "type": kind,
+                "items": [
+                    {"itemIndex": _index_of(order, i["id"]), "quantity": i["quantity"]}
+                    for i in items
+                ],
+                "courier": row.get("courier", ""),
+                "trackingNumber": row.get("tracking_number", ""),
+                "trackingUrl": row.get("tracking_url", ""),
             }
         )
-        order.setdefault("packageAttachment", {})["packages"] = packages
+        order["packageAttachment"] = {
+            **(order.get("packageAttachment") or {}),
+            "packages": packages,
+        }
         return RowOutcome(row, Action.CREATED)
     except VtexError as exc:
         return _vtex_outcome(row, exc)
 
 
-def _items(text: str, order: Record) -> list[Record]:
-    """'123:2|456:1:19.90' -> VTEX items (unit price in cents); empty -> the whole order."""
+async def _known(
+    row: Record, sent: Record, order_id: str, number: str, client: OrdersClient, new: bool
+) -> RowOutcome:
+    """An invoice VTEX already has: only its tracking can change (API-NOTES §6.5)."""
+    problem = _changed_invoice(row, sent)
+    tracking = _tracking_changed(row, sent)
+    if tracking:
+        await client.update_tracking(
+            order_id,
+            number,
+            {
+                "trackingNumber": row.get("tracking_number") or "",
+                "trackingUrl": row.get("tracking_url") or None,
+                "dispatchedDate": None,
+                "courier": row.get("courier") or None,
+            },
+        )
+    if problem:
+        return _failed(
+            row,
+            "invoice-changed",
+            problem,
+            str(row.get(problem, "")),
+            f"invoice {number} was already sent with another {problem}; VTEX cannot "
+            "change an invoice (only its tracking). Issue a new invoice number."
+            + (" The tracking was sent." if tracking else ""),
+        )
+    if tracking:
+        return RowOutcome(
+            row,
+            Action.UPDATED,
+            column="tracking_number",
+            value=str(row.get("tracking_number", "")),
+            reason="tracking sent for an invoice VTEX already has",
+        )
+    return RowOutcome(
+        row, Action.CREATED if new else Action.UPDATED, reason="already in VTEX: nothing sent"
+    )
+
+
+def _changed_invoice(row: Record, sent: Record) -> str:
+    """The first column in which the row differs from the invoice VTEX holds, or ''."""
+    if cents(row["invoice_value"]) != int(sent.get("invoiceValue") or 0):
+        return "invoice_value"
+    if (row.get("invoice_type") or "Output") != (sent.get("type") or "Output"):
+        return "invoice_type"
+    for column, field in (("invoice_key", "invoiceKey"), ("invoice_url", "invoiceUrl")):
+        if row.get(column) and row[column] != (sent.get(field) or ""):
+            return column
+    previous = row.get("_previous") or {}
+    if previous and str(previous.get("items", "")) != str(row.get("items", "")):
+        return "items"
+    return ""
+
+
+def _index_of(order: Record, sku_id: str) -> int:
+    for index, item in enumerate(order.get("items") or []):
+        if str(item.get("id")) == sku_id:
+            return index
+    return -1
+
+
+def _items(text: str, order: Record, packages: list[Record]) -> list[Record]:
+    """'123:2|456:1:19.90' -> VTEX items (unit price in cents). Empty -> what is left of the
+    order: its items less the quantities earlier sale invoices covered."""
+    order_items = order.get("items") or []
     prices = {
-        str(i.get("id")): int(i.get("sellingPrice", i.get("price", 0)) or 0)
-        for i in order.get("items") or []
+        str(i.get("id")): int(i.get("sellingPrice", i.get("price", 0)) or 0) for i in order_items
     }
     if not text:
-        return [
-            {
-                "id": str(i.get("id")),
-                "quantity": int(i.get("quantity") or 0),
-                "price": int(i.get("sellingPrice", i.get("price", 0)) or 0),
-            }
-            for i in order.get("items") or []
-        ]
+        invoiced: dict[int, int] = {}
+        for package in packages:
+            if package.get("type", "Output") != "Output":
+                continue
+            for item in package.get("items") or []:
+                index = int(item.get("itemIndex", -1))
+                invoiced[index] = invoiced.get(index, 0) + int(item.get("quantity") or 0)
+        left = []
+        for index, item in enumerate(order_items):
+            quantity = int(item.get("quantity") or 0) - invoiced.get(index, 0)
+            if quantity > 0:
+                left.append(
+                    {
+                        "id": str(item.get("id")),
+                        "quantity": quantity,
+                        "price": prices.get(str(item.get("id")), 0),
+                    }
+                )
+        return left
     items = []
     for part in text.split("|"):
         fields = [f.strip() for f in part.split(":")]

@@ -23,10 +23,11 @@ from loguru import logger
 
 from importer.errors import VtexError
 from importer.orders.export import (
-    file_has_order,
     next_orders_path,
     order_rows,
-    write_orders_file,
+    publish,
+    temp_path,
+    write_orders_temp,
 )
 from importer.store import Store
 from importer.vtex.orders import FEED_CONFIG, OrdersClient
@@ -45,6 +46,11 @@ class PullResult:
     committed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (order id, why)
     problems: list[str] = field(default_factory=list)
+
+
+def _takes_ready_orders(config: dict[str, Any]) -> bool:
+    feed_filter = config.get("filter") or {}
+    return feed_filter.get("type") == "FromWorkflow" and READY in (feed_filter.get("status") or [])
 
 
 class OrderPuller:
@@ -77,18 +83,21 @@ class OrderPuller:
         """Finish what an earlier pull left half done (see the module docstring)."""
         unfinished = self.store.unfinished_orders()
         exported: dict[str, tuple[str, str]] = {}
-        lost: list[str] = []
         for order_id, (state, name) in unfinished.items():
             if state == "exporting":
-                if file_has_order(self.folder / name, order_id):
-                    exported[order_id] = ("exported", name)
-                else:
-                    lost.append(order_id)  # the file never made it: export it again
-            else:
-                exported[order_id] = (state, name)
+                # The complete file existed under its hidden name when this was recorded:
+                # still hidden -> publish it; gone -> it was published (and the ERP may have
+                # taken it already). Either way the order is exported, once.
+                temp = temp_path(self.folder / name)
+                if temp.exists():
+                    publish(temp, self.folder / name)
+            exported[order_id] = ("exported" if state == "exporting" else state, name)
         self.store.set_order_states(exported)
-        if lost:
-            self.store.forget_orders(lost)
+        # Hidden files no order points at were interrupted before the ledger knew them.
+        known = {name for _, name in unfinished.values()}
+        for stray in self.folder.glob(".orders-*.tmp") if self.folder.exists() else []:
+            if stray.name[1:-4] not in known:
+                stray.unlink(missing_ok=True)
         await self._handle(list(exported), result)
 
     async def export(self, orders: list[dict[str, Any]], result: PullResult) -> None:
@@ -96,7 +105,6 @@ class OrderPuller:
             return
         path = next_orders_path(self.folder, self.now(), self.kind)
         ids = [str(o["orderId"]) for o in orders]
-        self.store.set_order_states({o: ("exporting", path.name) for o in ids})
         refs = self.store.sku_refs(
             [
                 int(i["id"])
@@ -106,7 +114,12 @@ class OrderPuller:
             ]
         )
         rows = [row for order in orders for row in order_rows(order, refs)]
-        write_orders_file(path, rows)
+        # The file is complete (under a hidden name) before the ledger says "exporting", and
+        # the ledger says so before the file appears: whatever a crash interrupts, recover()
+        # knows whether the ERP may already have the file.
+        temp = write_orders_temp(path, rows)
+        self.store.set_order_states({o: ("exporting", path.name) for o in ids})
+        publish(temp, path)
         self.store.set_order_states({o: ("exported", path.name) for o in ids})
         result.exported += ids
         result.files.append(path)
@@ -144,13 +157,17 @@ class OrderPuller:
 
     async def _from_feed(self, result: PullResult) -> None:
         config = await self.client.feed_config()
-        if config is None:
-            # First use (or VTEX deleted an idle config): create it (API-NOTES §6.1).
+        if config is None or not _takes_ready_orders(config):
+            # First use, VTEX deleted an idle config, or someone set another filter: (re)create
+            # it (API-NOTES §6.1, FLOWS §7). Orders that became ready meanwhile made no event,
+            # so List Orders catches them up.
             await self.client.set_feed_config(FEED_CONFIG)
+            await self._from_list(result)
         for _ in range(MAX_READS):
             events = await self.client.read_feed()
             if events is None:
                 await self.client.set_feed_config(FEED_CONFIG)
+                await self._from_list(result)
                 continue
             if not events:
                 return
