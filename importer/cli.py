@@ -23,7 +23,7 @@ import typer
 from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
-from importer.errors import ConfigError, FatalVtexError
+from importer.errors import ConfigError, FatalVtexError, VtexError
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
@@ -226,6 +226,12 @@ def orders_pull(config: ConfigOption = None) -> None:
         except FatalVtexError as exc:
             typer.echo(f"VTEX refused the credentials: {exc}", err=True)
             raise typer.Exit(EXIT_CREDENTIALS) from None
+        except VtexError as exc:
+            # Nothing is lost: what was not committed comes back on the next pull.
+            typer.echo(
+                f"the pull stopped: VTEX did not answer ({exc}); run it again later", err=True
+            )
+            raise typer.Exit(EXIT_ATTENTION) from None
         finally:
             runtime.close()
     typer.echo(

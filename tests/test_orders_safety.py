@@ -266,3 +266,27 @@ def test_an_invoice_number_vtex_has_with_another_value_is_reported_created(
     report = one_pass(runtime).reports[0]
     assert [p["invoiceValue"] for p in sandbox.invoices(oid)] == [1000]
     assert report.flatten(["action", "type"]) == [["failed", "invoice-changed"]]
+
+
+def test_an_order_vtex_refuses_to_handle_is_reported_and_does_not_block_the_feed(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importer.errors import RowRejectedError
+    from importer.orders.run import pull_orders
+    from importer.vtex.orders import OrdersClient
+
+    sandbox.seed_orders(3, queue=True)
+    refused = sorted(sandbox.orders)[0]
+    original = OrdersClient.start_handling
+
+    async def start_handling(self: OrdersClient, order_id: str) -> bool:
+        if order_id == refused:
+            raise RowRejectedError("refused", status=404, body="Order not found")
+        return await original(self, order_id)
+
+    monkeypatch.setattr(OrdersClient, "start_handling", start_handling)
+    runtime = make_runtime(sandbox)
+    result = pull_orders(runtime.deps)
+    assert len(result.exported) == 3
+    assert any(refused in p and "HTTP 404" in p for p in result.problems)
+    assert sandbox.feed_pending() == []  # its event was committed: the feed flows on

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from loguru import logger
 
-from importer.errors import VtexError
+from importer.errors import RowRejectedError, VtexError
 from importer.orders.export import (
     next_orders_path,
     order_rows,
@@ -146,6 +146,15 @@ class OrderPuller:
                         )
                         done[order_id] = ("handled", name)  # nothing more to do for it
                         continue
+            except RowRejectedError as exc:
+                # VTEX refuses for good (404, 400): retrying cannot help, and holding the
+                # event back would block the feed. The file is out; a person must look.
+                result.problems.append(
+                    f"order {order_id} was exported but VTEX refused to start handling it "
+                    f"(HTTP {exc.status}): {exc.body[:200]}"
+                )
+                done[order_id] = ("handled", name)
+                continue
             except VtexError as exc:
                 result.problems.append(
                     f"order {order_id}: start-handling failed ({exc}); retried on the next pull"
