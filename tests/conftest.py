@@ -41,18 +41,25 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def seed_store(sandbox: Sandbox, skus: int, warehouses: tuple[str, ...] = ("1_1",)) -> None:
-    """Set the sandbox up through VTEX's own API calls, as a person would a real store."""
-    with httpx.Client(
+def sandbox_client(
+    sandbox: Sandbox, base_url: str = "https://teststore.vtexcommercestable.com.br"
+) -> httpx.Client:
+    """A client as a person (or the admin) would use against the store: VTEX's headers."""
+    return httpx.Client(
         transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
+        base_url=base_url,
         headers={
             "X-VTEX-API-AppKey": SANDBOX_KEY,
             "X-VTEX-API-AppToken": SANDBOX_TOKEN,
             "Content-Type": "application/json",
             "Accept": "application/json",
         },
-    ) as client:
+    )
+
+
+def seed_store(sandbox: Sandbox, skus: int, warehouses: tuple[str, ...] = ("1_1",)) -> None:
+    """Set the sandbox up through VTEX's own API calls, as a person would a real store."""
+    with sandbox_client(sandbox) as client:
         category = client.post(
             "/api/catalog/pvt/category",
             json={

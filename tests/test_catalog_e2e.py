@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import httpx
-
 from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import catalog_rows, write_catalog_csv, write_catalog_xlsx
-from tests.conftest import RuntimeFactory, one_pass
+from tests.conftest import RuntimeFactory, one_pass, sandbox_client
 
 
 def writes(sandbox: Sandbox, method: str, prefix: str) -> list[str]:
@@ -54,16 +52,7 @@ def test_changes_send_only_what_changed_and_keep_fields_the_file_lacks(
     # Someone enriches a product and a SKU in VTEX's admin, outside the ERP.
     product_id = next(p for p, v in sandbox.products.items() if v["RefId"] == "P0007")
     sku_id = next(s for s, v in sandbox.skus.items() if v["RefId"] == "S00025")
-    with httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    ) as admin:
+    with sandbox_client(sandbox) as admin:
         product = admin.get(f"/api/catalog/pvt/product/{product_id}").json()
         product["MetaTagDescription"] = "Texto do marketing"
         admin.put(f"/api/catalog/pvt/product/{product_id}", json=product).raise_for_status()
@@ -134,16 +123,7 @@ def test_a_forbidden_brand_and_a_broken_image_are_reported_and_siblings_land(
     rows[2][3] = rows[3][3] = "Marca Nova"  # product 2 (rows 4 and 5 in Excel): a new brand
     rows[0][13] = "https://images.invalid/quebrada.jpg"  # row 2: a broken image
     # Brands 1 and 3 exist already (the store's curated list); "Marca Nova" does not.
-    with httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    ) as admin:
+    with sandbox_client(sandbox) as admin:
         sandbox.forbidden = frozenset()
         for brand_id, name in ((1, "Marca 1"), (2, "Marca 2"), (3, "Marca 3")):
             admin.post(

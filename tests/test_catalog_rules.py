@@ -6,10 +6,9 @@ from pathlib import Path
 
 import httpx
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import HEADERS, catalog_rows, write_catalog_csv
-from tests.conftest import RuntimeFactory, one_pass
+from tests.conftest import RuntimeFactory, one_pass, sandbox_client
 
 COL = {name: i for i, name in enumerate(HEADERS)}
 
@@ -19,16 +18,7 @@ def drop_rows(workdir: Path, name: str, rows: list[list[str]]) -> None:
 
 
 def admin(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    )
+    return sandbox_client(sandbox)
 
 
 def sku_id(sandbox: Sandbox, ref: str) -> int:

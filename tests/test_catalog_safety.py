@@ -11,7 +11,7 @@ import httpx
 
 from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
-from tests.conftest import RuntimeFactory, one_pass
+from tests.conftest import RuntimeFactory, one_pass, sandbox_client
 
 IMG = "https://img.example.com"
 BASE: dict[str, str] = {
@@ -49,16 +49,7 @@ def drop_csv(
 
 
 def admin(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    )
+    return sandbox_client(sandbox)
 
 
 def own_sandbox(cls: type[Sandbox] = Sandbox, **kw: Any) -> Sandbox:

@@ -13,11 +13,11 @@ import pytest
 
 from importer.config import load_settings
 from importer.errors import ConfigError
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN, build_runtime
+from importer.runtime import build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.ratelimit import TokenBucket
 from importer.vtex.timing import VirtualClock
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 
 def _inventory_writes(sandbox: Sandbox) -> list[tuple[str, str]]:
@@ -30,16 +30,7 @@ def _inventory_writes(sandbox: Sandbox) -> list[tuple[str, str]]:
 
 def _add_sku(sandbox: Sandbox, ref: str) -> int:
     """Create one more SKU (on the first product) through VTEX's own API."""
-    with httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    ) as client:
+    with sandbox_client(sandbox) as client:
         sku = client.post(
             "/api/catalog/pvt/stockkeepingunit",
             json={

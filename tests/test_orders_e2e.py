@@ -13,7 +13,7 @@ from importer.orders.export import money
 from importer.orders.pull import OrderPuller
 from importer.orders.run import export_order, pull_orders
 from importer.sandbox import Sandbox
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 
 def exported_rows(workdir: Path) -> list[dict[str, str]]:
@@ -25,21 +25,10 @@ def exported_rows(workdir: Path) -> list[dict[str, str]]:
 
 
 def configure_feed(sandbox: Sandbox) -> None:
-    import httpx
 
-    from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
     from importer.vtex.orders import FEED_CONFIG
 
-    with httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    ) as client:
+    with sandbox_client(sandbox) as client:
         client.post("/api/orders/feed/config", json=FEED_CONFIG).raise_for_status()
     sandbox.requests.clear()
 

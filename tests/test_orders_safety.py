@@ -12,10 +12,9 @@ import httpx
 import pytest
 
 from importer.orders.run import pull_orders
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Sandbox
 from importer.store import Store
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 
 def outbox_rows(folder: Path) -> list[dict[str, str]]:
@@ -28,16 +27,7 @@ def outbox_rows(folder: Path) -> list[dict[str, str]]:
 
 def vtex(sandbox: Sandbox) -> httpx.Client:
     """A client of the sandbox as another integration (or a person with Postman) would use."""
-    return httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://teststore.vtexcommercestable.com.br",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    )
+    return sandbox_client(sandbox)
 
 
 # --------------------------------------------------------------------------- orders out

@@ -5,25 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Sandbox
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 
 def admin_sets_fixed_price(sandbox: Sandbox, sku_id: int) -> None:
     """Someone sets a promotion in VTEX's admin, outside the ERP."""
-    with httpx.Client(
-        transport=sandbox.transport(),
-        base_url="https://api.vtex.com/teststore",
-        headers={
-            "X-VTEX-API-AppKey": SANDBOX_KEY,
-            "X-VTEX-API-AppToken": SANDBOX_TOKEN,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-    ) as client:
+    with sandbox_client(sandbox, "https://api.vtex.com/teststore") as client:
         client.patch(
             f"/pricing/prices/{sku_id}/fixed",
             json=[{"tradePolicyId": "2", "value": 7.5, "minQuantity": 1}],
