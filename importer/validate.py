@@ -508,6 +508,9 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
     # FORMATS: sku_name defaults to product_name. Said once, here, so that a SKU named after its
     # product follows a rename of the product (the name is part of what the SKU diff sees).
     frame["sku_name"] = frame["sku_name"].where(frame["sku_name"] != "", frame["product_name"])
+    # Deactivating a product in VTEX does not deactivate its SKUs (a known issue, FLOWS §2.10):
+    # an inactive product's SKUs are made inactive too, through their own column.
+    frame["sku_active"] = frame["sku_active"].where(frame["product_active"] != "false", "false")
     # One product, one description: its columns repeat on every SKU row and must agree.
     product_columns = [
         c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")

@@ -139,3 +139,35 @@ def test_a_store_that_does_not_create_brands_reports_the_unknown_one(
     assert 'brand "Marca 1" does not exist in VTEX' in lines["product P0002"].reason
     assert "create_brands = false" in lines["product P0002"].reason
     assert [b["Name"] for b in sandbox.brands.values()] == ["Marca 2"]
+
+
+def test_an_inactive_product_takes_its_skus_with_it(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    headers = [*HEADERS, "product_active"]
+    rows = [[*r, "true"] for r in catalog_rows(products=2, skus_per_product=2)]
+
+    def write(name: str) -> None:
+        write_rows(workdir / "inbox" / "catalog" / name, headers, rows)
+
+    write("c1.csv")
+    one_pass(runtime)
+    assert all(s["IsActive"] for s in sandbox.skus.values())
+    rows[0][-1] = rows[1][-1] = "false"  # product P0001 is withdrawn in the ERP
+    write("c2.csv")
+    one_pass(runtime)
+    product = next(p for p in sandbox.products.values() if p["RefId"] == "P0001")
+    assert product["IsActive"] is False
+    assert not sandbox.skus[sku_id(sandbox, "S00001")]["IsActive"]
+    assert not sandbox.skus[sku_id(sandbox, "S00002")]["IsActive"]
+    assert sandbox.skus[sku_id(sandbox, "S00003")]["IsActive"]
+
+
+def write_rows(path: Path, headers: list[str], rows: list[list[str]]) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        writer.writerows(rows)
