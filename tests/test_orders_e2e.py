@@ -209,3 +209,24 @@ def test_orders_as_a_workbook_and_from_list_orders(
     totals = {r[0]: Decimal(str(r[header.index("order_total")])) for r in body}
     assert totals == {o: money(v["value"]) for o, v in sandbox.orders.items()}
     assert pull_orders(runtime.deps).exported == []
+
+
+def test_a_cancellation_of_an_exported_order_reaches_the_erp_once(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    ready_store(sandbox, 2)
+    runtime = make_runtime(sandbox)
+    pull_orders(runtime.deps)
+    first = sorted(sandbox.orders)[0]
+    sandbox.set_order_status(first, "cancellation-requested")
+    result = pull_orders(runtime.deps)
+    assert result.cancellations == [first]
+    notices = sorted((workdir / "outbox" / "orders").glob("cancellations-*.csv"))
+    assert len(notices) == 1
+    with notices[0].open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["order_id"], r["state"]) for r in rows] == [(first, "cancellation-requested")]
+    assert rows[0]["exported_in"].startswith("orders-")
+    sandbox.set_order_status(first, "cancellation-requested")  # the event again
+    assert pull_orders(runtime.deps).cancellations == []
+    assert sandbox.feed_pending() == []

@@ -176,6 +176,30 @@ def publish(temp: Path, path: Path) -> None:
 _PLAIN = re.compile(r"[+\-]?[\d\s().+-]*")
 
 
+CANCELLATION_COLUMNS = ["order_id", "state", "last_change", "exported_in"]
+
+
+def write_cancellations(folder: Path, stamp: datetime, notices: list[dict[str, object]]) -> Path:
+    """`cancellations-<UTC timestamp>.csv`: orders the ERP has that were canceled, or whose
+    customer asked to cancel (the ERP decides). Written atomically like the orders files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"cancellations-{stamp.strftime('%Y%m%dT%H%M%S%fZ')}"
+    path = folder / f"{base}.csv"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}.csv"
+        n += 1
+    temp = temp_path(path)
+    with temp.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CANCELLATION_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(notices)
+        handle.flush()
+        os.fsync(handle.fileno())
+    publish(temp, path)
+    return path
+
+
 def _cell(value: object) -> object:
     """Names and addresses come from shoppers: never let a spreadsheet evaluate them."""
     if isinstance(value, str) and not _PLAIN.fullmatch(value):

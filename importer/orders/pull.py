@@ -27,12 +27,14 @@ from importer.orders.export import (
     order_rows,
     publish,
     temp_path,
+    write_cancellations,
     write_orders_temp,
 )
 from importer.store import Store
 from importer.vtex.orders import FEED_CONFIG, OrdersClient
 
 READY = "ready-for-handling"
+CANCEL_STATES = {"cancellation-requested", "request-cancel", "canceled", "cancel"}
 HANDLED_OR_LATER = {"start-handling", "handling", "invoice", "invoiced"}
 MAX_READS = 1000  # one pull drains the feed, but never loops forever
 
@@ -46,6 +48,7 @@ class PullResult:
     committed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (order id, why)
     problems: list[str] = field(default_factory=list)
+    cancellations: list[str] = field(default_factory=list)  # order ids with a notice
 
 
 def _takes_ready_orders(config: dict[str, Any]) -> bool:
@@ -197,6 +200,7 @@ class OrderPuller:
                     result.skipped.append((order_id, f"status is {status}"))
             await self.export(orders, result)
             await self._handle(ready, result)
+            self._cancellations(events, result)
             # Commit every event (ignored ones too: uncommitted events block later ones),
             # except those whose order is not yet handled: they must come back.
             states = self.store.order_states(ready)
@@ -210,6 +214,40 @@ class OrderPuller:
             result.committed += len(handles)
             if unsettled:
                 return  # VTEX is failing us: the rest waits for the next pull
+
+    def _cancellations(self, events: list[dict[str, Any]], result: PullResult) -> None:
+        """Customers' cancellation requests and cancellations of orders the ERP already has
+        go to a cancellations file, before their events are committed, so that an order
+        canceled after export is not shipped unnoticed. Once per order and state."""
+        notices = []
+        for event in events:
+            order_id, state = str(event.get("orderId")), str(event.get("state"))
+            if state not in CANCEL_STATES:
+                continue
+            exported = self.store.order_states([order_id]).get(order_id)
+            marker = f"cancel-notice:{order_id}:{state}"
+            if exported is None or self.store.get_value(marker) is not None:
+                continue
+            notices.append(
+                {
+                    "order_id": order_id,
+                    "state": state,
+                    "last_change": event.get("lastChange") or event.get("currentChange") or "",
+                    "exported_in": exported[1],
+                    "_marker": marker,
+                }
+            )
+        notices = list({n["_marker"]: n for n in notices}.values())
+        if not notices:
+            return
+        path = write_cancellations(self.folder, self.now(), notices)
+        for notice in notices:
+            self.store.set_value(str(notice["_marker"]), path.name)
+        result.cancellations += [str(n["order_id"]) for n in notices]
+        result.files.append(path)
+        logger.warning(
+            "{} cancellation notice(s) for exported orders in {}", len(notices), path.name
+        )
 
     async def _from_list(self, result: PullResult) -> None:
         """List Orders: only for stores without the feed (it lags ~4 minutes, API-NOTES §6.2)."""
