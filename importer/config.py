@@ -97,6 +97,9 @@ class FlowSettings(_Strict):
     max_removals: float = Field(default=0.10, ge=0, le=1)
     columns: dict[str, list[str]] = Field(default_factory=dict)
     defaults: dict[str, str] = Field(default_factory=dict)
+    # The ERP's clock: dates and times written without an offset are in this time zone
+    # (e.g. "America/Sao_Paulo"); VTEX gets them in UTC.
+    timezone: str = "UTC"
     # Catalog only. Brands the file names that VTEX does not have: create them, or report the
     # rows (stores whose brands are curated by hand).
     create_brands: bool = True
@@ -117,6 +120,19 @@ class FlowSettings(_Strict):
     def _defaults_are_text(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'unknown time zone {value!r}; use a name such as "America/Sao_Paulo" or "UTC"'
+            ) from None
         return value
 
     @field_validator("delimiter")

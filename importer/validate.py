@@ -276,7 +276,7 @@ def _parse(
         values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")), dtype=object)
         return _Parsed(values, invalid, expected="true or false (sim/não, 1/0 also work)")
     if column.kind == "date":
-        return _parse_dates(raw, empty, end_of_day=column.end_of_day)
+        return _parse_dates(raw, empty, end_of_day=column.end_of_day, timezone=settings.timezone)
     if column.kind == "leadtime":
         return _parse_lead_times(raw, empty)
     raise AssertionError(f"unknown column kind {column.kind}")
@@ -301,9 +301,12 @@ def _below_minimum(canonical: pd.Series, column: Column) -> np.ndarray:
     return result
 
 
-def _parse_dates(raw: pd.Series, empty: np.ndarray, *, end_of_day: bool) -> _Parsed:
-    """Dates to RFC 3339 in UTC. A bare date that ends a period means the whole day: a price
-    'valid to 31/12/2026' still applies on the 31st."""
+def _parse_dates(
+    raw: pd.Series, empty: np.ndarray, *, end_of_day: bool, timezone: str = "UTC"
+) -> _Parsed:
+    """Dates to RFC 3339 in UTC. A date or time without an offset is in the flow's `timezone`
+    (the ERP's clock: '31/12/2026' in Brazil ends three hours after midnight UTC). A bare date
+    that ends a period means the whole day: a price 'valid to 31/12/2026' applies on the 31st."""
     result = pd.Series([""] * len(raw), dtype=object)
     remaining = ~empty
     for fmt in DATE_FORMATS:
@@ -314,6 +317,9 @@ def _parse_dates(raw: pd.Series, empty: np.ndarray, *, end_of_day: bool) -> _Par
         date_only = "%H" not in fmt
         if date_only and end_of_day:
             parsed = parsed + pd.Timedelta(hours=23, minutes=59, seconds=59)
+        if timezone != "UTC" and ok.any():
+            parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+            parsed = parsed.dt.tz_convert("UTC")
         result[ok] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         remaining &= ~ok
     if remaining.any():  # ISO 8601 with an offset: VTEX takes RFC 3339, so normalise to UTC

@@ -53,3 +53,11 @@ def test_nested_environment_variables(tmp_path: Path) -> None:
     loaded = load_settings(cwd=tmp_path, environ={"IMPORTER__WATCH__SETTLE_S": "5"})
     assert loaded.settings.watch.settle_s == 5
     assert loaded.folder("inbox") == tmp_path.resolve() / "inbox"
+
+
+def test_an_unknown_time_zone_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "importer.toml").write_text(
+        '[flows.prices]\ntimezone = "Brasil"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="unknown time zone 'Brasil'"):
+        load_settings(cwd=tmp_path, environ={})

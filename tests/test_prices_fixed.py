@@ -89,3 +89,24 @@ def test_prices_by_vtex_sku_id_and_from_a_workbook(
     assert sandbox.prices[2]["basePrice"] == Decimal("19.9")
     assert sandbox.prices[2]["listPrice"] == Decimal("25")
     assert sandbox.prices[3]["basePrice"] == Decimal("5.5")
+
+
+def test_fixed_price_dates_are_read_in_the_erps_time_zone(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 1)
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__PRICES__TIMEZONE": "America/Sao_Paulo"})
+    drop(
+        workdir,
+        "prices",
+        "fixed.csv",
+        (
+            "sku_ref,base_price,trade_policy,fixed_price,valid_from,valid_to\n"
+            "SKU-00001,10.00,,,,\n"
+            "SKU-00001,,1,8.50,01/12/2026,31/12/2026\n"
+        ),
+    )
+    assert one_pass(runtime).reports[0].summary.invalid == 0
+    (entry,) = sandbox.prices[1]["fixedPrices"]
+    # Midnight in São Paulo is 03:00 UTC; the last day ends at 23:59:59 there.
+    assert entry["dateRange"] == {"from": "2026-12-01T03:00:00Z", "to": "2027-01-01T02:59:59Z"}
