@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from importer.durable import fsync_dir
+
 _COPY_CHUNK = 1024 * 1024
 
 
@@ -68,7 +70,7 @@ def _move(src: Path, dst: Path) -> None:
             raise
         _copy_across(src, dst)
     else:
-        _fsync_dir(dst.parent)
+        fsync_dir(dst.parent)
 
 
 def _copy_across(src: Path, dst: Path) -> None:
@@ -90,22 +92,10 @@ def _copy_across(src: Path, dst: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise
     # Only now that the copy is durable under its final name does the source go.
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
     src.unlink()
 
 
 def _utc(dt: datetime) -> datetime:
     # Naive datetimes are taken as UTC: the importer's clock is UTC throughout.
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes a rename durable on POSIX; Windows cannot open a folder, and SMB may refuse.
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -14,7 +14,6 @@ The reports are what an office person opens to learn what happened to their file
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import os
@@ -31,6 +30,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from importer.durable import flush_to_disk, fsync_dir
 from importer.models import Action, FileReport, FileSummary, ReportRow
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]
@@ -99,18 +99,18 @@ def write_report(report: FileReport, reports_dir: Path) -> list[Path]:
         temps.append(xlsx_tmp)
         with xlsx_tmp.open("wb") as fh:
             _write_xlsx(report, finished_at, fh)
-            _flush_to_disk(fh)
+            flush_to_disk(fh)
         csv_tmp = _temp_beside(csv_path)
         temps.append(csv_tmp)
         with csv_tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             write_rows_csv(report.rows, fh)
-            _flush_to_disk(fh)
+            flush_to_disk(fh)
         os.replace(xlsx_tmp, xlsx_path)
         os.replace(csv_tmp, csv_path)
     finally:
         for tmp in temps:  # after a successful replace these are already gone
             tmp.unlink(missing_ok=True)
-    _fsync_dir(reports_dir)
+    fsync_dir(reports_dir)
     return [xlsx_path, csv_path]
 
 
@@ -322,20 +322,3 @@ def _temp_beside(final: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
     return Path(name)
-
-
-def _flush_to_disk(fh: IO[Any]) -> None:
-    fh.flush()
-    os.fsync(fh.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the renames durable on POSIX; Windows cannot open a folder, and SMB may refuse.
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

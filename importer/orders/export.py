@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from openpyxl import Workbook
 
+from importer.durable import fsync_dir
 from importer.report import neutralise
 
 ORDER_COLUMNS = [
@@ -168,7 +169,7 @@ def write_orders_temp(path: Path, rows: list[dict[str, object]]) -> Path:
 def publish(temp: Path, path: Path) -> None:
     """The rename that makes the file appear whole, and the folder fsync that makes it last."""
     os.replace(temp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 # A phone ('+55 11 98765-4321') or a '-' complement is data the ERP needs as written; only
@@ -213,14 +214,3 @@ def _xlsx_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith("="):
         return neutralise(value)  # the only text openpyxl would store as a formula
     return value
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every platform; the rename is still atomic
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
