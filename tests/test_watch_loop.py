@@ -18,6 +18,7 @@ def test_watch_takes_a_dropped_file_and_keeps_running(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, polling: bool
 ) -> None:
     seed_store(sandbox, 2)
+    sandbox.seed_orders(2, queue=True)
     runtime = make_runtime(sandbox, {"IMPORTER__WATCH__SCAN_INTERVAL_S": "0.2"})
     stop = threading.Event()
     thread = threading.Thread(
@@ -40,6 +41,9 @@ def test_watch_takes_a_dropped_file_and_keeps_running(
         assert (failed / "broken.csv").exists()  # reported, and the watcher goes on
         assert thread.is_alive()
         assert (workdir / "inbox" / "prices" / "~$a.csv").exists()
+        # The same loop pulled the orders ready for handling.
+        assert len(list((workdir / "outbox" / "orders").glob("orders-*.csv"))) == 1
+        assert {sandbox.order_status(o) for o in sandbox.orders} == {"handling"}
     finally:
         stop.set()
         thread.join(timeout=10)
