@@ -26,7 +26,7 @@ from importer.errors import FileRejected, UnreadableFile
 from importer.flows import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
-from importer.push import Clients, PushResult, RowOutcome, push
+from importer.push import Clients, PushResult, RowOutcome, explain_updates, push
 from importer.read import ReadOptions, read_table
 from importer.report import write_report
 from importer.store import PendingRow, Store
@@ -190,29 +190,8 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
             [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
         )
     result = _push(flow, to_push, deps, new_keys, removals)
-    _explain_updates(result, previous, spec)
+    explain_updates(result.outcomes, previous, spec.hashed)
     _record(flow, result, deps, report, summary.file)
-
-
-def _explain_updates(
-    result: PushResult, previous: dict[str, dict[str, Any]], spec: FlowSpec
-) -> None:
-    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'."""
-    for outcome in result.outcomes:
-        before = previous.get(outcome.record.get("key", ""))
-        if outcome.action != Action.UPDATED or before is None or outcome.reason:
-            continue
-        changed = [
-            c for c in spec.hashed if str(before.get(c, "")) != str(outcome.record.get(c, ""))
-        ]
-        if not changed:
-            continue
-        outcome.column = changed[0]
-        outcome.value = str(outcome.record.get(changed[0], ""))
-        outcome.reason = "; ".join(
-            f"{c}: {before.get(c) or '(empty)'} -> {outcome.record.get(c) or '(empty)'}"
-            for c in changed
-        )
 
 
 def _with_previous_periods(

@@ -94,10 +94,10 @@ async def push(
     try:
         await _resolve_skus(rows + removal_rows, clients, store, result)
     except (FatalVtexError, RetriableVtexError) as exc:
-        _all_pending(rows + removal_rows, result, exc)
+        _allvtex_outcome(rows + removal_rows, result, exc)
         return result
     except RowRejectedError as exc:
-        result.outcomes.extend(_rejected(row, exc) for row in rows + removal_rows)
+        result.outcomes.extend(vtex_outcome(row, exc) for row in rows + removal_rows)
         return result
     ready = [r for r in rows + removal_rows if r.get("sku_id_resolved") is not None]
     if flow == "prices":
@@ -106,10 +106,10 @@ async def push(
         try:
             ready = await _known_warehouses(ready, clients.logistics, result)
         except (FatalVtexError, RetriableVtexError) as exc:
-            _all_pending(ready, result, exc)
+            _allvtex_outcome(ready, result, exc)
             return result
         except RowRejectedError as exc:
-            result.outcomes.extend(_rejected(row, exc) for row in ready)
+            result.outcomes.extend(vtex_outcome(row, exc) for row in ready)
             return result
         tasks = _inventory_tasks(ready, clients.logistics, result, is_new)
     else:
@@ -147,14 +147,17 @@ async def _resolve_skus(
             )
 
 
-def _all_pending(rows: list[Record], result: PushResult, exc: Exception) -> None:
+def _allvtex_outcome(rows: list[Record], result: PushResult, exc: Exception) -> None:
     if isinstance(exc, FatalVtexError):
         result.fatal = str(exc)
     for row in rows:
-        result.outcomes.append(_pending(row, exc))
+        result.outcomes.append(vtex_outcome(row, exc))
 
 
-def _pending(row: Record, exc: Exception) -> RowOutcome:
+def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
+    """What a VTEX error means for a row, the same for every flow: unavailable (429, 5xx,
+    timeout) or credentials refused (401/403) -> pending, retried on every pass until it
+    lands; refused for good (other 4xx) -> failed, with VTEX's reason."""
     status = getattr(exc, "status", None)
     if isinstance(exc, FatalVtexError):
         return RowOutcome(
@@ -164,6 +167,15 @@ def _pending(row: Record, exc: Exception) -> RowOutcome:
             status=status,
             reason=render("vtex-forbidden", status=status),
         )
+    if isinstance(exc, RowRejectedError):
+        detail = " ".join(exc.body.split())[:300] or str(exc)
+        return RowOutcome(
+            row,
+            Action.FAILED,
+            type="vtex-rejected",
+            status=status,
+            reason=render("vtex-rejected", status=status, detail=detail),
+        )
     detail = f"HTTP {status}" if status else str(exc).split(": ", 1)[-1]
     return RowOutcome(
         row,
@@ -171,6 +183,31 @@ def _pending(row: Record, exc: Exception) -> RowOutcome:
         type="vtex-unavailable",
         status=status,
         reason=render("vtex-unavailable", detail=detail),
+    )
+
+
+def explain_updates(
+    outcomes: list[RowOutcome], previous: dict[str, dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'."""
+    for outcome in outcomes:
+        before = previous.get(str(outcome.record.get("key", "")))
+        if outcome.action != Action.UPDATED or before is None or outcome.reason:
+            continue
+        changed = changes(outcome.record, before, columns)
+        if changed:
+            outcome.column = changed[0]
+            outcome.value = str(outcome.record.get(changed[0], ""))
+            outcome.reason = describe(outcome.record, before, changed)
+
+
+def changes(record: Record, before: Record, columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if str(before.get(c, "")) != str(record.get(c, ""))]
+
+
+def describe(record: Record, before: Record, columns: Sequence[str]) -> str:
+    return "; ".join(
+        f"{c}: {before.get(c) or '(empty)'} -> {record.get(c) or '(empty)'}" for c in columns
     )
 
 
@@ -185,16 +222,16 @@ async def _run(
         async with gate:
             if stop.is_set():
                 for row in rows:
-                    result.outcomes.append(_pending(row, FatalVtexError(result.fatal)))
+                    result.outcomes.append(vtex_outcome(row, FatalVtexError(result.fatal)))
                 return
             try:
                 await task()
             except RetriableVtexError as exc:
-                result.outcomes.extend(_pending(row, exc) for row in rows)
+                result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
             except FatalVtexError as exc:
                 stop.set()
                 result.fatal = str(exc)
-                result.outcomes.extend(_pending(row, exc) for row in rows)
+                result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
             except (ValueError, ArithmeticError, KeyError, TypeError) as exc:
                 # A bug or a value we cannot send must cost these rows, never the whole file.
                 result.outcomes.extend(
@@ -207,24 +244,9 @@ async def _run(
                     for row in rows
                 )
             except RowRejectedError as exc:
-                result.outcomes.extend(_rejected(row, exc) for row in rows)
+                result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
 
     await asyncio.gather(*(one(rows, task) for rows, task in tasks))
-
-
-def _rejected(row: Record, exc: RowRejectedError) -> RowOutcome:
-    detail = _detail(exc.body) or str(exc)
-    return RowOutcome(
-        row,
-        Action.FAILED,
-        type="vtex-rejected",
-        status=exc.status,
-        reason=render("vtex-rejected", status=exc.status, detail=detail),
-    )
-
-
-def _detail(body: str) -> str:
-    return " ".join(body.split())[:300]
 
 
 def _done(row: Record, is_new: Callable[[Record], bool]) -> RowOutcome:

@@ -24,7 +24,7 @@ from importer.catalog.sync import CatalogSync, SyncResult, Work
 from importer.diff import content_hash, diff
 from importer.errors import FileRejected
 from importer.models import Action, FileReport, ReportRow
-from importer.push import PushResult
+from importer.push import PushResult, explain_updates
 from importer.store import Applied, PendingRow
 
 SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
@@ -124,7 +124,7 @@ def sync_catalog(
         present=present,
     )
     result = _run(work, deps)
-    _explain(result, previous_skus, sku_cols)
+    explain_updates(result.sku_outcomes, previous_skus, sku_cols)
     _record_products(result, deps, report)
     record(
         SKUS,
@@ -198,22 +198,6 @@ def _overridden(
         if column not in frame:
             frame[column] = ""
     return frame[["row", *columns]]
-
-
-def _explain(result: SyncResult, previous: dict[str, dict[str, Any]], columns: list[str]) -> None:
-    """An updated SKU line says what changed: 'sku_name: Camiseta P -> Camiseta P v2'."""
-    for outcome in result.sku_outcomes:
-        before = previous.get(str(outcome.record.get("key", "")))
-        if outcome.action != Action.UPDATED or before is None or outcome.reason:
-            continue
-        changed = sorted(changed_columns(outcome.record, before, columns))
-        if changed:
-            outcome.column = changed[0]
-            outcome.value = str(outcome.record.get(changed[0], ""))
-            outcome.reason = "; ".join(
-                f"{c}: {before.get(c) or '(empty)'} -> {outcome.record.get(c) or '(empty)'}"
-                for c in changed
-            )
 
 
 def _run(work: Work, deps: Any) -> SyncResult:

@@ -36,10 +36,9 @@ from importer.catalog.records import (
 )
 from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.config import FlowSettings
-from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
-from importer.messages import render
+from importer.errors import RetriableVtexError, RowRejectedError, VtexError
 from importer.models import Action
-from importer.push import RowOutcome
+from importer.push import RowOutcome, describe, vtex_outcome
 from importer.store import Store
 from importer.vtex.catalog import CatalogClient, create_once
 
@@ -230,15 +229,12 @@ class CatalogSync:
                     changed_columns(product, previous, product_columns(list(product)))
                 )
                 outcome.column = changed_now[0] if changed_now else ""
-                outcome.reason = "product: " + "; ".join(
-                    f"{c}: {previous.get(c) or '(empty)'} -> {product.get(c) or '(empty)'}"
-                    for c in changed_now
-                )
+                outcome.reason = "product: " + describe(product, previous, changed_now)
             return product_id, outcome
         except _RowFailure as failure:
             return None, _failed(product, failure)
         except VtexError as exc:
-            return None, _vtex_outcome(product, exc)
+            return None, vtex_outcome(product, exc)
 
     async def _product_specs(
         self, product_id: int, product: Record, previous: Record | None
@@ -340,7 +336,7 @@ class CatalogSync:
         except _RowFailure as failure:
             return _failed(sku, failure)
         except VtexError as exc:
-            return _vtex_outcome(sku, exc)
+            return vtex_outcome(sku, exc)
 
     async def _create_sku(self, sku: Record, product_id: int) -> int:
         missing = [c for c in REQUIRED_DIMENSIONS if not sku.get(c)]
@@ -505,7 +501,7 @@ class CatalogSync:
                 reason="not in this full file: deactivated (never deleted)",
             )
         except VtexError as exc:
-            return _vtex_outcome(outcome_row, exc)
+            return vtex_outcome(outcome_row, exc)
 
 
 def _resolved(resolved: Resolved, text: str, what: str) -> int:
@@ -567,31 +563,4 @@ def _failed(record: Record, failure: _RowFailure) -> RowOutcome:
         value=failure.value,
         reason=failure.reason,
         status=failure.status,
-    )
-
-
-def _vtex_outcome(record: Record, exc: VtexError) -> RowOutcome:
-    if isinstance(exc, RetriableVtexError):
-        detail = f"HTTP {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
-        return RowOutcome(
-            dict(record),
-            Action.PENDING,
-            type="vtex-unavailable",
-            status=exc.status,
-            reason=render("vtex-unavailable", detail=detail),
-        )
-    if isinstance(exc, FatalVtexError):
-        return RowOutcome(
-            dict(record),
-            Action.FAILED,
-            type="vtex-forbidden",
-            status=exc.status,
-            reason=render("vtex-forbidden", status=exc.status),
-        )
-    return RowOutcome(
-        dict(record),
-        Action.FAILED,
-        type="vtex-rejected",
-        status=exc.status,
-        reason=render("vtex-rejected", status=exc.status, detail=_short(exc.body) or str(exc)),
     )

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
-from importer.messages import render
+from importer.errors import VtexError
 from importer.models import Action
-from importer.push import PushResult, RowOutcome
+from importer.push import PushResult, RowOutcome, vtex_outcome
 from importer.vtex.orders import OrdersClient
 
 Record = dict[str, Any]
@@ -43,7 +42,7 @@ async def push_invoices(
             try:
                 order = await client.get_order(order_id)
             except VtexError as exc:
-                result.outcomes.extend(_vtex_outcome(row, exc) for row in group)
+                result.outcomes.extend(vtex_outcome(row, exc) for row in group)
                 return
             for row in sorted(group, key=lambda r: r.get("row") or 0):
                 result.outcomes.append(await _one(row, order, client, is_new(row)))
@@ -164,7 +163,7 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
         }
         return RowOutcome(row, Action.CREATED)
     except VtexError as exc:
-        return _vtex_outcome(row, exc)
+        return vtex_outcome(row, exc)
 
 
 async def _known(
@@ -277,33 +276,3 @@ def _tracking_changed(row: Record, sent: Record) -> bool:
 
 def _failed(row: Record, type: str, column: str, value: str, reason: str) -> RowOutcome:
     return RowOutcome(row, Action.FAILED, type=type, column=column, value=value, reason=reason)
-
-
-def _vtex_outcome(row: Record, exc: VtexError) -> RowOutcome:
-    if isinstance(exc, RetriableVtexError):
-        detail = f"HTTP {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
-        return RowOutcome(
-            row,
-            Action.PENDING,
-            type="vtex-unavailable",
-            status=exc.status,
-            reason=render("vtex-unavailable", detail=detail),
-        )
-    if isinstance(exc, FatalVtexError):
-        return RowOutcome(
-            row,
-            Action.PENDING,
-            type="vtex-forbidden",
-            status=exc.status,
-            reason=render("vtex-forbidden", status=exc.status),
-        )
-    assert isinstance(exc, RowRejectedError)
-    return RowOutcome(
-        row,
-        Action.FAILED,
-        type="vtex-rejected",
-        status=exc.status,
-        reason=render(
-            "vtex-rejected", status=exc.status, detail=" ".join(exc.body.split())[:300] or str(exc)
-        ),
-    )
