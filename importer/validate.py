@@ -152,15 +152,15 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             bad |= parsed.out_of_range
 
     frame = pd.DataFrame(values)
+    normalize = _NORMALIZE.get(spec.name)
+    if normalize is not None:
+        normalize(frame)
     for check in _RULES.get(spec.name, []):
         for mask, make in check(frame, raw):
             for i in np.flatnonzero(mask & ~bad):
                 errors.append(make(int(row_numbers[i]), int(i)))
             bad |= mask
 
-    if spec.name == "inventory":
-        # Blank means "not unlimited": one spelling, so a blank and a "false" never differ.
-        frame["unlimited"] = frame["unlimited"].replace("", "false")
     frame.insert(0, "row", rows)
     frame.insert(1, "key", _keys(frame, spec))
     mentioned = set(frame["key"].tolist())
@@ -468,6 +468,50 @@ def _unit_key(text: str) -> str:
     return text.strip().casefold().replace("²", "2").replace("³", "3").rstrip(".")
 
 
+def _catalog_normalize(frame: pd.DataFrame) -> None:
+    """One spelling per value, before the rules look and the diff hashes."""
+    frame["measurement_unit"] = frame["measurement_unit"].map(
+        lambda u: MEASUREMENT_UNITS.get(_unit_key(u), u)
+    )
+    # FORMATS: sku_name defaults to product_name. Said once, here, so that a SKU named after its
+    # product follows a rename of the product (the name is part of what the SKU diff sees).
+    frame["sku_name"] = frame["sku_name"].where(frame["sku_name"] != "", frame["product_name"])
+    # Deactivating a product in VTEX does not deactivate its SKUs (a known issue, FLOWS §2.10):
+    # an inactive product's SKUs are made inactive too, through their own column.
+    frame["sku_active"] = frame["sku_active"].where(frame["product_active"] != "false", "false")
+
+
+def _invoice_normalize(frame: pd.DataFrame) -> None:
+    """Output/Input as VTEX spells them; anything unknown becomes '' (a row error)."""
+    frame["invoice_type"] = (
+        frame["invoice_type"]
+        .str.casefold()
+        .map(
+            {
+                "": "Output",
+                "output": "Output",
+                "input": "Input",
+                "saida": "Output",
+                "saída": "Output",
+                "entrada": "Input",
+            }
+        )
+        .fillna("")
+    )
+
+
+def _inventory_normalize(frame: pd.DataFrame) -> None:
+    # Blank means "not unlimited": one spelling, so a blank and a "false" never differ.
+    frame["unlimited"] = frame["unlimited"].replace("", "false")
+
+
+_NORMALIZE: dict[str, Callable[[pd.DataFrame], None]] = {
+    "catalog": _catalog_normalize,
+    "invoices": _invoice_normalize,
+    "inventory": _inventory_normalize,
+}
+
+
 def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
     results: RuleResult = []
 
@@ -495,8 +539,7 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             ),
         )
     )
-    units = frame["measurement_unit"].map(lambda u: MEASUREMENT_UNITS.get(_unit_key(u), u))
-    frame["measurement_unit"] = units
+    units = frame["measurement_unit"]
     bad_unit = ((units != "") & ~units.isin(set(MEASUREMENT_UNITS.values()))).to_numpy(dtype=bool)
     results.append(
         (
@@ -511,12 +554,6 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             ),
         )
     )
-    # FORMATS: sku_name defaults to product_name. Said once, here, so that a SKU named after its
-    # product follows a rename of the product (the name is part of what the SKU diff sees).
-    frame["sku_name"] = frame["sku_name"].where(frame["sku_name"] != "", frame["product_name"])
-    # Deactivating a product in VTEX does not deactivate its SKUs (a known issue, FLOWS §2.10):
-    # an inactive product's SKUs are made inactive too, through their own column.
-    frame["sku_active"] = frame["sku_active"].where(frame["product_active"] != "false", "false")
     # One product, one description: its columns repeat on every SKU row and must agree.
     product_columns = [
         c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")
@@ -583,17 +620,6 @@ def _invoice_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             ),
         )
     )
-    kind = frame["invoice_type"].str.casefold()
-    frame["invoice_type"] = kind.map(
-        {
-            "": "Output",
-            "output": "Output",
-            "input": "Input",
-            "saida": "Output",
-            "saída": "Output",
-            "entrada": "Input",
-        }
-    ).fillna("")
     bad_type = (frame["invoice_type"] == "").to_numpy(dtype=bool)
     results.append(
         (
