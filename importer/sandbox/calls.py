@@ -53,6 +53,7 @@ class Call:
     account: str = "sandbox"  # the account the sandbox answers for (VTEX's URLs carry it)
     clock: float = 0.0  # the sandbox's clock at arrival (seconds): feed visibility, retention
     draw: FeedDraw | None = None  # the feed's duplicates and disorder (Sandbox.feed_*)
+    origin: str = ""  # scheme://host[:port] the request was sent to (pre-signed URLs use it)
 
     def int_param(self, name: str, *, status: int = 404) -> int:
         """A path parameter that is an integer id; anything else is `status` (not found)."""

@@ -3,10 +3,12 @@
     client = httpx.Client(transport=Sandbox().transport(), base_url="https://acme.vtexcommercestable.com.br")
     serve(Sandbox(), port=8700).serve_forever()          # the same handler on a loopback port
 
-Order of work for each request, and why:
+Order of work for each request, and why (after 0.: a batch job's pre-signed upload or
+error-file URL is answered by `storage`, which checks its signature and expiry, never VTEX auth):
 1. auth: both X-VTEX-API-AppKey and X-VTEX-API-AppToken must match, else 401. First, so that
    nothing (not even an injected fault) masks a credentials problem;
-2. a fault is drawn (see `faults`): 429 and 5xx answer now and apply nothing;
+2. a fault is drawn (see `faults`): 429 and 5xx answer now and apply nothing, and so does a
+   connection dropped before the request was applied (logged with status 0);
 3. routing: unknown path 404, known path with another method 405;
 4. permissions: an operation listed in `forbidden` answers 403, as VTEX does when the key's
    role lacks the License Manager resource (so tests can model "a store that forbids creating
@@ -16,7 +18,7 @@ Order of work for each request, and why:
 7. the route's handler, under the state lock; then the response is serialised, still under
    the lock (handlers return live records);
 8. latency is slept outside the lock; a timeout fault raises httpx.ReadTimeout after the
-   request was applied.
+   request was applied, a dropped connection the httpx error a real one gives.
 
 Time: VTEX's dates come from the wall clock (UTC); the orders feed's timing (visibility
 timeouts, retention) runs on `Sandbox.clock()`: the injected `clock` (time.monotonic by
@@ -43,7 +45,7 @@ from typing import Any, Literal
 
 import httpx
 
-from importer.sandbox import activation, feed, files, jsonio, orders
+from importer.sandbox import activation, feed, files, jsonio, orders, storage
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
 from importer.sandbox.faults import Fault, FaultDraw, Faults, FeedDraw
@@ -75,9 +77,10 @@ class LoggedRequest:
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names; the app token and cookies are never kept
     body: Any  # parsed JSON (non-integers as Decimal), None without a (valid JSON) body
-    status: int  # what was answered; for a timeout, what would have been answered
+    status: int  # what was answered; for a timeout or drop-after, what would have been; 0
+    # for a drop-before (nothing was applied nor answered)
     operation: str | None  # "PUT /pricing/prices/{itemId}", None for an unknown route
-    fault: str | None  # "429", "500", "502", "503", "timeout" or None
+    fault: str | None  # "429", "500", "502", "503", "timeout", "drop-before", "drop-after"
     time: float  # time.time() at arrival
     auth_ok: bool
     violations: tuple[str, ...] = ()  # the contract's complaints, when it refused the request
@@ -424,6 +427,8 @@ class Sandbox:
         path = request.url.path
         query = dict(request.url.params)  # the first value of a repeated name
         headers = {name.lower(): value for name, value in request.headers.items()}
+        if storage.owns(request.url):  # a batch job's pre-signed URL: its signature, not VTEX auth
+            return self._storage(request, method, query, headers, content, arrived)
         auth_ok = self._authorized(headers)
         body: Any = None
         body_error: str | None = None
@@ -442,10 +447,13 @@ class Sandbox:
                 fault = self._draw.next() if self._draw is not None else None
                 if fault is not None and fault.status is not None:
                     reply = _fault_reply(fault, self.faults)
+                elif fault is not None and not fault.applies:
+                    reply = Reply(0, EMPTY)  # dropped before it was applied: no answer at all
                 else:
                     reply, violations = self._dispatch(
-                        match, method, query, headers, body, bool(content), body_error
-                    )
+                        match, method, query, headers, body, bool(content), body_error,
+                        origin=f"{request.url.scheme}://{request.url.netloc.decode()}",
+                    )  # fmt: skip
             response = self._response(request, reply, match.path)
             self.requests.append(
                 LoggedRequest(
@@ -463,18 +471,48 @@ class Sandbox:
                     violations=violations,
                 )
             )
-            applied = fault is None or fault.status is None
+            applied = fault is None or fault.applies
             if method in _WRITES and reply.status < 400 and applied:
                 self._autosave()
         faults = self.faults
         if faults is not None and faults.latency_ms > 0:
             self._sleep(faults.latency_ms / 1000)
-        if fault is not None and fault.status is None:
-            raise httpx.ReadTimeout(
-                f"sandbox: injected timeout on {method} {path} (the request was applied)",
-                request=request,
-            )
+        lost = fault.lost_answer(request) if fault is not None else None
+        if lost is not None:
+            raise lost
         return response
+
+    def _storage(
+        self,
+        request: httpx.Request,
+        method: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        content: bytes,
+        arrived: float,
+    ) -> httpx.Response:
+        """The emulated cloud storage behind batch jobs' upload and error-file URLs."""
+        with self._lock:
+            reply, violations = storage.answer(
+                self.store, method, request.url.path, query, headers, content, self.clock()
+            )
+            self.requests.append(
+                LoggedRequest(
+                    method=method,
+                    path=request.url.path,
+                    raw_path=request.url.path,
+                    query={k: v for k, v in query.items() if k != storage.SIGNATURE},
+                    headers={k: v for k, v in headers.items() if k not in _SECRET_HEADERS},
+                    body=None,
+                    status=reply.status,
+                    operation=f"{method} {storage.OPERATION}",
+                    fault=None,
+                    time=arrived,
+                    auth_ok=False,  # storage takes no VTEX credentials
+                    violations=violations,
+                )
+            )
+        return self._response(request, reply, request.url.path)
 
     def _autosave(self) -> None:
         if self.state_file is None or self.autosave_s is None:
@@ -499,6 +537,7 @@ class Sandbox:
         body: Any,
         has_body: bool,
         body_error: str | None,
+        origin: str = "",
     ) -> tuple[Reply, tuple[str, ...]]:
         route = match.route
         if route is None:
@@ -527,6 +566,7 @@ class Sandbox:
             account=self.account,
             clock=self.clock(),
             draw=self._feed_draw,
+            origin=origin,
         )
         try:
             return route.handler(self.store, call), ()

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from importer.sandbox import (
+    batch_inventory,
+    bulk_pricing,
     catalog,
     context,
     eans,
@@ -177,6 +179,14 @@ ROUTES: tuple[Route, ...] = (
         logistics.patch_lead_time,
     ),
     Route("GET", "/api/logistics/pvt/inventory/skus/{skuId}", logistics.get_inventory),
+    # Bulk Pricing and batch inventory jobs (API-NOTES §4.2, §5.2)
+    Route("POST", "/api/price-importer/pvt/import/{importType}", bulk_pricing.start_import),
+    Route("GET", "/api/price-importer/pvt/batches/{batchId}", bulk_pricing.get_batch),
+    Route("GET", "/api/price-importer/pvt/batches/{batchId}/errors", bulk_pricing.get_errors),
+    Route("POST", "/availability/v1/inventory/batch", batch_inventory.create_batch),
+    Route("POST", "/availability/v1/inventory/batch/{batchId}/confirm", batch_inventory.confirm),
+    Route("GET", "/availability/v1/inventory/batch/{batchId}/status", batch_inventory.status),
+    Route("GET", "/availability/v1/inventory/batch/{batchId}/errors", batch_inventory.errors),
     # Orders (API-NOTES §6)
     Route("GET", "/api/oms/pvt/orders", orders.list_orders),
     Route("GET", "/api/oms/pvt/orders/{orderId}", orders.get_order),

@@ -8,7 +8,11 @@
 Every request is handed, as an httpx.Request, to the same handler the in-process transport
 uses. An injected timeout holds the connection open without answering until the client gives
 up and closes it (or `Faults.timeout_stall_s` passes, or the server shuts down), then closes
-it. Only loopback addresses are accepted: the sandbox has fixed, well-known credentials.
+it. An injected dropped connection closes the socket at once without writing a byte: with a
+reset (RST) where the in-process transport would raise httpx.ReadError, with an orderly close
+(EOF) where it would raise httpx.RemoteProtocolError, so a real client sees the same error on
+a port as in-process. Only loopback addresses are accepted: the sandbox has fixed, well-known
+credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import ipaddress
 import logging
 import select
 import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +41,9 @@ _HOP_BY_HOP = frozenset(
 class SandboxServer(ThreadingHTTPServer):
     # Daemon threads: a stalled (timed-out) request must not keep shutdown waiting.
     daemon_threads = True
+    # socketserver's default backlog is 5: the importer opens 8 connections at once, and a
+    # connection beyond the backlog waits for the client's SYN retry, a whole second later.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -107,6 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._stall()
             self.close_connection = True
             return
+        except httpx.TransportError as dropped:  # an injected dropped connection
+            self._drop(reset=isinstance(dropped, httpx.ReadError))
+            return
         except Exception:
             log.exception("sandbox handler failed on %s %s", self.command, self.path)
             self._send(500, {"Content-Type": "text/plain"}, b"sandbox internal error")
@@ -141,6 +152,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(content)
+
+    def _drop(self, *, reset: bool) -> None:
+        """Close the connection without an answer: RST when `reset`, else EOF (FIN)."""
+        self.close_connection = True
+        if reset:
+            # Linger on, timeout 0: close() discards the connection with a RST, not a FIN.
+            # The server's own shutdown/close that follows then fails quietly (OSError).
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def _stall(self) -> None:
         """Hold the connection, unanswered, until the client closes it (its timeout fired),

@@ -74,6 +74,12 @@ class Store:
     field_value_ids: dict[int, list[int]] = field(default_factory=dict)
     # Last generated id per table: creating 10,000 SKUs must not scan the table each time.
     last_ids: dict[str, int] = field(default_factory=dict, repr=False)
+    # Bulk Pricing / batch inventory jobs by batchId, the files behind their pre-signed URLs by
+    # path (see `storage`), and the batch features this account lacks ("bulk-pricing",
+    # "batch-inventory": 403 on create). Not saved: jobs and their URLs are short-lived.
+    batch_jobs: dict[str, Record] = field(default_factory=dict, repr=False)
+    stored_objects: dict[str, Record] = field(default_factory=dict, repr=False)
+    features_off: set[str] = field(default_factory=set, repr=False)
 
     def next_id(self, kind: str, table: dict[int, Record]) -> int:
         """A free id for a new record of `table` (VTEX generates ids when none is given)."""
