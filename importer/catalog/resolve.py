@@ -69,7 +69,7 @@ class CategoryResolver:
             await self._load_tree()
             return self.known.get(key)
 
-        return await create_once(create, find, self.attempts, self.clock.sleep)
+        return await create_once(create, find, self.attempts, self.client.http.pause_after)
 
     async def _load_tree(self) -> None:
         # Deep enough for any path an ERP sends; VTEX caches the tree, but ids are stable.
@@ -141,7 +141,7 @@ class BrandResolver:
                 lambda: self.client.create_brand(new_id, name),
                 find,
                 self.attempts,
-                self.clock.sleep,
+                self.client.http.pause_after,
             )
         self.known[key] = listed[key]
         return listed[key]

@@ -204,7 +204,9 @@ class CatalogSync:
                     again = await self.client.product_by_ref(ref)
                     return int(again["Id"]) if again else None
 
-                product_id = await create_once(create, find, self.attempts, self.clock.sleep)
+                product_id = await create_once(
+                    create, find, self.attempts, self.client.http.pause_after
+                )
                 self.product_ids[ref] = product_id
                 action = Action.CREATED
                 previous = None
@@ -356,7 +358,7 @@ class CatalogSync:
         async def find() -> int | None:
             return (await self.client.sku_ids_by_refs([ref])).get(ref)
 
-        sku_id = await create_once(create, find, self.attempts, self.clock.sleep)
+        sku_id = await create_once(create, find, self.attempts, self.client.http.pause_after)
         self.store.remember_sku_ids({ref: sku_id})
         return sku_id
 
@@ -387,7 +389,7 @@ class CatalogSync:
                     return
                 if attempt == self.attempts:
                     raise
-                await self.clock.sleep(min(30.0, 2.0**attempt))
+                await self.client.http.pause_after(attempt)
 
     async def _images(self, sku_id: int, sku: Record) -> list[_RowFailure]:
         files = await self.client.files(sku_id)

@@ -236,10 +236,11 @@ async def create_once(
     create: Callable[[], Awaitable[int]],
     find: Callable[[], Awaitable[int | None]],
     attempts: int,
-    pause: Callable[[float], Awaitable[None]],
+    pause: Callable[[int], Awaitable[None]],
 ) -> int:
     """Create something that a retry could duplicate: after a timeout or 5xx, look it up
-    (by RefId, by name) before sending the create again (API-NOTES §8.4)."""
+    (by RefId, by name) before sending the create again (API-NOTES §8.4). `pause(attempt)`
+    waits before the next attempt (`VtexHttp.pause_after`: the configured backoff)."""
     for attempt in range(1, attempts + 1):
         try:
             return await create()
@@ -249,5 +250,5 @@ async def create_once(
                 return existing
             if attempt == attempts:
                 raise
-            await pause(min(30.0, 2.0**attempt))
+            await pause(attempt)
     raise AssertionError("unreachable")

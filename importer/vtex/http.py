@@ -4,6 +4,11 @@ Every call carries both auth headers plus `Content-Type` and `Accept` (VTEX's sp
 required even on GETs). HTTPS only; plain HTTP is accepted only for loopback hosts (the
 sandbox). Retries honour `Retry-After`, otherwise back off exponentially with jitter; a 429
 pauses the whole API's bucket. Exceptions carry method, path and status, never credentials.
+
+Every failed attempt is logged once, with what failed (`failure_kind`: 429, 5xx, timeout,
+dropped, ...): "VTEX <kind>: retry in ...", or "VTEX <kind>: gave up ..." when it is not
+retried here (attempts spent, or a call a repeat could duplicate), so the log accounts for
+every fault VTEX threw.
 """
 
 from __future__ import annotations
@@ -40,6 +45,39 @@ from importer.vtex.timing import Clock, RealClock
 
 RETRIABLE_STATUS = {423, 429, 500, 502, 503, 504}
 LOOPBACK_NAMES = {"localhost"}
+
+
+class NoResponseError(RetriableVtexError):
+    """No HTTP answer came back. `kind`: "timeout", "dropped" (the connection was closed or
+    reset unanswered: the request may or may not have been applied) or "unreachable" (no
+    connection: it was not sent)."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _no_response(where: str, exc: httpx.HTTPError) -> NoResponseError:
+    """The error for a request that got no HTTP answer, by what happened to it."""
+    if isinstance(exc, httpx.TimeoutException):
+        return NoResponseError(f"{where}: timed out", kind="timeout")
+    if isinstance(exc, httpx.ConnectError):
+        return NoResponseError(
+            f"{where}: connection failed ({type(exc).__name__})", kind="unreachable"
+        )
+    return NoResponseError(
+        f"{where}: connection dropped unanswered ({type(exc).__name__})", kind="dropped"
+    )
+
+
+def failure_kind(error: BaseException | None) -> str:
+    """What a failed attempt met, as the log names it: "429", "5xx", "423", "timeout",
+    "dropped", "unreachable", or the error's type."""
+    if isinstance(error, NoResponseError):
+        return error.kind
+    if isinstance(error, RetriableVtexError) and error.status is not None:
+        return "5xx" if error.status >= 500 else str(error.status)
+    return type(error).__name__ if error else ""
 
 
 class Api(StrEnum):
@@ -225,9 +263,19 @@ class VtexHttp:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(api, method, path, body, params, allow_not_found)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(api, method, path, body, params, allow_not_found)
+        except RetriableVtexError as error:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            why = (
+                f"after {attempts} attempt(s)"
+                if replay or error.status == 429
+                else "at once: a repeat could duplicate it, so it is looked up first"
+            )
+            logger.warning("VTEX {}: gave up {}: {}", failure_kind(error), why, error)
+            raise
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _send_once(
@@ -253,10 +301,8 @@ class VtexHttp:
                 params=params,
                 headers=self._headers,
             )
-        except httpx.TimeoutException:
-            raise RetriableVtexError(f"{where}: timed out") from None
         except httpx.TransportError as exc:
-            raise RetriableVtexError(f"{where}: connection failed ({type(exc).__name__})") from None
+            raise _no_response(where, exc) from None
         status = response.status_code
         if 200 <= status < 300 or (status == 404 and allow_not_found):
             return response
@@ -278,32 +324,85 @@ class VtexHttp:
             )
         raise RowRejectedError(f"{where}: HTTP {status}: {text}", status=status, body=text)
 
+    async def storage_request(
+        self, method: str, url: str, *, content: bytes = b"", headers: Mapping[str, str]
+    ) -> httpx.Response:
+        """A request to a pre-signed cloud-storage URL (a batch job's upload or error file):
+        `headers` only, NEVER the VTEX key and token (the host is a third party, e.g. S3).
+        Retried like VTEX calls; any other non-2xx raises RowRejectedError (an expired or
+        refused URL). Errors name the host only: the URL's query is its signature."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if not (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host))):
+            raise RowRejectedError(f"{method} storage URL on {host!r} refused: not https")
+        where = f"{method} {parts.scheme}://{parts.netloc}{parts.path}"
+        retrying = AsyncRetrying(
+            sleep=self._clock.sleep,
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(RetriableVtexError),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    self.sent += 1
+                    try:
+                        response = await self._client.request(
+                            method, url, content=content or None, headers=dict(headers)
+                        )
+                    except httpx.TransportError as exc:
+                        raise _no_response(where, exc) from None
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return response
+                    text = response.text[:300]
+                    if status in RETRIABLE_STATUS:
+                        raise RetriableVtexError(
+                            f"{where}: HTTP {status}", status=status, body=text
+                        )
+                    raise RowRejectedError(
+                        f"{where}: HTTP {status}: {text}", status=status, body=text
+                    )
+        except RetriableVtexError as error:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            logger.warning(
+                "storage {}: gave up after {} attempt(s): {}", failure_kind(error), attempts, error
+            )
+            raise
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RetriableVtexError) and error.retry_after is not None:
             return error.retry_after
-        # Exponential with full jitter: spreads the retries of many rows over time.
+        return self.backoff_s(state.attempt_number)
+
+    def backoff_s(self, attempt: int) -> float:
+        """The pause after failed attempt `attempt` (1, 2, ...): exponential from
+        `backoff_initial_s`, capped at `backoff_max_s`, jittered to spread many rows' retries."""
         ceiling = min(
-            self.settings.backoff_max_s,
-            self.settings.backoff_initial_s * 2 ** (state.attempt_number - 1),
+            self.settings.backoff_max_s, self.settings.backoff_initial_s * 2 ** (attempt - 1)
         )
         return self._rng.uniform(ceiling / 2, ceiling)
+
+    async def pause_after(self, attempt: int) -> None:
+        """Sleep `backoff_s(attempt)`: for callers that retry on their own (a create that is
+        looked up before it is sent again), so they keep the configured backoff too."""
+        await self._clock.sleep(self.backoff_s(attempt))
 
     def _log_retry(self, state: RetryCallState) -> None:
         self.retries += 1
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         logger.warning(
-            "VTEX retry {} in {:.1f}s (attempt {}): {}",
-            self._short(error),
+            "VTEX {}: retry in {:.1f}s (attempt {}): {}",
+            failure_kind(error),
             wait,
             state.attempt_number,
             error,
         )
-
-    @staticmethod
-    def _short(error: BaseException | None) -> str:
-        return type(error).__name__ if error else ""
 
 
 def json_body(response: httpx.Response) -> Any:

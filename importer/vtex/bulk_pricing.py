@@ -1,0 +1,161 @@
+"""VTEX's Bulk Pricing API: one asynchronous job for many base prices (API-NOTES §4.2).
+
+    POST /api/price-importer/pvt/import/base-prices {contentType, contentLengthBytes}
+        -> {batchId, upload: {url, headers, expiresAt}}
+    PUT upload.url (Content-Type: text/csv + upload.headers; never VTEX's credentials)
+    GET /api/price-importer/pvt/batches/{batchId}            until COMPLETED[_WITH_ERRORS] | FAILED
+    GET /api/price-importer/pvt/batches/{batchId}/errors     -> {url} of a CSV: the input's
+        columns plus "Error Code" and "Error Message"
+
+Only base prices go through it, and only rows that carry both a cost price and a list price:
+- the CSV requires Cost Price (and has no markup column), so a row without a cost price, or
+  with a markup only, cannot be expressed;
+- VTEX does not document what an empty List Price does in an import. Per SKU, the importer
+  keeps the list price VTEX holds when the file has none; an import might clear it instead;
+- fixed prices stay per SKU (PATCH .../fixed, an upsert): whether a fixed-prices import
+  replaces a SKU's other fixed prices or merges with them is undocumented (API-NOTES §11), and
+  replacing would wipe fixed prices set in the admin that the file does not mention.
+The base-prices CSV has no fixed-price columns, so an import leaves fixed prices alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from importer.errors import VtexError
+from importer.vtex.batch_jobs import (
+    ErrorLine,
+    JobStatus,
+    Record,
+    StartedJob,
+    Upload,
+    csv_bytes,
+    download,
+    named_columns,
+    read_error_csv,
+    started_job,
+    unavailable,
+    upload,
+)
+from importer.vtex.http import Api, VtexHttp, json_body
+
+IMPORT_PATH = "/api/price-importer/pvt/import/base-prices"
+BATCH_PATH = "/api/price-importer/pvt/batches/{}"
+COLUMNS = ("SKU ID", "Cost Price", "Base Price", "List Price", "Child Account")
+TERMINAL = frozenset({"COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED"})
+# The error file's columns, as the report names them.
+REPORT_COLUMNS = {
+    "Cost Price": "cost_price",
+    "Base Price": "base_price",
+    "List Price": "list_price",
+}
+
+
+def _positive(text: object) -> bool:
+    try:
+        return Decimal(str(text)) > 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def can_carry(row: Record) -> bool:
+    """A base-price row the base-prices CSV can express without losing anything."""
+    return (
+        not row.get("trade_policy")
+        and _positive(row.get("base_price"))
+        and _positive(row.get("cost_price"))
+        and _positive(row.get("list_price"))
+    )
+
+
+def _money(text: object) -> str:
+    return str(Decimal(str(text)))
+
+
+class BulkPricingClient:
+    feature = "bulk-pricing"
+    title = "Bulk Pricing"
+    terminal = TERMINAL
+    needs_confirm = False
+
+    def __init__(self, http: VtexHttp) -> None:
+        self.http = http
+
+    async def start(self, size: int) -> StartedJob:
+        try:
+            response = await self.http.request(
+                Api.CATALOG,  # the account's own host, as the spec declares
+                "POST",
+                IMPORT_PATH,
+                body={"contentType": "text/csv", "contentLengthBytes": size},
+            )
+        except VtexError as error:
+            raise unavailable(error, f"POST {IMPORT_PATH}") from None
+        return started_job(json_body(response))
+
+    async def upload(self, target: Upload, content: bytes) -> None:
+        await upload(self.http, target, content)
+
+    async def confirm(self, batch_id: str) -> None:
+        """Bulk Pricing processes an upload without a confirmation."""
+
+    async def status(self, batch_id: str) -> JobStatus | None:
+        response = await self.http.request(
+            Api.CATALOG, "GET", BATCH_PATH.format(batch_id), allow_not_found=True
+        )
+        body = json_body(response)
+        if response.status_code == 404 or not isinstance(body, dict):
+            return None
+        return JobStatus(str(body.get("status", "")), int(body.get("errorCount") or 0), body)
+
+    async def error_lines(self, batch_id: str) -> list[ErrorLine]:
+        response = await self.http.request(
+            Api.CATALOG, "GET", BATCH_PATH.format(batch_id) + "/errors"
+        )
+        body = json_body(response)
+        url = body.get("url") if isinstance(body, dict) else None
+        if not url:
+            return []
+        return [
+            ErrorLine(
+                None,
+                {"SKU ID": row.get("SKU ID", "")},
+                row.get("Error Code", ""),
+                row.get("Error Message", ""),
+            )
+            for row in read_error_csv(await download(self.http, str(url)))
+        ]
+
+    def csv(self, rows: list[Record]) -> bytes:
+        return csv_bytes(
+            COLUMNS,
+            [
+                [
+                    str(row["sku_id_resolved"]),
+                    _money(row["cost_price"]),
+                    _money(row["base_price"]),
+                    _money(row["list_price"]),
+                    "",  # Child Account: this account
+                ]
+                for row in rows
+            ],
+        )
+
+    def locator(self, rows: list[Record]) -> Callable[[ErrorLine], int | None]:
+        # A base-prices job carries one line per SKU, so the SKU ID names the row.
+        by_sku = {str(row["sku_id_resolved"]): i for i, row in enumerate(rows)}
+        return lambda error: by_sku.get(error.ids.get("SKU ID", "").strip())
+
+    def column(self, error: ErrorLine, row: Record) -> str:
+        named = named_columns(error.message, REPORT_COLUMNS)
+        if named:
+            return named
+        if "SKU" in error.code.upper() or "sku" in error.message.lower():
+            return "sku_ref" if row.get("sku_ref") else "sku_id"
+        return ""
+
+    def retriable(self, code: str) -> bool:
+        # VTEX documents no Bulk Pricing error codes: whatever the file says, the row is
+        # retried (per SKU, where VTEX answers for it alone: see importer.batches).
+        return True
