@@ -14,6 +14,12 @@ TEMPLATES: dict[str, str] = {
     "out-of-range": '"{column}" is {value}; it must be {rule}. Correct it and drop the file again.',
     "scientific-notation": '"{column}" has "{value}": Excel turned this code into a number and '
     "lost its digits. Format the column as Text in the export and export it again.",
+    "control-character": '"{column}" has "{value}": it holds an invisible control character '
+    "(shown as \\x and its code) that the export put there by mistake, and VTEX cannot store "
+    "it. Remove it from the cell, or export the file again, and drop the file again.",
+    "undecodable-text": '"{column}" has "{value}": this row is not in the same text encoding '
+    "as the rest of the file, so some of its characters cannot be read (shown as \ufffd). "
+    "Export the whole file again in one encoding (CSV UTF-8) and drop it again.",
     "ambiguous-decimal": 'the values of "{column}" (such as "{value}") could be read with "," or '
     '"." as the decimal separator. Set decimal = "," or "." under [flows.{flow}] in '
     "importer.toml.",
@@ -29,6 +35,9 @@ TEMPLATES: dict[str, str] = {
     "The row is pending and is retried automatically on every pass; nothing to do.",
     "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
     "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",
+    "vtex-batch-error": "VTEX's {api} job {batch} refused this row ({code}: {message}). {next}",
+    "vtex-batch-pending": "VTEX's {api} job {batch} {what}. The row is pending and is sent "
+    "again automatically; nothing to do.",
     "removal-guard": "{detail}",
     "internal-error": "the importer could not send this row ({detail}). It was not sent; "
     "send this report to support.",

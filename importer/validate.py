@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from importer.config import FlowSettings
 from importer.errors import HeaderError
@@ -20,6 +23,7 @@ from importer.flows import PRODUCT_COLUMNS, Column, FlowSpec
 from importer.messages import row_error
 from importer.models import RowError
 from importer.read import Table, match_headers, normalize_header, parse_decimal_column
+from importer.read.damage import DAMAGE_TYPES, damaged_cells
 
 MAX_DIGITS = 15
 SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
@@ -45,7 +49,14 @@ class Validated:
     unknown_columns: list[str] = field(default_factory=list)
     present: frozenset[str] = frozenset()  # canonical columns the file carried (or defaulted)
     rows_read: int = 0
-    mentioned: set[str] = field(default_factory=set)  # keys of every row, valid or not
+    keys: pd.Series = field(default_factory=lambda: pd.Series([], dtype="str"))
+    """The key of every row, valid or not."""
+
+    @cached_property
+    def mentioned(self) -> set[str]:
+        """The keys of every row, valid or not, as a set. Built when first asked for (a
+        million keys take a sixth of a second, and only full-mode files need them)."""
+        return set(self.keys.tolist())
 
 
 @dataclass
@@ -97,7 +108,7 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     rows = pd.Series(table.row_numbers, dtype="int64")
     row_numbers = np.asarray(table.row_numbers, dtype=np.int64)
     raw: dict[str, pd.Series] = {}
-    blank = pd.Series(pd.array([""] * n, dtype="str"))
+    blank = pd.Series(pd.array(pa.repeat(pa.scalar("", pa.large_string()), n), dtype="str"))
     for column in columns:
         if column.name in positions:
             series = table.frame[positions[column.name]].astype("str").str.strip()
@@ -112,6 +123,14 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     errors: list[RowError] = []
     bad = np.zeros(n, dtype=bool)
     values: dict[str, pd.Series] = {}
+    damaged: set[tuple[int, str]] = set()  # (row, column): a NUL, or bytes not in the encoding
+    in_file = [] if table.clean_text else [c.name for c in columns if c.name in positions]
+    for name in in_file:
+        for cell in damaged_cells(raw[name]):
+            row = int(row_numbers[cell.index])
+            errors.append(row_error(cell.type, row=row, column=name, value=cell.shown))
+            damaged.add((row, name))
+            bad[cell.index] = True
     for column in columns:
         if raw[column.name] is blank:
             values[column.name] = blank  # not in the file: nothing to check (1M rows: ~2 s)
@@ -163,7 +182,6 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
 
     frame.insert(0, "row", rows)
     frame.insert(1, "key", _keys(frame, spec))
-    mentioned = set(frame["key"].tolist())
     if errors:
         # Say which row an error is about by its key too, not only by its number.
         key_of_row = dict(zip(rows.tolist(), frame["key"].tolist(), strict=True))
@@ -171,8 +189,8 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             e if e.key or e.row is None else replace(e, key=key_of_row.get(e.row) or None)
             for e in errors
         ]
-    records = frame[~bad]
-    dup = records.duplicated("key", keep="first").to_numpy()
+    records = frame[~bad] if bad.any() else frame
+    dup = _duplicated(records["key"])
     if dup.any():
         first_row = records.drop_duplicates("key", keep="first").set_index("key")["row"]
         for _, rec in records[dup].iterrows():
@@ -187,6 +205,8 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
                 )
             )
         records = records[~dup]
+    if damaged:  # a damaged cell is reported once, as damaged, not again as a wrong value
+        errors = [e for e in errors if e.type in DAMAGE_TYPES or (e.row, e.column) not in damaged]
     errors.sort(key=lambda e: (e.row or 0, e.column or ""))
     return Validated(
         records=records.reset_index(drop=True),
@@ -194,8 +214,17 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
         unknown_columns=unknown,
         present=frozenset(present),
         rows_read=n,
-        mentioned=mentioned,
+        keys=frame["key"],
     )
+
+
+def _duplicated(keys: pd.Series) -> np.ndarray:
+    """True for each key that an earlier row already has. Counting the distinct keys first
+    is cheaper than marking duplicates, and files almost never have any."""
+    arrow = getattr(keys.array, "_pa_array", None)
+    if arrow is not None and len(pc.unique(arrow)) == len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    return keys.duplicated(keep="first").to_numpy(dtype=bool)
 
 
 def _spec_prefix(header: str, prefixes: tuple[str, ...]) -> str | None:
@@ -255,7 +284,8 @@ def _parse(
         expected = "a number" if column.kind == "decimal" else "a whole number"
         if column.kind == "int":
             invalid |= canonical.str.contains(".", regex=False).to_numpy(dtype=bool)
-        if int(canonical.str.len().max() or 0) > MAX_DIGITS:
+        # len() first: a file with a header and no rows has no longest value (NaN).
+        if len(canonical) and int(canonical.str.len().max()) > MAX_DIGITS:
             # JSON numbers carry 15 significant digits exactly; '19.899999999999999' is a
             # float artefact of the export, and guessing its rounding is not ours to do.
             significant = canonical.str.replace(r"[-.]", "", regex=True).str.lstrip("0").str.len()

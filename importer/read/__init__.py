@@ -8,7 +8,8 @@ workbooks), header matching and decimal parsing.
 Modules, one job each: `sniff` (what the bytes are), `encoding` (bytes -> text),
 `delimiter` (which delimiter, how wide the header), `text` (CSV parse), `zipguard` (zip
 bomb / DTD checks), `workbook` (calamine -> text cells), `table` (header, blank rows, row
-numbers), `headers` (names), `numbers` (decimal columns), `limits` (the caps).
+numbers), `headers` (names), `numbers` (decimal columns), `limits` (the caps), `damage`
+(cells holding a control character or undecodable bytes, which validation reports per row).
 """
 
 from importer.read.headers import HeaderMatch, match_headers, normalize_header

@@ -3,14 +3,20 @@
 Strategy (FORMATS.md "Reading any file"): a byte-order mark decides; otherwise strict UTF-8
 (which almost never decodes legacy 8-bit text by accident), then Windows-1252 (what Excel
 and Windows ERPs write in Brazil and most of the West), then Latin-1, which decodes any
-byte. Because Latin-1 accepts anything, binary files are caught separately, by their NUL
-bytes and control characters. An explicit encoding from the config always wins.
+byte. Because Latin-1 accepts anything, binary files are caught separately, by their share
+of NUL bytes and control characters. An explicit encoding from the config always wins.
+
+Damage confined to a few rows is left for validation to report row by row, so that the
+good rows still land: a stray NUL or control character stays in its cell, and a file that
+mixes encodings (UTF-8 rows and Windows-1252 rows, as when two exports are concatenated)
+is decoded line by line in its majority encoding, the other lines keeping their ASCII and
+showing the rest as U+FFFD (never as mojibake sent to VTEX as if it were data).
 """
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from importer.errors import ConfigError, UnreadableFile
 
@@ -30,6 +36,13 @@ _C1_BYTES = bytes(range(0x80, 0xA0))  # control characters when decoded as Latin
 
 _MAX_CONTROL_RATIO = 0.01
 """More than 1% control characters: random bytes have about 12%, real exports none."""
+_MIN_CONTROLS = 16
+"""Fewer control characters than this are damaged cells (reported per row), not binary."""
+
+# Bytes 0x80-0xBF continue every multi-byte UTF-8 character; a file without any holds no
+# UTF-8 beyond ASCII (the usual Windows-1252 export), which spares it the mixed-file check.
+_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
+_NOT_ASCII = bytes(range(0x80, 0x100))
 
 _SAVE_AS_UTF8 = "Export it again as CSV UTF-8, or save it from Excel as .xlsx."
 
@@ -38,38 +51,78 @@ _SAVE_AS_UTF8 = "Export it again as CSV UTF-8, or save it from Excel as .xlsx."
 class Decoded:
     text: str
     encoding: str
+    clean: bool = False
+    """No control character and no U+FFFD anywhere: no cell can be damaged (see damage.py)."""
 
 
 def decode(data: bytes, name: str, encoding: str = "auto") -> Decoded:
     """Decode a text file's bytes; raise UnreadableFile for binary data or a failed decode."""
     if encoding.strip().lower() != "auto":
-        decoded = _decode_explicit(data, name, encoding.strip())
-        _check_text(decoded, data, name)
-        return decoded
+        return _checked(_decode_explicit(data, name, encoding.strip()), data, name)
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            decoded = Decoded(_strict(data, codec, name, had_bom=True), codec)
-            _check_text(decoded, data, name)
-            return decoded
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise UnreadableFile(
-            f"{name}: the file contains binary data (a NUL byte at byte {nul:,}, row "
-            f"{_line_of(data, nul)}), so it is not a CSV/text file (UTF-16 text without a "
-            f"byte-order mark looks like this too). {_SAVE_AS_UTF8}"
-        )
-    decoded = _guess(data)
-    _check_text(decoded, data, name)
-    return decoded
+            return _checked(Decoded(_strict(data, codec, name, had_bom=True), codec), data, name)
+    return _checked(_guess(data), data, name)
 
 
 def _guess(data: bytes) -> Decoded:
-    for codec in ("utf-8", "cp1252"):
-        try:
-            return Decoded(data.decode(codec), codec)
-        except UnicodeDecodeError:
-            continue
-    return Decoded(data.decode("latin-1"), "latin-1")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if data.translate(None, _NOT_CONTINUATION):
+        mixed = _decode_mixed(data)
+        if mixed is not None:
+            return mixed
+    return Decoded(*_legacy(data))
+
+
+def _legacy(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """Decode a file with both UTF-8 and legacy lines (None if it has no UTF-8 beyond
+    ASCII): lines of the majority as they are, the others with U+FFFD for what they
+    cannot say in it, so that validation reports those rows instead of sending mojibake."""
+    attempt = data.decode("utf-8", errors="replace")
+    # ASCII bytes decode one to one, so the other characters of the attempt are U+FFFD or
+    # valid multi-byte characters (counted without another pass over the text).
+    ascii_bytes = len(data.translate(None, _NOT_ASCII))
+    if len(attempt) - ascii_bytes == attempt.count("\ufffd"):
+        return None  # not one valid multi-byte character: a legacy file
+    lines = data.splitlines(keepends=True)
+    is_utf8 = [not line.isascii() and _is_utf8(line) for line in lines]
+    legacy = sum(
+        1 for line, utf8 in zip(lines, is_utf8, strict=True) if not line.isascii() and not utf8
+    )
+    utf8_majority = sum(is_utf8) >= legacy
+    parts: list[str] = []
+    legacy_codec = "cp1252"
+    for line, utf8 in zip(lines, is_utf8, strict=True):
+        if line.isascii():
+            parts.append(line.decode("ascii"))
+        elif utf8_majority:
+            parts.append(line.decode("utf-8", errors="replace"))
+        elif utf8:
+            parts.append(line.decode("ascii", errors="replace"))
+        else:
+            text, codec = _legacy(line)
+            legacy_codec = "latin-1" if codec == "latin-1" else legacy_codec
+            parts.append(text)
+    majority, minority = ("utf-8", legacy_codec) if utf8_majority else (legacy_codec, "utf-8")
+    return Decoded("".join(parts), f"{majority} + {minority} (mixed)")
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode_explicit(data: bytes, name: str, encoding: str) -> Decoded:
@@ -104,12 +157,19 @@ def _strict(data: bytes, codec: str, name: str, *, had_bom: bool) -> str:
         ) from e
 
 
-def _check_text(decoded: Decoded, data: bytes, name: str) -> None:
-    """Refuse decoded text that is really binary: NUL characters or many control chars."""
+def _checked(decoded: Decoded, data: bytes, name: str) -> Decoded:
+    controls = _check_text(decoded, data, name)
+    return replace(decoded, clean=controls == 0 and "\ufffd" not in decoded.text)
+
+
+def _check_text(decoded: Decoded, data: bytes, name: str) -> int:
+    """Refuse decoded text that is really binary: more control characters (NUL included)
+    than a few damaged cells would have. Returns how many there are."""
     text = decoded.text
     if not text:
-        return
-    if decoded.encoding in ("utf-8", "utf-8-sig", "cp1252", "latin-1"):
+        return 0
+    byte_mapped = decoded.encoding in ("utf-8", "utf-8-sig", "cp1252", "latin-1")
+    if byte_mapped:
         # These codecs map every ASCII byte to itself, so counting bytes is exact for C0
         # controls, and much faster than scanning the decoded string.
         controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
@@ -121,11 +181,21 @@ def _check_text(decoded: Decoded, data: bytes, name: str) -> None:
         has_nul = "\x00" in text
     # A trailing Ctrl-Z is the DOS end-of-file mark, still written by some old systems.
     controls -= len(text) - len(text.rstrip("\x1a"))
-    if has_nul or controls > _MAX_CONTROL_RATIO * len(text):
+    # UTF-16 without a byte-order mark is every other byte NUL, however short the file.
+    utf16_like = has_nul and byte_mapped and data.count(b"\x00") * 4 >= len(data)
+    if controls <= max(_MAX_CONTROL_RATIO * len(text), _MIN_CONTROLS) and not utf16_like:
+        return controls  # text, perhaps with a few damaged cells: validation reports them
+    nul = data.find(b"\x00") if has_nul and byte_mapped else -1
+    if nul >= 0:
         raise UnreadableFile(
-            f"{name}: the file contains binary data, not text: it is neither a CSV/text "
-            f"file nor a workbook this importer can read. {_SAVE_AS_UTF8}"
+            f"{name}: the file contains binary data (a NUL byte at byte {nul:,}, row "
+            f"{_line_of(data, nul)}), so it is not a CSV/text file (UTF-16 text without a "
+            f"byte-order mark looks like this too). {_SAVE_AS_UTF8}"
         )
+    raise UnreadableFile(
+        f"{name}: the file contains binary data, not text: it is neither a CSV/text "
+        f"file nor a workbook this importer can read. {_SAVE_AS_UTF8}"
+    )
 
 
 def _line_of(data: bytes, offset: int) -> int:

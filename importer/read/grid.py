@@ -24,3 +24,5 @@ class Grid:
     row_numbers: npt.NDArray[np.int64]
     numeric: pd.DataFrame | None = None
     declared_width: int | None = None
+    clean_text: bool = False
+    """True when the reader knows no cell holds a control character or U+FFFD."""

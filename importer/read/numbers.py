@@ -83,22 +83,19 @@ def parse_decimal_column(
         raise ValueError("numeric_mask must have one entry per value")
 
     text = pa.array(values.astype("str"), from_pandas=True).cast(pa.large_string())
-    text = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
-    if (
-        decimal != ","
-        and not masked.any()
-        and pc.all(pc.match_substring_regex(text, _SIMPLE)).as_py()
-    ):
+    if decimal != "," and not masked.any() and _all_simple(text):
         # The common case (ERP exports of plain '1234.56' money) in one regex pass: nothing
         # to guess, since no value has a ',' or a 3-digit fraction that could be thousands.
+        # A simple value has no spaces, no sign and no leading '.', so none is trimmed.
         dotted = bool(pc.any(pc.match_substring(text, ".")).as_py())
-        canonical = _canonical(text, np.zeros(size, dtype=bool))
+        canonical = _canonical_simple(pc.fill_null(text, ""))
         return DecimalColumn(
             canonical=pd.Series(pd.array(canonical, dtype="str"), index=values.index),
             invalid=np.zeros(size, dtype=bool),
             separator="." if dotted or decimal == "." else None,
             ambiguous=False,
         )
+    text = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
     empty = _bools(pc.equal(text, ""))
     # Regex replacement costs ~0.1 s per million values even where nothing matches, so
     # each one runs only when a cheap match says some value needs it.
@@ -155,6 +152,23 @@ def parse_decimal_column(
     return DecimalColumn(
         canonical=series, invalid=invalid, separator=separator, ambiguous=ambiguous
     )
+
+
+def _all_simple(text: pa.Array) -> bool:
+    """Every value is empty (or missing) or matches _SIMPLE, before any trimming."""
+    return bool(pc.all(pc.match_substring_regex(text, _SIMPLE)).as_py() is not False)
+
+
+def _canonical_simple(text: pa.Array) -> pa.Array:
+    """_canonical for values that match _SIMPLE: no sign and no leading '.' to handle, so
+    only leading zeros ('007.50') and a fraction's trailing zeros ('7.50', '7.00')."""
+    if pc.any(pc.starts_with(text, "0")).as_py() and _any(text, "^0\\d"):
+        text = pc.replace_substring_regex(text, "^0+(\\d)", "\\1")
+    fractional = pc.match_substring(text, ".")
+    if not pc.any(pc.and_(fractional, pc.ends_with(text, "0"))).as_py():
+        return text
+    trimmed = pc.utf8_rtrim(pc.utf8_rtrim(text, characters="0"), characters=".")
+    return pc.if_else(fractional, trimmed, text)
 
 
 def _canonical(digits: pa.Array, negative: npt.NDArray[np.bool_]) -> pa.Array:

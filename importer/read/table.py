@@ -51,6 +51,8 @@ class Table:
     sheet: str | None = None
     numeric: pd.DataFrame | None = None
     """Workbooks: True where the cell was a number (rendered with a '.' decimal)."""
+    clean_text: bool = False
+    """True when no cell can hold a control character or U+FFFD: validation skips looking."""
 
 
 _DEFAULT_OPTIONS = ReadOptions()
@@ -117,6 +119,7 @@ def _assemble(
         delimiter=delimiter,
         sheet=sheet,
         numeric=numeric,
+        clean_text=grid.clean_text,
     )
 
 

@@ -17,6 +17,7 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from importer.errors import ConfigError, UnreadableFile
+from importer.read.arrow_csv import read_uniform_csv
 from importer.read.delimiter import SAMPLE_CHARS, sniff_layout
 from importer.read.encoding import decode
 from importer.read.grid import Grid
@@ -55,9 +57,13 @@ def read_text(
 
     layout = sniff_layout(text, explicit)
     if layout.header_fields is not None and layout.header_fields > MAX_COLUMNS:
+        # The sniffer sees only the start of the file, which may cut a wide header short:
+        # count the header's fields for the message.
+        sep = layout.delimiter or _SINGLE_COLUMN_SEP
         raise UnreadableFile(
-            f"{name}: the header has {layout.header_fields:,} columns, more than the "
-            f"{MAX_COLUMNS:,} allowed. Check the delimiter, or remove the unused columns."
+            f"{name}: the header has {_first_record_width(text, sep, whole=True):,} columns, "
+            f"more than the {MAX_COLUMNS:,} allowed. Check the delimiter, or remove the unused "
+            "columns."
         )
     sep = layout.delimiter or _SINGLE_COLUMN_SEP
     if decoded.encoding == "utf-8" and hint is None and len(text) == len(decoded.text):
@@ -71,7 +77,12 @@ def read_text(
     frame = pd.DataFrame(
         {col: raw[col].str.strip() for col in raw.columns}, index=pd.RangeIndex(len(raw))
     )
-    grid = Grid(frame=frame, row_numbers=row_numbers, declared_width=layout.header_fields)
+    grid = Grid(
+        frame=frame,
+        row_numbers=row_numbers,
+        declared_width=layout.header_fields,
+        clean_text=decoded.clean,
+    )
     return grid, decoded.encoding, layout.delimiter
 
 
@@ -96,6 +107,10 @@ def _parse(payload: bytes, sep: str, width: int, name: str, text: str) -> pd.Dat
     and drops the extra values; so the first record's width is measured up front, and the
     warning, should it still come, is treated like the error."""
     width = max(width, _first_record_width(text, sep))
+    if width <= MAX_COLUMNS:
+        uniform = read_uniform_csv(payload, sep, width)  # 10x faster; None for odd files
+        if uniform is not None:
+            return uniform
     for _ in range(_PARSE_ATTEMPTS):
         if width > MAX_COLUMNS:
             raise _too_wide(name, width)
@@ -144,10 +159,14 @@ def _read_csv(payload: bytes, sep: str, width: int) -> pd.DataFrame:
     )
 
 
-def _first_record_width(text: str, sep: str) -> int:
-    # A prefix is enough (and avoids copying a big file); a longer first record still
-    # shows up as pandas' warning.
-    reader = csv.reader(io.StringIO(text[:SAMPLE_CHARS], newline=""), delimiter=sep, quotechar='"')
+def _first_record_width(text: str, sep: str, *, whole: bool = False) -> int:
+    """Fields in the first record. A prefix is enough for parsing (and avoids copying a
+    big file): a longer first record still shows up as pandas' warning. `whole` counts the
+    header (the first non-blank record) to its end, however long."""
+    source = io.StringIO(text if whole else text[:SAMPLE_CHARS], newline="")
+    reader: Iterator[list[str]] = csv.reader(source, delimiter=sep, quotechar='"')
+    if whole:
+        reader = (record for record in reader if any(cell.strip() for cell in record))
     try:
         return len(next(reader, []))
     except csv.Error:

@@ -21,10 +21,14 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import python_calamine as calamine
 
 from importer.errors import UnreadableFile
@@ -60,10 +64,12 @@ def read_workbook(data: bytes, kind: str, name: str, sheet: str | None) -> tuple
 
 
 def _damaged(name: str, kind: str, error: BaseException) -> UnreadableFile:
+    # Some parser errors carry no text ("XmlError: "): then the type alone says enough.
+    detail = f"{type(error).__name__}: {error}" if str(error).strip() else type(error).__name__
     return UnreadableFile(
         f"{name}: the {_KIND_NAMES.get(kind, kind)} workbook is damaged or incomplete and "
-        f"cannot be read ({type(error).__name__}: {error}). Open it in Excel or LibreOffice, "
-        "save it again, and drop the new file."
+        f"cannot be read ({detail}). Open it in Excel or LibreOffice, save it again, and drop "
+        "the new file."
     )
 
 
@@ -112,18 +118,82 @@ def _choose_sheet(workbook: calamine.CalamineWorkbook, wanted: str | None, name:
 
 
 def _render(rows: list[list[Any]], name: str, first_row: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    width = max(len(row) for row in rows)
-    texts: list[list[str]] = []
-    numbers: list[list[bool]] = []
-    for row in rows:
-        padding = [""] * (width - len(row))
-        texts.append([_cell_text(value) for value in row] + padding)
-        numbers.append([_is_number(value) for value in row] + [False] * len(padding))
-    columns = pd.RangeIndex(width)
-    frame = pd.DataFrame(texts, columns=columns, dtype="str")
-    numeric = pd.DataFrame(np.array(numbers, dtype=bool).reshape(len(rows), width), columns=columns)
+    width = max(map(len, rows))
+    if min(map(len, rows)) != width:
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    grid = np.empty((len(rows), width), dtype=object)
+    grid[:] = rows  # cells are scalars, so this is the grid; a column is then a view
+    texts: dict[int, pd.Series] = {}
+    numbers: dict[int, npt.NDArray[np.bool_]] = {}
+    for position in range(width):
+        texts[position], numbers[position] = _render_column(grid[:, position])
+    frame = pd.DataFrame(texts, columns=pd.RangeIndex(width))
+    numeric = pd.DataFrame(numbers, columns=pd.RangeIndex(width))
     _check_cell_sizes(frame, name, first_row)
     return frame, numeric
+
+
+_OTHER, _FLOAT, _TEXT, _INT = 0, 1, 2, 3
+_KIND_CODES: dict[type, int] = {float: _FLOAT, str: _TEXT, int: _INT}
+
+
+def _render_column(cells: npt.NDArray[np.object_]) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """A column's cells as text (`_cell_text`), and where they were numbers. Floats, most of
+    a price sheet, and text are rendered a column at a time (`_float_texts`, str.strip);
+    other cells one by one."""
+    # A number is an int or a finite float. Exact types: bool is a subclass of int. (One map of
+    # dict.get over the cells' types keeps the per-cell work in C.)
+    kinds = np.fromiter(
+        map(_KIND_CODES.get, map(type, cells), repeat(_OTHER)), dtype=np.int8, count=len(cells)
+    )
+    is_float, is_text, numbers = kinds == _FLOAT, kinds == _TEXT, kinds == _INT
+    texts = np.empty(len(cells), dtype=object)
+    texts[is_text] = list(map(str.strip, cells[is_text]))
+    other = ~(is_float | is_text)
+    texts[other] = [_cell_text(value) for value in cells[other]]
+    if is_float.any():
+        floats = cells[is_float].astype(np.float64)
+        texts[is_float] = _float_texts(floats)
+        numbers[is_float] = np.isfinite(floats)
+    return pd.Series(pd.array(texts, dtype="str")), numbers
+
+
+def _float_texts(floats: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
+    """`_float_text` of every value, a column at a time.
+
+    Money first: a value that is exactly the double nearest some cents (x.y or x.yz, under
+    10^13) has that decimal as its shortest round-trip text, which is what repr() and
+    `_float_text` write; Arrow formats the integers. The rest: repr() mapped in C, and
+    `_float_text` itself where repr() writes otherwise (integral, tiny, nan, inf)."""
+    texts = np.empty(len(floats), dtype=object)
+    with np.errstate(invalid="ignore", over="ignore"):
+        cents = np.rint(floats * 100)
+        money = (abs(floats) < 1e13) & (cents / 100 == floats) & (floats != np.trunc(floats))
+    if money.any():
+        signed = cents[money].astype(np.int64)
+        magnitude = np.abs(signed)
+        hundredths = magnitude % 100
+        padded = pa.array(hundredths + 100).cast(pa.string())  # 5 -> "105": digits 1..2
+        fraction = pc.if_else(
+            pa.array(hundredths % 10 == 0),
+            pc.utf8_slice_codeunits(padded, 1, 2),  # 50 -> "5"
+            pc.utf8_slice_codeunits(padded, 1, 3),
+        )
+        sign = pc.if_else(pa.array(signed < 0), "-", "")
+        whole = pa.array(magnitude // 100).cast(pa.string())
+        text = pc.binary_join_element_wise(sign, whole, ".", fraction, "")
+        texts[money] = text.to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~money)
+    values = floats[rest].tolist()
+    rendered = list(map(repr, values))
+    with np.errstate(invalid="ignore"):
+        # repr() writes '100.0' and '1e-05' where a person types '100' and '0.00001'.
+        odd = floats[rest]
+        special = ~np.isfinite(odd) | (odd == np.trunc(odd)) | (abs(odd) < 1e-4)
+    for i in np.flatnonzero(special).tolist():
+        rendered[i] = _float_text(values[i])
+    texts[rest] = rendered
+    return texts
 
 
 def _check_cell_sizes(frame: pd.DataFrame, name: str, first_row: int) -> None:
@@ -135,11 +205,6 @@ def _check_cell_sizes(frame: pd.DataFrame, name: str, first_row: int) -> None:
                 f"{name}: a cell on row {first_row + offset} is {int(lengths.max()):,} "
                 f"characters long, more than the {MAX_CELL_CHARS:,} allowed."
             )
-
-
-def _is_number(value: Any) -> bool:
-    # bool is a subclass of int, hence the exact type checks.
-    return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
 def _cell_text(value: Any) -> str:

@@ -33,7 +33,7 @@ def check_workbook_zip(data: bytes, name: str) -> None:
                 if info.filename.lower().endswith(_XML_SUFFIXES):
                     with zf.open(info) as member:
                         head = member.read(XML_SCAN_BYTES)
-                    if _declares_dtd(head):
+                    if _declares_dtd(head, whole=len(head) < XML_SCAN_BYTES):
                         raise UnreadableFile(
                             f"{name}: the workbook contains an XML DTD/ENTITY declaration in "
                             f"{info.filename}, which real spreadsheets never have; it is "
@@ -68,8 +68,30 @@ def _check_sizes(infos: list[zipfile.ZipInfo], name: str) -> None:
             )
 
 
-def _declares_dtd(head: bytes) -> bool:
+def _declares_dtd(head: bytes, *, whole: bool) -> bool:
+    """True if the part's start declares a DTD, or might: a DTD can only sit in the prolog
+    (before the root element), so a prolog that runs past the scanned head (a long comment
+    pushing a DOCTYPE out of sight) is taken as one. `whole`: the head is the entire part."""
     # An XML part may legally be UTF-16 (with or without BOM); dropping NUL bytes turns
     # its ASCII markup back into plain bytes, so the markers cannot hide.
     text = head.replace(b"\x00", b"").lower()
-    return any(marker in text for marker in _DTD_MARKERS)
+    if any(marker in text for marker in _DTD_MARKERS):
+        return True
+    return not whole and not _prolog_ends(text)
+
+
+def _prolog_ends(text: bytes) -> bool:
+    """Whether the root element starts within `text` (declaration, comments, processing
+    instructions and blanks skipped; anything else is the parser's business)."""
+    at = 0
+    while True:
+        at = len(text) - len(text[at:].lstrip(b"\xef\xbb\xbf\xfe\xff \t\r\n"))
+        for opener, closer in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if text.startswith(opener, at):
+                end = text.find(closer, at + len(opener))
+                if end < 0:
+                    return False
+                at = end + len(closer)
+                break
+        else:
+            return True

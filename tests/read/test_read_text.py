@@ -109,8 +109,14 @@ def test_random_bytes_are_refused_as_binary(tmp_path: Path) -> None:
 
 
 def test_nul_bytes_are_refused_with_their_position(tmp_path: Path) -> None:
-    message = refused(tmp_path, b"SKU;Qty\nA;1\nB\x00;2\n")
+    message = refused(tmp_path, b"SKU;Qty\nA;1\n" + b"B\x00\x00;2\n" * 10)
     assert "NUL byte at byte 13, row 3" in message
+
+
+def test_a_stray_nul_stays_in_its_cell_for_validation_to_report(tmp_path: Path) -> None:
+    table = read(tmp_path, b"SKU;Qty\nA;1\nB\x00;2\n")
+    assert cells(table) == [["A", "1"], ["B\x00", "2"]]
+    assert not table.clean_text
 
 
 def test_known_non_spreadsheet_formats_are_named(tmp_path: Path) -> None:
