@@ -25,16 +25,29 @@ from importer.durable import fsync_dir
 
 _COPY_CHUNK = 1024 * 1024
 
+NAME_MAX_BYTES = 255
+"""The longest file name, in UTF-8 bytes, that Linux, macOS and Windows all accept. An
+input's own name fits by definition; the names made from it (a timestamp added, a temporary
+copy's prefix) are cut to fit, or the move would fail on every try."""
+
+_MAX_SUFFIX_CHARS = 16  # longer than any real extension: part of the stem, not a suffix
+
 
 def archive_file(path: Path, dest_dir: Path, now: datetime) -> Path:
     """Move `path` into `dest_dir` (created if missing) and return where it landed.
 
     The file keeps its own name when that is free; otherwise it gets
-    `<stem>.<UTC timestamp of now>[-n]<suffix>`. Existence is checked before each rename; the
-    importer's lock on its working folder keeps anyone else from taking a name in between
-    (and on Windows the rename itself refuses to overwrite, which is handled the same way).
+    `<stem>.<UTC timestamp of now>[-n]<suffix>`. The rename itself refuses to overwrite, so
+    two importers sharing one archive folder (two machines on one SMB share) never replace
+    each other's files, even when they pick the same name at the same instant.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
+    already = dest_dir / path.name
+    if _same_file(path, already):
+        # A crash between the link and the unlink of `_rename_no_replace`: it is archived.
+        path.unlink()
+        fsync_dir(path.parent)
+        return already
     names = _candidate_names(path.name, now)
     while True:
         target = dest_dir / next(names)
@@ -53,17 +66,27 @@ def _candidate_names(name: str, now: datetime) -> Iterator[str]:
     dot = name.rfind(".")
     # 'precos.csv' -> 'precos' + '.csv'; a name with no suffix (or only a leading dot) keeps
     # its whole self as the stem.
-    stem, suffix = (name[:dot], name[dot:]) if dot > 0 else (name, "")
-    yield f"{stem}.{stamp}{suffix}"
+    has_suffix = dot > 0 and len(name) - dot <= _MAX_SUFFIX_CHARS
+    stem, suffix = (name[:dot], name[dot:]) if has_suffix else (name, "")
+    yield fit_name(stem, f".{stamp}{suffix}")
     n = 2
     while True:
-        yield f"{stem}.{stamp}-{n}{suffix}"
+        yield fit_name(stem, f".{stamp}-{n}{suffix}")
         n += 1
+
+
+def fit_name(start: str, end: str, limit: int = NAME_MAX_BYTES) -> str:
+    """`start + end`, with `start` cut (never inside a character) so that the whole name
+    takes at most `limit` bytes in UTF-8."""
+    room = max(limit - len(end.encode()), 0)
+    return start.encode()[:room].decode("utf-8", errors="ignore") + end
 
 
 def _move(src: Path, dst: Path) -> None:
     try:
-        os.rename(src, dst)
+        _rename_no_replace(src, dst)
+    except FileExistsError:
+        raise
     except OSError as exc:
         # EXDEV: another filesystem (Windows' "different disk drive" maps to it too).
         if exc.errno != errno.EXDEV:
@@ -73,8 +96,50 @@ def _move(src: Path, dst: Path) -> None:
         fsync_dir(dst.parent)
 
 
+# Filesystems without hard links (FAT, some SMB servers) answer link() with one of these.
+_NO_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EACCES}
+)
+
+
+def _rename_no_replace(src: Path, dst: Path) -> None:
+    """Rename, failing with FileExistsError rather than replacing `dst`.
+
+    POSIX rename() silently replaces; link() refuses an existing name atomically, and the
+    unlink that follows removes the source. Windows' rename already refuses to replace. Where
+    the filesystem has no hard links, a plain rename after an existence check is the best
+    that remains (the folder lock still keeps one importer per working folder).
+    """
+    if os.name == "nt":
+        os.rename(src, dst)
+        return
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise  # EXDEV among them: the caller copies across filesystems
+        if os.path.lexists(dst):
+            raise FileExistsError(
+                errno.EEXIST, "already archived under this name", str(dst)
+            ) from None
+        os.rename(src, dst)
+        return
+    os.unlink(src)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _copy_across(src: Path, dst: Path) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    # mkstemp adds 8 random characters and the suffix to the prefix.
+    prefix = fit_name(f".{dst.name}", ".", NAME_MAX_BYTES - 8 - len(".tmp"))
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=dst.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, src.open("rb") as source:

@@ -35,6 +35,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="File-drop importer: ERP spreadsheets in, VTEX changes out.",
+    # An uncaught error's traceback must never print local variables: the app token is one
+    # (older typer releases, which pyproject's typer >= 0.12 allows, showed them by default).
+    pretty_exceptions_show_locals=False,
 )
 
 ConfigOption = Annotated[
@@ -89,15 +92,23 @@ settle_s = 2                           # a file must stay unchanged this long to
 
 def _setup_logging(state: Path | None = None) -> None:
     logger.remove()
+    # diagnose=False: loguru's default prints the values of local variables in a traceback,
+    # and the app token is a local variable in the code that builds the client.
     logger.add(
         sys.stderr,
         level="INFO",
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
+        diagnose=False,
     )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
         logger.add(
-            state / "importer.log", level="DEBUG", rotation="10 MB", retention=10, encoding="utf-8"
+            state / "importer.log",
+            level="DEBUG",
+            rotation="10 MB",
+            retention=10,
+            encoding="utf-8",
+            diagnose=False,
         )
 
 
@@ -275,6 +286,9 @@ def sandbox(
     retry_after: Annotated[float, typer.Option(help="Retry-After seconds on a 429")] = 1.0,
     rate_5xx: Annotated[float, typer.Option(help="fraction answered 5xx")] = 0.0,
     rate_timeout: Annotated[float, typer.Option(help="fraction that time out")] = 0.0,
+    rate_drop: Annotated[
+        float, typer.Option(help="fraction whose connection is closed unanswered")
+    ] = 0.0,
     seed: Annotated[int, typer.Option(help="seed for the injected faults")] = 0,
     account: Annotated[str, typer.Option(help="the account name it answers for")] = "sandbox",
     orders: Annotated[int, typer.Option(help="seed this many demo orders, ready for handling")] = 0,
@@ -290,6 +304,7 @@ def sandbox(
         retry_after=retry_after,
         rate_5xx=rate_5xx,
         rate_timeout=rate_timeout,
+        rate_drop=rate_drop,
         seed=seed,
     )
     emulator = Sandbox(

@@ -53,7 +53,15 @@ class VtexSettings(_Strict):
     max_attempts: int = Field(default=6, ge=1, le=20)
     backoff_initial_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=60.0, ge=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
+    # Requests in flight. The rate limits below are what bound the load on VTEX; this only has
+    # to cover per_second x latency, or latency becomes the limit: 8 gave 53% of the logistics
+    # budget at VTEX's usual 200 ms (docs/PERFORMANCE.md).
+    concurrency: int = Field(default=32, ge=1, le=64)
+    # Batch jobs (Bulk Pricing, batch inventory): the first status poll after this many seconds,
+    # then twice as long each time up to a minute, as VTEX advises; after batch_wait_max_s the
+    # job is left running and checked again on the next pass.
+    batch_poll_initial_s: float = Field(default=5.0, gt=0)
+    batch_wait_max_s: float = Field(default=1800.0, ge=0)
     # Client-side limits, well under VTEX's documented caps (API-NOTES §8.1, §8.3) because other
     # integrations share the account's quota.
     rate_limits: dict[str, RateLimit] = Field(
@@ -72,6 +80,18 @@ class VtexSettings(_Strict):
             raise ValueError(
                 "a VTEX account name has only letters, digits and hyphens (as in "
                 "https://ACCOUNT.vtexcommercestable.com.br)"
+            )
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_name(cls, value: str) -> str:
+        # It becomes part of every host name the token is sent to: anything but a plain label
+        # ("x.example/#") could send the credentials to another host.
+        if not value or not value.replace("-", "").isalnum() or not value.isascii():
+            raise ValueError(
+                "a VTEX environment is one word of letters, digits and hyphens, such as "
+                "vtexcommercestable (as in https://ACCOUNT.vtexcommercestable.com.br)"
             )
         return value
 
@@ -107,6 +127,9 @@ class FlowSettings(_Strict):
     weight_unit: Literal["g", "kg"] = "g"
     # The specification group that product_spec:/sku_spec: columns are created in.
     spec_group: str = "Especificações"
+    # Prices and inventory: from this many changed rows that a batch can carry, they go to VTEX
+    # as one Bulk Pricing / batch inventory job instead of one call per SKU (0: never).
+    batch_threshold: int = Field(default=1000, ge=0)
 
     @field_validator("columns", mode="before")
     @classmethod

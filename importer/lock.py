@@ -2,11 +2,17 @@
 
 Two importers on one folder would race for the same files and the same snapshot. The lock is
 an OS file lock (filelock), so it is released when the holder dies, even by SIGKILL.
+
+Where a lock cannot be seen by the other importer (two machines on one SMB share, each with a
+state folder of its own), the claim still keeps them apart: each claims files into a folder
+named after itself, `claim_owner()`.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import socket
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +24,29 @@ from importer.errors import ImporterError
 
 class AlreadyRunning(ImporterError):
     """Another importer holds this working folder."""
+
+
+def claim_owner(state: Path) -> str:
+    """This importer's name among importers sharing an inbox: its host and an id kept in its
+    state folder, e.g. `erp-server-3f2a9c1d`.
+
+    Stable across restarts, so that files a crash left claimed are found again by the same
+    importer. Different for any two importers that could run at once: two sharing a state
+    folder on one host are kept apart by the lock, and each state folder gets its own random
+    id, so neither twin hosts (cloned machines, containers given one host name) nor twin
+    paths make two importers one. Call it while holding the folder lock.
+    """
+    host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:40] or "host"
+    path = state / "importer.id"
+    try:
+        ident = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        ident = ""
+    if not re.fullmatch(r"[0-9a-f]{8}", ident):
+        state.mkdir(parents=True, exist_ok=True)
+        ident = secrets.token_hex(4)
+        path.write_text(ident, encoding="utf-8")  # one writer: the lock's holder
+    return f"{host}-{ident}"
 
 
 class FolderLock:

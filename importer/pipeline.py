@@ -28,7 +28,7 @@ from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.push import Clients, PushResult, RowOutcome, explain_updates, push
 from importer.read import ReadOptions, read_table
-from importer.report import write_report
+from importer.report import free_report_stem, write_report
 from importer.store import PendingRow, Store
 from importer.validate import validate
 from importer.vtex.http import VtexHttp
@@ -78,8 +78,7 @@ def process_file(
         summary.status = "duplicate"
         summary.duplicate_of = previous.name
         file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
-        deps.store.finish_file(file_id, "duplicate", 0, 0)
-        return finish_report(path, report, deps, failed=False)
+        return finish_report(path, report, deps, failed=False, file_id=file_id)
 
     file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
     try:
@@ -88,15 +87,28 @@ def process_file(
         summary.status = "failed"
         summary.error = str(exc)
         logger.error("{}: {}", name, exc)
-    deps.store.finish_file(file_id, summary.status, summary.rows_read, summary.unsettled)
-    return finish_report(path, report, deps, failed=summary.status == "failed")
+    return finish_report(path, report, deps, failed=summary.status == "failed", file_id=file_id)
 
 
-def finish_report(path: Path, report: FileReport, deps: Deps, *, failed: bool) -> FileReport:
-    report.summary.finished_at = deps.now()
-    write_report(report, deps.loaded.folder("outbox") / "reports")
+def finish_report(
+    path: Path, report: FileReport, deps: Deps, *, failed: bool, file_id: int | None = None
+) -> FileReport:
+    """Report, then archive. With the file's ledger entry (`file_id`), the outcome and the
+    report's name are recorded first, so that a crash before the archive is finished by
+    `importer.resume` without a second report."""
+    summary = report.summary
+    summary.finished_at = deps.now()
+    reports = deps.loaded.folder("outbox") / "reports"
+    stem = free_report_stem(reports, summary.file, summary.finished_at)
+    if file_id is not None:
+        deps.store.finish_file(
+            file_id, summary.status, summary.rows_read, summary.unsettled, report=stem
+        )
+    write_report(report, reports, stem=stem)
     folder = deps.loaded.folder("archive") / ("failed" if failed else "done")
-    archive_file(path, folder, report.summary.finished_at)
+    archive_file(path, folder, summary.finished_at)
+    if file_id is not None:
+        deps.store.set_archived(file_id)
     s = report.summary
     logger.info(
         "{} [{}] {}: read {}, created {}, updated {}, unchanged {}, invalid {}, failed {}, "
@@ -189,7 +201,7 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
         to_push["_previous"] = pd.Series(
             [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
         )
-    result = _push(flow, to_push, deps, new_keys, removals)
+    result = _push(flow, to_push, deps, new_keys, removals, source=summary.file)
     explain_updates(result.outcomes, previous, spec.hashed)
     _record(flow, result, deps, report, summary.file)
 
@@ -255,7 +267,13 @@ def _removals(
 
 
 def _push(
-    flow: str, to_push: pd.DataFrame, deps: Deps, new_keys: set[str], removals: list[dict[str, Any]]
+    flow: str,
+    to_push: pd.DataFrame,
+    deps: Deps,
+    new_keys: set[str],
+    removals: list[dict[str, Any]],
+    *,
+    source: str = "retry",
 ) -> PushResult:
     if to_push.empty and not removals:
         return PushResult()
@@ -269,32 +287,26 @@ def _push(
                 deps.store,
                 is_new=lambda r: r["key"] in new_keys,
                 removals=removals,
+                batch_threshold=deps.loaded.settings.flow(flow).batch_threshold,
+                source=source,
             )
 
     return asyncio.run(go())
 
 
-def _record(flow: str, result: PushResult, deps: Deps, report: FileReport, source: str) -> None:
-    """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report."""
-    deps.store.commit(flow, result.applied)
-    # A row VTEX refused for good is reported; it is no longer pending.
-    deps.store.drop_pending(
-        flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
-    )
-    pending = [o for o in result.outcomes if o.action == Action.PENDING]
-    deps.store.add_pending(
-        PendingRow(
-            flow,
-            o.record["key"],
-            int(o.record["hash"]),
-            _payload(o.record),
-            source,
-            o.record.get("row"),
-            1,
-            o.reason,
-        )
-        for o in pending
-    )
+def _record(
+    flow: str,
+    result: PushResult,
+    deps: Deps,
+    report: FileReport,
+    source: str,
+    *,
+    settled: bool = False,
+) -> None:
+    """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report.
+    `settled`: the store already holds these outcomes (a resumed batch job): report only."""
+    if not settled:
+        _store_outcomes(flow, result, deps, source)
     summary = report.summary
     for outcome in result.outcomes:
         report.rows.append(_report_row(outcome))
@@ -314,6 +326,72 @@ def _record(flow: str, result: PushResult, deps: Deps, report: FileReport, sourc
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
     if result.fatal:
         logger.error("VTEX refused the credentials: {}", result.fatal)
+
+
+def _store_outcomes(flow: str, result: PushResult, deps: Deps, source: str) -> None:
+    deps.store.commit(flow, result.applied)
+    # A row VTEX refused for good is reported; it is no longer pending.
+    deps.store.drop_pending(
+        flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
+    )
+    pending = [o for o in result.outcomes if o.action == Action.PENDING]
+    deps.store.add_pending(
+        PendingRow(
+            flow,
+            o.record["key"],
+            int(o.record["hash"]),
+            _payload(o.record),
+            source,
+            o.record.get("row"),
+            1,
+            o.reason,
+        )
+        for o in pending
+    )
+
+
+def resume_batches(flow: str, deps: Deps) -> FileReport | None:
+    """Settle the VTEX batch jobs of the flow that an earlier run left unsettled (a crash, or a
+    job that outlived its wait): poll each (never start it again), record what became of its
+    rows, and report them as `batch-<flow>`. Runs before a pass takes new files, so that a
+    newer value is never overtaken by a job's older one. Returns None when there were none."""
+    from importer import batches
+
+    jobs = deps.store.open_batches(flow)
+    if not jobs:
+        return None
+    summary = FileSummary(
+        file=f"batch-{flow}", flow=flow, sha256="", received_at=deps.now(), account=deps.account
+    )
+    report = FileReport(summary)
+    keys = [r.key for job in jobs for r in deps.store.batch_rows(job.batch_id)]
+    known = set(deps.store.snapshot_payloads(flow, keys))
+
+    async def go() -> PushResult:
+        result = PushResult()
+        async with deps.http() as http:
+            for job in jobs:
+                outcome = await batches.resume(
+                    batches.client_for(job.feature, http),
+                    job,
+                    store=deps.store,
+                    clock=http.clock,
+                    is_new=lambda r: r["key"] not in known,
+                    policy=batches.policy_of(http.settings),
+                )
+                result.outcomes.extend(
+                    RowOutcome(row, action, kind, column, str(row.get(column, "")), reason)
+                    for row, action, kind, column, reason in outcome.rows
+                )
+                result.fatal = result.fatal or outcome.fatal
+        return result
+
+    result = asyncio.run(go())
+    summary.rows_read = len(result.outcomes)
+    _record(flow, result, deps, report, "batch", settled=True)
+    summary.finished_at = deps.now()
+    write_report(report, deps.loaded.folder("outbox") / "reports")
+    return report
 
 
 def _payload(record: dict[str, Any]) -> dict[str, Any]:
@@ -413,4 +491,11 @@ def _retry_catalog(rows: list[PendingRow], products: list[PendingRow], deps: Dep
     return report
 
 
-__all__ = ["Deps", "process_file", "render", "retry_pending", "sha256_of"]
+__all__ = [
+    "Deps",
+    "process_file",
+    "render",
+    "resume_batches",
+    "retry_pending",
+    "sha256_of",
+]

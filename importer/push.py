@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from loguru import logger
 
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
@@ -75,8 +77,14 @@ async def push(
     *,
     is_new: Callable[[Record], bool],
     removals: Sequence[Record] = (),
+    batch_threshold: int = 0,
+    source: str = "",
 ) -> PushResult:
-    """Send `records` (new or changed rows) and `removals` (full-mode absences) to VTEX."""
+    """Send `records` (new or changed rows) and `removals` (full-mode absences) to VTEX.
+
+    Prices and inventory: when at least `batch_threshold` (> 0) of the rows can go in one VTEX
+    batch job, they do (see `_batched`); the others, and all of them on an account without the
+    feature, go per SKU. `source` names the file in the store's record of a batch job."""
     result = PushResult()
     rows: list[Record] = (
         [{str(k): v for k, v in r.items()} for r in records.to_dict("records")]
@@ -101,6 +109,10 @@ async def push(
         return result
     ready = [r for r in rows + removal_rows if r.get("sku_id_resolved") is not None]
     if flow == "prices":
+        ready = _held_back(ready, "prices", store, result)
+        ready = await _batched(
+            "prices", ready, clients, store, result, is_new, batch_threshold, source
+        )
         tasks = _price_tasks(ready, clients.pricing, result, is_new)
     elif flow == "inventory":
         try:
@@ -111,6 +123,10 @@ async def push(
         except RowRejectedError as exc:
             result.outcomes.extend(vtex_outcome(row, exc) for row in ready)
             return result
+        ready = _held_back(ready, "inventory", store, result)
+        ready = await _batched(
+            "inventory", ready, clients, store, result, is_new, batch_threshold, source
+        )
         tasks = _inventory_tasks(ready, clients.logistics, result, is_new)
     else:
         raise ValueError(f"no push for flow {flow!r}")
@@ -253,6 +269,117 @@ def _done(row: Record, is_new: Callable[[Record], bool]) -> RowOutcome:
     if row.get("_removal"):
         return RowOutcome(row, Action.DEACTIVATED, reason=row.get("_reason", ""))
     return RowOutcome(row, Action.CREATED if is_new(row) else Action.UPDATED)
+
+
+# -- batch jobs (Bulk Pricing, batch inventory) -------------------------------------------------
+
+
+def _held_back(rows: list[Record], flow: str, store: Store, result: PushResult) -> list[Record]:
+    """Rows whose key is in a VTEX batch job that has not settled wait for it: sent now, they
+    could be overwritten by the job's older value when it lands. They stay pending."""
+    waiting = store.batch_keys(flow)
+    if not waiting:
+        return rows
+    for row in rows:
+        batch = waiting.get(str(row["key"]))
+        if batch is not None:
+            what = "with an earlier value of this row has not finished; this value waits for it"
+            result.outcomes.append(
+                RowOutcome(
+                    row,
+                    Action.PENDING,
+                    type="vtex-batch-pending",
+                    reason=render("vtex-batch-pending", api="batch", batch=batch, what=what),
+                )
+            )
+    return [r for r in rows if str(r["key"]) not in waiting]
+
+
+async def _batched(
+    flow: str,
+    rows: list[Record],
+    clients: Clients,
+    store: Store,
+    result: PushResult,
+    is_new: Callable[[Record], bool],
+    threshold: int,
+    source: str,
+) -> list[Record]:
+    """Send the rows a batch job can carry as one job when there are at least `threshold` of
+    them; return the rows left for per-SKU calls. A 403/404 on creating the job (the account
+    lacks the feature) sends everything per SKU and is remembered for a day."""
+    from importer import batches
+    from importer.vtex import batch_inventory, bulk_pricing
+    from importer.vtex.batch_jobs import BatchApi, FeatureUnavailable
+
+    # Rows an earlier job refused go per SKU this time; the mark is not kept any further.
+    refused = {id(r) for r in rows if isinstance(r.pop(_PER_SKU_MARK, None), str)}
+    if threshold <= 0:
+        return rows
+    candidates = [r for r in rows if id(r) not in refused]
+    carried = (
+        _batchable_prices(candidates) if flow == "prices" else _batchable_inventory(candidates)
+    )
+    if len(carried) < threshold:
+        return rows
+    api: BatchApi
+    if flow == "prices":
+        api = bulk_pricing.BulkPricingClient(clients.http)
+    else:
+        api = batch_inventory.BatchInventoryClient(clients.http)
+    now = datetime.now(UTC)
+    if batches.feature_off(store, api.feature, now):
+        return rows
+    chosen = {id(r) for r in carried}
+    rest = [r for r in rows if id(r) not in chosen]
+    try:
+        outcome = await batches.send(
+            api, carried, store=store, flow=flow, source=source, clock=clients.http.clock,
+            is_new=is_new, policy=batches.policy_of(clients.http.settings),
+        )  # fmt: skip
+    except FeatureUnavailable as exc:
+        batches.remember_off(store, api, exc, now)
+        return rows
+    except (FatalVtexError, RetriableVtexError) as exc:
+        _allvtex_outcome(carried, result, exc)
+        return rest
+    except RowRejectedError as exc:  # 413 / 422 on creation: this set cannot go as a job
+        logger.warning("VTEX {} refused the job ({}): sending per SKU", api.title, exc)
+        return rows
+    for row, action, kind, column, reason in outcome.rows:
+        value = str(row.get(column, "")) if column else ""
+        result.outcomes.append(RowOutcome(row, action, kind, column, value, reason))
+    if outcome.fatal:
+        result.fatal = outcome.fatal
+    return rest
+
+
+def _batchable_prices(rows: list[Record]) -> list[Record]:
+    """Base-price rows the Bulk Pricing CSV can carry (see `bulk_pricing.can_carry`), one per
+    SKU, of SKUs without a fixed price whose period moved (that needs a PUT of the whole price,
+    which must not race the job)."""
+    from importer.vtex.bulk_pricing import can_carry
+
+    moved = {r["sku_id_resolved"] for r in rows if r.get("trade_policy") and _period_changed(r)}
+    seen: set[int] = set()
+    carried: list[Record] = []
+    for row in rows:
+        sku = row["sku_id_resolved"]
+        if sku in moved or sku in seen or not can_carry(row):
+            continue
+        seen.add(sku)
+        carried.append(row)
+    return carried
+
+
+def _batchable_inventory(rows: list[Record]) -> list[Record]:
+    """Rows with a lead time (see `batch_inventory.can_carry`)."""
+    from importer.vtex.batch_inventory import can_carry
+
+    return [r for r in rows if can_carry(r)]
+
+
+_PER_SKU_MARK = "_batch_refused"  # importer.batches.PER_SKU_MARK
 
 
 # -- prices -----------------------------------------------------------------------------------

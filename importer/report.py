@@ -63,35 +63,55 @@ def neutralise(cell: object) -> object:
     return cell
 
 
-MAX_NAME_IN_STEM = 120
+MAX_NAME_IN_STEM = 120  # UTF-8 bytes of the input name kept in a report name
 
 
 def report_stem(input_name: str, finished_at: datetime) -> str:
     """`'precos.csv.20261127T044458Z'`: the input's own name (no folders) and the UTC time."""
     # Only the last path component: a report must land in the reports folder whatever the name.
     name = re.split(r"[\\/]", input_name)[-1] or "file"
-    if len(name) > MAX_NAME_IN_STEM:
-        # File names stop at 255 bytes, and the report adds a timestamp, a suffix and a
-        # temporary prefix: keep the start a person recognises plus a hash that keeps it unique.
-        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-        name = f"{name[: MAX_NAME_IN_STEM - 10]}~{digest}"
+    encoded = name.encode("utf-8")
+    if len(encoded) > MAX_NAME_IN_STEM:
+        # File names stop at 255 bytes (not characters: 'ç' takes two), and the report adds a
+        # timestamp, a suffix and a temporary prefix: keep the start a person recognises
+        # (cut between characters) plus a hash that keeps it unique.
+        digest = hashlib.sha256(encoded).hexdigest()[:8]
+        start = encoded[: MAX_NAME_IN_STEM - 10].decode("utf-8", errors="ignore")
+        name = f"{start}~{digest}"
     return f"{name}.{_utc(finished_at).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def write_report(report: FileReport, reports_dir: Path) -> list[Path]:
+def free_report_stem(reports_dir: Path, input_name: str, finished_at: datetime) -> str:
+    """The stem of a report pair that is not taken yet in `reports_dir`."""
+    return _free_stem(reports_dir, report_stem(input_name, finished_at))
+
+
+def report_paths(reports_dir: Path, stem: str) -> list[Path]:
+    """`[xlsx_path, csv_path]` of the report pair named `stem`."""
+    return [reports_dir / f"{stem}.report.xlsx", reports_dir / f"{stem}.report.csv"]
+
+
+def remove_unfinished(reports_dir: Path, stem: str) -> None:
+    """Remove what a crash left of the report pair `stem`: one file of the pair, temporaries."""
+    for path in [*report_paths(reports_dir, stem), *reports_dir.glob(f".{stem}.report.*.tmp")]:
+        path.unlink(missing_ok=True)
+
+
+def write_report(report: FileReport, reports_dir: Path, stem: str | None = None) -> list[Path]:
     """Write the XLSX and CSV reports of one input file; return `[xlsx_path, csv_path]`.
 
     The stem comes from `report.summary.file` and `.finished_at` (now, if the summary has no
-    finish time yet). Both files are complete before either is renamed into place.
+    finish time yet), unless the caller chose it (`free_report_stem`). Both files are complete
+    before either is renamed into place.
     """
     reports_dir.mkdir(parents=True, exist_ok=True)
     summary = report.summary
     finished_at = summary.finished_at or datetime.now(UTC)
     # One free stem for both files, so the pair always shares its `-n`. The importer holds a
     # lock on its working folder, so nobody else picks the same name between check and rename.
-    stem = _free_stem(reports_dir, report_stem(summary.file, finished_at))
-    xlsx_path = reports_dir / f"{stem}.report.xlsx"
-    csv_path = reports_dir / f"{stem}.report.csv"
+    if stem is None:
+        stem = free_report_stem(reports_dir, summary.file, finished_at)
+    xlsx_path, csv_path = report_paths(reports_dir, stem)
 
     temps: list[Path] = []
     try:
@@ -137,6 +157,13 @@ def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
         return (
             f"Nothing was sent: the same file was already processed{earlier}. "
             "To send it again, change it first."
+        )
+    if summary.rows_read == 0 and not rows:
+        # Not refused: a delta export with nothing new looks just like this. But an export
+        # that silently lost its rows does too, so say it plainly.
+        return (
+            "The file has a header but no rows: nothing was sent. If the ERP should have "
+            "exported rows, check its export."
         )
     invalid, failed = summary.invalid > 0, summary.failed > 0
     pending, skipped = summary.pending > 0, summary.skipped > 0

@@ -16,8 +16,16 @@ from loguru import logger
 
 from importer.config import FLOW_NAMES
 from importer.flows import FLOW_SPECS
+from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
-from importer.pipeline import finish_report, process_file, retry_pending, sha256_of
+from importer.pipeline import (
+    finish_report,
+    process_file,
+    resume_batches,
+    retry_pending,
+    sha256_of,
+)
+from importer.resume import resume_file, settle_ledger
 from importer.runtime import Runtime
 from importer.watch import (
     Candidate,
@@ -62,9 +70,22 @@ def run_pass(
     pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
     if "catalog" in pending_before:  # products wait in their own table
         pending_before["catalog"] |= deps.store.pending_keys("catalog-products")
-    for leftover in claimed_files(inbox, flows):
+    # VTEX batch jobs an earlier run left unsettled go first: a newer file must not be
+    # overtaken by a job's older values.
+    for flow in flows:
+        try:
+            settled = resume_batches(flow, deps)
+        except Exception as exc:  # a bug must not stop every pass: the job stays recorded
+            logger.error("internal error settling {} batch jobs: {}", flow, exc)
+            continue
+        if settled is not None:
+            result.reports.append(settled)
+    owner = claim_owner(deps.loaded.folder("state"))
+    leftovers = claimed_files(inbox, flows, owner)
+    settle_ledger(deps, [(c.flow, c.path.name) for c in leftovers])
+    for leftover in leftovers:
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
-        result.reports.append(_safely(leftover, runtime))
+        result.reports.append(_safely(leftover, runtime, resume=True))
     candidates = scan_inbox(inbox, flows)
     ready = gate.ready(candidates)
     if settle is not None and len(ready) < len(candidates):
@@ -73,7 +94,7 @@ def run_pass(
     result.waiting = len(scan_inbox(inbox, flows)) - len(ready)
     order = {flow: i for i, flow in enumerate(FLOW_NAMES)}
     for candidate in sorted(ready, key=lambda c: order[c.flow]):
-        claimed = claim(candidate)
+        claimed = claim(candidate, owner)
         if claimed is None:
             continue  # vanished, or another importer took it
         result.reports.append(_safely(Candidate(candidate.flow, claimed), runtime))
@@ -88,10 +109,12 @@ def run_pass(
     return result
 
 
-def _safely(candidate: Candidate, runtime: Runtime) -> FileReport:
-    """A bug must not stop the importer nor leave a file claimed forever: report it."""
+def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> FileReport:
+    """A bug must not stop the importer nor leave a file claimed forever: report it.
+    `resume`: a file a crash left claimed (it may be reported already)."""
+    process = resume_file if resume else process_file
     try:
-        return process_file(candidate.path, candidate.flow, runtime.deps)
+        return process(candidate.path, candidate.flow, runtime.deps)
     except Exception as exc:
         logger.error(
             "internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc()
@@ -100,14 +123,29 @@ def _safely(candidate: Candidate, runtime: Runtime) -> FileReport:
         summary = FileSummary(
             file=candidate.path.name,
             flow=candidate.flow,
-            sha256=sha256_of(candidate.path),
+            sha256="",
             received_at=deps.now(),
             status="failed",
             account=deps.account,
             error=f"internal error ({type(exc).__name__}): the importer could "
             "not process this file. Send this report and the file to support.",
         )
-        return finish_report(candidate.path, FileReport(summary), deps, failed=True)
+        try:
+            summary.sha256 = sha256_of(candidate.path)
+            return finish_report(candidate.path, FileReport(summary), deps, failed=True)
+        except Exception as again:
+            # Reporting or archiving failed too (the file vanished, archive/ is read-only, the
+            # disk is full): the file stays claimed and is tried again on the next pass; the
+            # importer itself must go on with the other files.
+            logger.critical(
+                "{}: could not be reported nor archived ({}: {}); it stays in {} and is "
+                "tried again on the next pass",
+                candidate.path.name,
+                type(again).__name__,
+                again,
+                candidate.path.parent,
+            )
+            return FileReport(summary)
 
 
 def _pull_orders(runtime: Runtime) -> None:

@@ -28,11 +28,20 @@ CREATE TABLE IF NOT EXISTS files (
     flow TEXT NOT NULL,
     received_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL,            -- processing | done | failed | duplicate
+    status TEXT NOT NULL,            -- processing | done | failed | duplicate | interrupted
     rows_read INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0  -- rows that did not land: refused, unresolved, pending
 );
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+-- A file's report, named in the same transaction as the file's outcome and before it is
+-- written: a crash until the input is archived is finished without a second report.
+CREATE TABLE IF NOT EXISTS reports (
+    file_id INTEGER PRIMARY KEY,     -- files.id
+    stem TEXT NOT NULL,              -- outbox/reports/<stem>.report.xlsx and .report.csv
+    archived INTEGER NOT NULL DEFAULT 0
+);
+-- Every pass asks for the few reports whose input is not archived yet, never the history.
+CREATE INDEX IF NOT EXISTS reports_unarchived ON reports(file_id) WHERE archived = 0;
 CREATE TABLE IF NOT EXISTS snapshot (
     flow TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -74,6 +83,28 @@ CREATE TABLE IF NOT EXISTS kv (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+-- VTEX batch jobs (Bulk Pricing, batch inventory) whose outcome is not known yet, and the rows
+-- each carries (their line in the job's CSV is line + 2). Recorded before the upload, so that a
+-- restart polls the same job instead of starting a second one (API-NOTES §8.4).
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    feature TEXT NOT NULL,           -- bulk-pricing | batch-inventory
+    state TEXT NOT NULL,             -- created | uploaded | confirmed
+    upload_url TEXT NOT NULL,        -- pre-signed: never logged
+    upload_headers TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batch_rows (
+    batch_id TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    hash INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (batch_id, line)
+) WITHOUT ROWID;
 """
 
 
@@ -105,6 +136,43 @@ class LedgerEntry:
     name: str
     status: str
     failed: int
+
+
+@dataclass(frozen=True)
+class UnarchivedFile:
+    """A file whose outcome and report name are recorded, not yet known to be archived."""
+
+    id: int
+    flow: str
+    name: str
+    sha256: str
+    received_at: str
+    status: str
+    rows_read: int
+    failed: int
+    report: str  # the report pair's stem
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A VTEX batch job this importer started and has not settled."""
+
+    batch_id: str
+    flow: str
+    feature: str
+    state: str  # created | uploaded | confirmed
+    upload_url: str
+    upload_headers: dict[str, str]
+    expires_at: str
+    source_file: str
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    line: int  # index in the job's CSV: the CSV line is line + 2 (after the header)
+    key: str
+    hash: int
+    payload: dict[str, Any]
 
 
 def _now() -> str:
@@ -161,13 +229,42 @@ class Store:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def finish_file(self, file_id: int, status: str, rows_read: int, failed: int) -> None:
+    def finish_file(
+        self, file_id: int, status: str, rows_read: int, failed: int, report: str | None = None
+    ) -> None:
+        """The file's outcome and, in the same transaction, the stem of its report."""
         with self._tx() as db:
             db.execute(
                 "UPDATE files SET status = ?, rows_read = ?, failed = ?, finished_at = ? "
                 "WHERE id = ?",
                 (status, rows_read, failed, _now(), file_id),
             )
+            if report is not None:
+                db.execute(
+                    "INSERT INTO reports (file_id, stem) VALUES (?, ?) ON CONFLICT (file_id) "
+                    "DO UPDATE SET stem = excluded.stem, archived = 0",
+                    (file_id, report),
+                )
+
+    def unarchived_files(self) -> list[UnarchivedFile]:
+        """Files with a recorded report whose input is not known to be archived, newest first."""
+        cur = self._db.execute(
+            "SELECT f.id, f.flow, f.name, f.sha256, f.received_at, f.status, f.rows_read, "
+            "f.failed, r.stem FROM reports r JOIN files f ON f.id = r.file_id "
+            "WHERE r.archived = 0 ORDER BY f.id DESC"
+        )
+        return [UnarchivedFile(*row) for row in cur.fetchall()]
+
+    def set_archived(self, file_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE reports SET archived = 1 WHERE file_id = ?", (file_id,))
+
+    def abandon_file(self, file_id: int) -> None:
+        """A crash took the file's report before it was on disk: it is processed again, and
+        this outcome no longer counts (as the last landed file, say)."""
+        with self._tx() as db:
+            db.execute("UPDATE files SET status = 'interrupted' WHERE id = ?", (file_id,))
+            db.execute("UPDATE reports SET archived = 1 WHERE file_id = ?", (file_id,))
 
     # -- snapshot ----------------------------------------------------------------------------
 
@@ -216,34 +313,11 @@ class Store:
     # -- pending -----------------------------------------------------------------------------
 
     def add_pending(self, rows: Iterable[PendingRow]) -> None:
-        now = _now()
-        values = [
-            (
-                r.flow,
-                r.key,
-                to_signed(r.hash),
-                json.dumps(r.payload),
-                r.source_file,
-                r.source_row,
-                r.attempts,
-                r.last_error,
-                now,
-            )
-            for r in rows
-        ]
-        if not values:
+        rows = list(rows)
+        if not rows:
             return
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO pending (flow, key, hash, payload, source_file, source_row, "
-                "attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
-                "payload = excluded.payload, source_file = excluded.source_file, "
-                "source_row = excluded.source_row, attempts = pending.attempts + "
-                "excluded.attempts, last_error = excluded.last_error, "
-                "updated_at = excluded.updated_at",
-                values,
-            )
+            _upsert_pending(db, rows)
 
     def pending(self, flow: str) -> list[PendingRow]:
         cur = self._db.execute(
@@ -385,6 +459,146 @@ class Store:
                 "SET value = excluded.value",
                 (name, value),
             )
+
+    def set_values(self, values: dict[str, str]) -> None:
+        """Several named values in one transaction: after a crash, all of them or none."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET value = excluded.value",
+                list(values.items()),
+            )
+
+    # -- VTEX batch jobs -----------------------------------------------------------------------
+
+    def start_batch(
+        self, job: BatchJob, rows: Sequence[BatchRow], pending: Iterable[PendingRow]
+    ) -> None:
+        """Record a job and its rows, and keep the rows pending until its outcome is known: one
+        transaction, before anything is uploaded."""
+        now = _now()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO batches (batch_id, flow, feature, state, upload_url, upload_headers, "
+                "expires_at, source_file, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    job.batch_id,
+                    job.flow,
+                    job.feature,
+                    job.state,
+                    job.upload_url,
+                    json.dumps(job.upload_headers),
+                    job.expires_at,
+                    job.source_file,
+                    now,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO batch_rows (batch_id, line, key, hash, payload) VALUES (?,?,?,?,?)",
+                [
+                    (job.batch_id, r.line, r.key, to_signed(r.hash), json.dumps(r.payload))
+                    for r in rows
+                ],
+            )
+            _upsert_pending(db, pending)
+
+    def open_batches(self, flow: str) -> list[BatchJob]:
+        cur = self._db.execute(
+            "SELECT batch_id, flow, feature, state, upload_url, upload_headers, expires_at, "
+            "source_file FROM batches WHERE flow = ? ORDER BY created_at, batch_id",
+            (flow,),
+        )
+        return [
+            BatchJob(b, f, feat, st, url, json.loads(h), exp, src)
+            for b, f, feat, st, url, h, exp, src in cur.fetchall()
+        ]
+
+    def batch_rows(self, batch_id: str) -> list[BatchRow]:
+        cur = self._db.execute(
+            "SELECT line, key, hash, payload FROM batch_rows WHERE batch_id = ? ORDER BY line",
+            (batch_id,),
+        )
+        return [
+            BatchRow(line, key, h & ((1 << 64) - 1), json.loads(p))
+            for line, key, h, p in cur.fetchall()
+        ]
+
+    def batch_keys(self, flow: str) -> dict[str, str]:
+        """key -> batch id, for the rows of the flow's unsettled jobs."""
+        cur = self._db.execute(
+            "SELECT r.key, r.batch_id FROM batch_rows r JOIN batches b USING (batch_id) "
+            "WHERE b.flow = ?",
+            (flow,),
+        )
+        return {str(k): str(b) for k, b in cur.fetchall()}
+
+    def set_batch_state(self, batch_id: str, state: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE batches SET state = ? WHERE batch_id = ?", (state, batch_id))
+
+    def settle_batch(
+        self,
+        batch_id: str,
+        flow: str,
+        landed: Sequence[Applied],
+        retry: Sequence[tuple[str, int, str, dict[str, Any]]],
+        refused: Sequence[tuple[str, int]],
+    ) -> None:
+        """A job's outcome, in one transaction: `landed` rows go to the snapshot; `retry`
+        (key, hash, reason, payload) stay pending; `refused` (key, hash) are no longer
+        pending; the job is forgotten. Pending rows are touched only while they still hold
+        the job's value (same hash): a newer value that waited for the job is kept."""
+        now = _now()
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+                "payload = excluded.payload, updated_at = excluded.updated_at",
+                [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), now) for a in landed],
+            )
+            db.executemany(
+                "DELETE FROM pending WHERE flow = ? AND key = ? AND hash = ?",
+                [(flow, a.key, to_signed(a.hash)) for a in landed]
+                + [(flow, key, to_signed(h)) for key, h in refused],
+            )
+            db.executemany(
+                "UPDATE pending SET last_error = ?, payload = ?, updated_at = ? "
+                "WHERE flow = ? AND key = ? AND hash = ?",
+                [
+                    (reason, json.dumps(payload), now, flow, key, to_signed(h))
+                    for key, h, reason, payload in retry
+                ],
+            )
+            db.execute("DELETE FROM batch_rows WHERE batch_id = ?", (batch_id,))
+            db.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+
+
+def _upsert_pending(db: sqlite3.Connection, rows: Iterable[PendingRow]) -> None:
+    """Keep rows pending; a key already pending takes the newer value, attempts add up."""
+    now = _now()
+    db.executemany(
+        "INSERT INTO pending (flow, key, hash, payload, source_file, source_row, "
+        "attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+        "payload = excluded.payload, source_file = excluded.source_file, "
+        "source_row = excluded.source_row, attempts = pending.attempts + "
+        "excluded.attempts, last_error = excluded.last_error, "
+        "updated_at = excluded.updated_at",
+        [
+            (
+                r.flow,
+                r.key,
+                to_signed(r.hash),
+                json.dumps(r.payload),
+                r.source_file,
+                r.source_row,
+                r.attempts,
+                r.last_error,
+                now,
+            )
+            for r in rows
+        ],
+    )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -5,8 +5,13 @@ The pieces of the watch loop (the loop itself lives in the CLI):
     InboxEvents.wait()        wakes the loop early when something changes in inbox/<flow>/
     scan_inbox()              what is in the inbox now, oldest first
     CompletenessGate.ready()  which of those have stopped changing and open whole
-    claim()                   atomically move one into inbox/<flow>/.importer/ to work on it
-    claimed_files()           what a crash left claimed: finish those first, on start
+    claim()                   atomically move one into inbox/<flow>/.importer/<owner>/
+    claimed_files()           what a crash left claimed by this owner: finish those first
+
+Each importer claims into a folder of its own (`owner`, see `importer.lock.claim_owner`), so
+that a file another importer is working on is never taken for a crash's leftover: where the
+folder lock cannot keep a second importer out (two machines on one SMB share, each with its
+own state folder), the rename still gives every file to exactly one of them.
 
 Events only shorten the wait; the scan is the truth. On an SMB share events may never arrive,
 so the loop must scan on a timer anyway, and `polling=True` makes the events themselves come
@@ -19,6 +24,7 @@ with what it sees now according to its `clock`, so a test drives it call by call
 from __future__ import annotations
 
 import os
+import re
 import struct
 import threading
 import time
@@ -53,10 +59,20 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
+# Excel saves through a temporary file named with 8 hex digits and no extension
+# (`3F2A91C0`), then renames it over the workbook: taking it would break the save.
+_EXCEL_SAVE_TEMP = re.compile(r"[0-9A-Fa-f]{8}")
+
+
 def is_ignored_name(name: str) -> bool:
-    """True for names that are never taken: `~$book.xlsx`, `.hidden.csv`, `x.csv.part`..."""
+    """True for names that are never taken: `~$book.xlsx`, `.hidden.csv`, `x.csv.part`,
+    Excel's `3F2A91C0`..."""
     lowered = name.lower()
-    return lowered.startswith(_IGNORED_PREFIXES) or lowered.endswith(_IGNORED_SUFFIXES)
+    return (
+        lowered.startswith(_IGNORED_PREFIXES)
+        or lowered.endswith(_IGNORED_SUFFIXES)
+        or _EXCEL_SAVE_TEMP.fullmatch(name) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -76,13 +92,26 @@ def scan_inbox(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
     return _files_in((flow, inbox / flow) for flow in flows)
 
 
-def claimed_files(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
-    """Files a crash left in `inbox/<flow>/.importer/`: the importer finishes them on start."""
-    return _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows)
+def claimed_files(
+    inbox: Path, flows: Sequence[str] = FLOWS, owner: str | None = None
+) -> list[Candidate]:
+    """Files a crash left claimed by `owner` (in `inbox/<flow>/.importer/<owner>/`): the
+    importer finishes them before taking new ones.
+
+    Files directly in `.importer/` were claimed by a version without owners; they are adopted
+    first, by the same atomic rename as a claim, so that of two importers only one finishes
+    each. Another owner's folder is never looked into: its files are that importer's work in
+    progress. Without `owner`, the files directly in `.importer/`."""
+    if owner is None:
+        return _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows)
+    for unowned in _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows):
+        _rename_into(unowned.path, unowned.path.parent, owner)
+    return _files_in((flow, inbox / flow / CLAIM_DIR / owner) for flow in flows)
 
 
-def claim(candidate: Candidate) -> Path | None:
-    """Atomically move a ready file into `inbox/<flow>/.importer/`; return its new path.
+def claim(candidate: Candidate, owner: str | None = None) -> Path | None:
+    """Atomically move a ready file into `inbox/<flow>/.importer/<owner>/` (or `.importer/`
+    itself without an owner); return its new path.
 
     The claim folder is inside the flow folder, so this is a rename within one folder tree,
     atomic even on an SMB share: the file is either still in the inbox or wholly ours.
@@ -92,20 +121,25 @@ def claim(candidate: Candidate) -> Path | None:
       claimed file is never overwritten);
     - the file cannot be moved right now (on Windows, while another program has it open).
     """
-    claim_dir = candidate.path.parent / CLAIM_DIR
-    target = claim_dir / candidate.path.name
+    return _rename_into(candidate.path, candidate.path.parent / CLAIM_DIR, owner)
+
+
+def _rename_into(path: Path, claim_dir: Path, owner: str | None) -> Path | None:
+    folder = claim_dir / owner if owner else claim_dir
+    target = folder / path.name
     try:
         claim_dir.mkdir(exist_ok=True)
+        folder.mkdir(exist_ok=True)
     except FileNotFoundError:  # the flow folder itself is gone, and the file with it
         return None
     if os.path.lexists(target):
         return None
     try:
-        os.rename(candidate.path, target)
+        os.rename(path, target)
     except (FileNotFoundError, FileExistsError):
         return None
     except PermissionError as exc:
-        logger.warning("{} is in use and stays in the inbox for now: {}", candidate.path, exc)
+        logger.warning("{} is in use and stays in the inbox for now: {}", path, exc)
         return None
     return target
 

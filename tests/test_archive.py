@@ -71,10 +71,11 @@ def test_across_filesystems_it_copies_then_removes_the_source(
     source = drop(tmp_path / "share", "estoque.xlsx", "workbook bytes")
     os.utime(source, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
 
-    def cross_device(src: object, dst: object) -> None:
+    def cross_device(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "rename", cross_device)
+    monkeypatch.setattr(os, "link", cross_device)
 
     final = archive_file(source, tmp_path / "local" / "done", NOW)
 
@@ -89,13 +90,14 @@ def test_a_copy_that_fails_keeps_the_source_and_leaves_no_temporary_file(
 ) -> None:
     source = drop(tmp_path / "share", "estoque.xlsx", "workbook bytes")
 
-    def cross_device(src: object, dst: object) -> None:
+    def cross_device(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "rename", cross_device)
+    monkeypatch.setattr(os, "link", cross_device)
     monkeypatch.setattr(os, "fsync", disk_full)
 
     with pytest.raises(OSError, match="No space"):
@@ -111,10 +113,11 @@ def test_across_filesystems_an_existing_archive_is_not_overwritten(
     done = tmp_path / "done"
     drop(done, "estoque.csv", "earlier")
 
-    def cross_device(src: object, dst: object) -> None:
+    def cross_device(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "rename", cross_device)
+    monkeypatch.setattr(os, "link", cross_device)
 
     final = archive_file(drop(tmp_path / "share", "estoque.csv", "later"), done, NOW)
 
@@ -125,3 +128,52 @@ def test_across_filesystems_an_existing_archive_is_not_overwritten(
 def test_a_missing_source_is_an_error_not_a_silent_success(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         archive_file(tmp_path / "gone.csv", tmp_path / "done", NOW)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows' rename refuses to replace by itself")
+def test_a_name_taken_between_the_check_and_the_move_is_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two importers on one share archive 'precos.csv' at the same instant: both see the name
+    free; the second must not replace the first's file."""
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "precos.csv").write_text("the other importer's file")
+    monkeypatch.setattr(os.path, "lexists", lambda path: False)  # both saw it free
+
+    final = archive_file(drop(tmp_path / "inbox", "precos.csv", "ours"), done, NOW)
+
+    assert final.name == "precos.20261127T044458Z.csv"
+    assert final.read_text() == "ours"
+    assert (done / "precos.csv").read_text() == "the other importer's file"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="hard links are how POSIX refuses to replace")
+def test_a_crash_between_link_and_unlink_is_finished_without_a_second_copy(
+    tmp_path: Path,
+) -> None:
+    source = drop(tmp_path / "inbox", "precos.csv", "bytes")
+    done = tmp_path / "done"
+    done.mkdir()
+    os.link(source, done / "precos.csv")  # the kill came before the source was unlinked
+
+    final = archive_file(source, done, NOW)
+
+    assert final == done / "precos.csv"
+    assert not source.exists()
+    assert os.listdir(done) == ["precos.csv"]
+
+
+def test_a_filesystem_without_hard_links_still_archives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    done = tmp_path / "done"
+    first = archive_file(drop(tmp_path / "inbox", "a.csv", "1"), done, NOW)
+    second = archive_file(drop(tmp_path / "inbox", "a.csv", "2"), done, NOW)
+
+    assert (first.read_text(), second.read_text()) == ("1", "2")
+    assert first != second

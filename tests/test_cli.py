@@ -157,3 +157,26 @@ def test_orders_pull_writes_the_demo_orders_and_a_second_pull_writes_none(tmp_pa
     second = importer("orders", "pull", cwd=tmp_path)
     assert "0 order(s) exported" in second.stdout
     assert len(list((tmp_path / "outbox" / "orders").glob("orders-*.csv"))) == 1
+
+
+def test_a_logged_traceback_never_shows_local_variables(tmp_path: Path) -> None:
+    # loguru prints local values in tracebacks by default; the token is a local somewhere.
+    from loguru import logger
+
+    from importer.cli import _setup_logging
+
+    def build_client(app_token: str) -> None:
+        raise RuntimeError("connection refused")
+
+    secret = "-".join(["TOKEN", "in", "a", "local", "variable", "42"])  # not in any source line
+    _setup_logging(tmp_path)
+    try:
+        try:
+            build_client(secret)
+        except RuntimeError:
+            logger.exception("could not reach VTEX")
+    finally:
+        logger.remove()
+    text = (tmp_path / "importer.log").read_text(encoding="utf-8")
+    assert "could not reach VTEX" in text and "connection refused" in text
+    assert secret not in text

@@ -49,6 +49,15 @@ def test_invalid_values_name_the_key(tmp_path: Path) -> None:
         load_settings(cwd=tmp_path, environ={})
 
 
+@pytest.mark.parametrize("environment", ["x.example/#", "evil.example", "a b"])
+def test_an_environment_that_is_not_one_host_label_is_refused(
+    tmp_path: Path, environment: str
+) -> None:
+    # It is spliced into the host name the token is sent to.
+    with pytest.raises(ConfigError, match=r"vtex\.environment"):
+        load_settings(cwd=tmp_path, environ={"VTEX_ENVIRONMENT": environment})
+
+
 def test_nested_environment_variables(tmp_path: Path) -> None:
     loaded = load_settings(cwd=tmp_path, environ={"IMPORTER__WATCH__SETTLE_S": "5"})
     assert loaded.settings.watch.settle_s == 5

@@ -474,4 +474,37 @@ def test_long_file_name_is_finished_and_does_not_stop_the_importer(
     one_pass(runtime)
     archived = [p.name for p in (workdir / "archive").rglob("*.csv")]
     assert archived == [name]
-    assert not list((workdir / "inbox" / "prices" / ".importer").glob("*"))
+    assert not [p for p in (workdir / "inbox" / "prices" / ".importer").rglob("*") if p.is_file()]
+
+
+def test_a_file_that_can_be_neither_processed_nor_archived_does_not_stop_the_importer(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An internal error, then archive/ refusing the move (read-only share, full disk): the
+    file stays claimed, the other files of the pass are still taken, and once archive/ works
+    again the next pass finishes it."""
+    import importer.pipeline as pipeline
+
+    seed_store(sandbox, 2)
+    runtime = make_runtime(sandbox)
+    real_archive = pipeline.archive_file
+
+    def refuse(path: Path, *args: object, **kwargs: object) -> Path:
+        if path.name == "a.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_archive(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "archive_file", refuse)
+    drop(workdir, "prices", "a.csv", "sku_ref,base_price\nSKU-00001,10\n")
+    drop(workdir, "prices", "b.csv", "sku_ref,base_price\nSKU-00002,20\n")
+    one_pass(runtime)  # must not raise
+    assert sandbox.prices[2]["basePrice"] == Decimal("20")
+    claimed = [p.name for p in (workdir / "inbox" / "prices" / ".importer").rglob("*.csv")]
+    assert claimed == ["a.csv"]
+    monkeypatch.setattr(pipeline, "archive_file", real_archive)
+    one_pass(runtime)
+    assert sorted(p.name for p in (workdir / "archive" / "done").rglob("*.csv")) == [
+        "a.csv",
+        "b.csv",
+    ]
+    assert sandbox.prices[1]["basePrice"] == Decimal("10")

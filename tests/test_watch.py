@@ -90,13 +90,16 @@ def ole2_bytes() -> bytes:
         "precos.csv.TMP",
         "precos.csv.partial",
         ".DS_Store",
+        "3F2A91C0",  # Excel's save-in-progress temporary file
     ],
 )
 def test_lock_hidden_and_partial_files_are_ignored(name: str) -> None:
     assert is_ignored_name(name)
 
 
-@pytest.mark.parametrize("name", ["precos.csv", "Estoque Loja 1.xlsx", "notes.pdf", "part.csv"])
+@pytest.mark.parametrize(
+    "name", ["precos.csv", "Estoque Loja 1.xlsx", "notes.pdf", "part.csv", "20261127.csv"]
+)
 def test_ordinary_names_are_not_ignored(name: str) -> None:
     assert not is_ignored_name(name)
 

@@ -180,9 +180,12 @@ _PLAIN = re.compile(r"[+\-]?[\d\s().+-]*")
 CANCELLATION_COLUMNS = ["order_id", "state", "last_change", "exported_in"]
 
 
-def write_cancellations(folder: Path, stamp: datetime, notices: list[dict[str, object]]) -> Path:
+def write_cancellations_temp(
+    folder: Path, stamp: datetime, notices: list[dict[str, object]]
+) -> Path:
     """`cancellations-<UTC timestamp>.csv`: orders the ERP has that were canceled, or whose
-    customer asked to cancel (the ERP decides). Written atomically like the orders files."""
+    customer asked to cancel (the ERP decides). Written whole under its hidden name, like the
+    orders files; returns the name it gets once the caller `publish`es it."""
     folder.mkdir(parents=True, exist_ok=True)
     base = f"cancellations-{stamp.strftime('%Y%m%dT%H%M%S%fZ')}"
     path = folder / f"{base}.csv"
@@ -197,8 +200,13 @@ def write_cancellations(folder: Path, stamp: datetime, notices: list[dict[str, o
         writer.writerows(notices)
         handle.flush()
         os.fsync(handle.fileno())
-    publish(temp, path)
     return path
+
+
+def read_cancellations(path: Path) -> list[dict[str, str]]:
+    """The notices of a cancellations file (or of its hidden temporary)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _cell(value: object) -> object:

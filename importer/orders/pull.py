@@ -26,8 +26,9 @@ from importer.orders.export import (
     next_orders_path,
     order_rows,
     publish,
+    read_cancellations,
     temp_path,
-    write_cancellations,
+    write_cancellations_temp,
     write_orders_temp,
 )
 from importer.store import Store
@@ -101,7 +102,22 @@ class OrderPuller:
         for stray in self.folder.glob(".orders-*.tmp") if self.folder.exists() else []:
             if stray.name[1:-4] not in known:
                 stray.unlink(missing_ok=True)
+        self._recover_cancellations()
         await self._handle(list(exported), result)
+
+    def _recover_cancellations(self) -> None:
+        """A hidden cancellations file is published when the ledger has its notices (their
+        events may be committed already), and removed when it does not (they come back)."""
+        for temp in self.folder.glob(".cancellations-*.tmp") if self.folder.exists() else []:
+            name = temp.name[1:-4]
+            owed = any(
+                self.store.get_value(f"cancel-notice:{n['order_id']}:{n['state']}") == name
+                for n in read_cancellations(temp)
+            )
+            if owed:
+                publish(temp, self.folder / name)
+            else:
+                temp.unlink(missing_ok=True)
 
     async def export(self, orders: list[dict[str, Any]], result: PullResult) -> None:
         if not orders:
@@ -240,9 +256,12 @@ class OrderPuller:
         notices = list({n["_marker"]: n for n in notices}.values())
         if not notices:
             return
-        path = write_cancellations(self.folder, self.now(), notices)
-        for notice in notices:
-            self.store.set_value(str(notice["_marker"]), path.name)
+        # As for orders: the whole file under its hidden name, then the ledger (every marker
+        # in one transaction), then the rename. A crash before the markers leaves a stray the
+        # next pull removes (the events come back); after them, the next pull publishes it.
+        path = write_cancellations_temp(self.folder, self.now(), notices)
+        self.store.set_values({str(n["_marker"]): path.name for n in notices})
+        publish(temp_path(path), path)
         result.cancellations += [str(n["order_id"]) for n in notices]
         result.files.append(path)
         logger.warning(
