@@ -11,21 +11,14 @@ See bench/README.md for what each column means.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import resource
-import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import Result, child_main, log, machine_lines, run_child
+
 DEFAULT_ROWS = (10_000, 100_000, 1_000_000)
 DEFAULT_SEED = 20_260_101
 CHANGED_EVERY = 100  # 1% of the rows change between the first and the second file
@@ -34,8 +27,6 @@ HEADER = "sku_ref,base_price,list_price,cost_price\n"
 STAGES = ("read", "validate", "hash", "diff")
 
 FIRST, SECOND, CHANGED, SNAPSHOT = "first.csv", "second.csv", "changed.txt", "snapshot.parquet"
-
-Result = dict[str, Any]
 
 
 # -- the parent: generate, run each measurement in its own process, print the tables ------------
@@ -49,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rows",
-        type=_sizes,
+        type=sizes,
         default=DEFAULT_ROWS,
         help="comma-separated row counts (default: 10000,100000,1000000)",
     )
@@ -57,26 +48,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        mode, *rest = args.child
-        result = CHILDREN[mode](*rest)
-        result["peak_mib"] = _peak_mib()
-        print(json.dumps(result))
-        return 0
+        return child_main(CHILDREN, args.child)
+    print(measure(args.rows, args.seed))
+    return 0
 
+
+def measure(sizes: Sequence[int], seed: int = DEFAULT_SEED) -> str:
+    """Every size, measured; the tables as Markdown."""
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         floor = {who: _child("floor", who)["peak_mib"] for who in ("baseline", "ours")}
-        for rows in args.rows:
+        for rows in sizes:
             folder = Path(tmp) / str(rows)
             folder.mkdir()
             repeats = 3 if rows <= BEST_OF_LIMIT else 1
-            _log(f"{rows:,} rows: generating")
-            generated = _child("generate", folder, rows, args.seed)
-            _log(f"{rows:,} rows: first file through ours + Store.commit + snapshot_hashes")
+            log(f"{rows:,} rows: generating")
+            generated = _child("generate", folder, rows, seed)
+            log(f"{rows:,} rows: first file through ours + Store.commit + snapshot_hashes")
             store = _child("prepare", folder, repeats)
-            _log(f"{rows:,} rows: baseline (best of {repeats})")
+            log(f"{rows:,} rows: baseline (best of {repeats})")
             baseline = _child("baseline", folder, repeats)
-            _log(f"{rows:,} rows: ours (best of {repeats})")
+            log(f"{rows:,} rows: ours (best of {repeats})")
             ours = _child("ours", folder, repeats)
             results.append(
                 {
@@ -88,19 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "store": store,
                 }
             )
-            _log(f"{rows:,} rows: baseline {baseline['total']:.3f} s, ours {ours['total']:.3f} s")
-    print(_render(results, floor))
-    return 0
+            log(f"{rows:,} rows: baseline {baseline['total']:.3f} s, ours {ours['total']:.3f} s")
+    return _render(results, floor)
 
 
 def _child(mode: str, *args: object) -> Result:
-    command = [sys.executable, "-m", "bench.pipeline", "--child", mode, *map(str, args)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"bench child {mode!r} failed (exit {done.returncode})")
-    result: Result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_child("bench.pipeline", mode, *args)
 
 
 def _render(results: list[Result], floor: dict[str, float]) -> str:
@@ -146,26 +131,12 @@ def _render(results: list[Result], floor: dict[str, float]) -> str:
         "",
         "## Machine",
         "",
-        f"- CPUs: {len(os.sched_getaffinity(0))} ({_cpu_model()})",
-        f"- Python {platform.python_version()}, pandas {version('pandas')}, "
-        f"pyarrow {version('pyarrow')}, numpy {version('numpy')}, SQLite {sqlite3.sqlite_version}",
-        f"- {platform.platform()}",
+        *machine_lines(),
     ]
     return "\n".join(lines)
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _sizes(text: str) -> tuple[int, ...]:
+def sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
     except ValueError:
@@ -173,26 +144,6 @@ def _sizes(text: str) -> tuple[int, ...]:
     if not sizes or min(sizes) < CHANGED_EVERY:
         raise argparse.ArgumentTypeError(f"row counts must be at least {CHANGED_EVERY}")
     return sizes
-
-
-def _log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def _peak_mib() -> float:
-    """This process's peak resident memory in MiB.
-
-    VmHWM is per address space and starts afresh at exec. ru_maxrss is not: Linux carries the
-    parent's high-water mark across fork+exec, so a child of a big parent would report the
-    parent's size. ru_maxrss is the fallback where /proc is missing."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- the children: one measurement each, a JSON line on stdout -----------------------------------
@@ -257,7 +208,7 @@ def _prepare(folder: str, repeats: str) -> Result:
     from importer.store import Applied, Store
 
     out = Path(folder)
-    records = _read_validate_hash(out / FIRST)
+    records = read_validate_hash(out / FIRST)
     snapshot = pd.DataFrame(
         {"key": records["key"].astype(object), "hash": records["hash"].astype("int64")}
     )
@@ -291,7 +242,17 @@ def _prepare(folder: str, repeats: str) -> Result:
     return {"commit_s": commit_s, "load_s": load_s}
 
 
-def _read_validate_hash(path: Path) -> Any:
+def warm_up() -> None:
+    """Import what ours uses, so that the clock does not count the imports."""
+    import importer.config
+    import importer.diff
+    import importer.flows
+    import importer.read
+    import importer.store
+    import importer.validate  # noqa: F401
+
+
+def read_validate_hash(path: Path) -> Any:
     from importer.config import FlowSettings
     from importer.diff import content_hash
     from importer.flows import PRICES
