@@ -56,7 +56,9 @@ def test(args: list[str]) -> int:
         [str(PYTHON), "-m", "ruff", "check", *code],
         [str(PYTHON), "-m", "ruff", "format", "--check", *code],
         [str(PYTHON), "-m", "mypy"],
-        [str(PYTHON), "-m", "pytest", *args],
+        # One worker per core: the crash, soak and watch tests mostly wait on subprocesses
+        # and sleeps, so two workers keep the suite under two minutes on two cores.
+        [str(PYTHON), "-m", "pytest", "-n", "auto", *args],
     ]
     for step in steps:
         print(
