@@ -86,7 +86,8 @@ def process_file(
     except FileRejected as exc:
         summary.status = "failed"
         summary.error = str(exc)
-        logger.error("{}: {}", name, exc)
+        # Most reasons already start with the file's name ("bomba.xlsx: the workbook ...").
+        logger.error("{}", summary.error if summary.error.startswith(name) else f"{name}: {exc}")
     return finish_report(path, report, deps, failed=summary.status == "failed", file_id=file_id)
 
 

@@ -4,14 +4,13 @@ in-process and on a real socket, with the error a real client gets."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from importer.sandbox import Faults, Sandbox, serve
-from importer.sandbox.server import SandboxServer
+from importer.sandbox import Faults, Sandbox
+from tests.reliability.live import LiveSandbox
 
 ClientFactory = Callable[..., httpx.Client]
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
@@ -66,18 +65,13 @@ def test_drops_are_reproducible_and_leave_the_other_faults_sequence_alone(
 
 
 @pytest.fixture
-def served() -> Iterator[SandboxServer]:
-    server = serve(Sandbox(faults=Faults(rate_drop=1.0, seed=11)), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+def served() -> Iterator[LiveSandbox]:
+    with LiveSandbox(Sandbox(faults=Faults(rate_drop=1.0, seed=11))) as live:
+        yield live
 
 
 def test_on_a_port_the_socket_is_closed_unanswered_with_a_reset_or_an_eof(
-    served: SandboxServer, auth_headers: dict[str, str], json_headers: dict[str, str]
+    served: LiveSandbox, auth_headers: dict[str, str], json_headers: dict[str, str]
 ) -> None:
     headers = {**auth_headers, **json_headers}
     with httpx.Client(base_url=served.url, headers=headers, timeout=5) as client:
