@@ -6,6 +6,7 @@ in state/sandbox.json so that runs see what earlier runs sent.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from importer.errors import ConfigError
 from importer.pipeline import Deps
 from importer.sandbox import Sandbox
 from importer.store import Store
-from importer.vtex.http import VtexHttp, check_base_url, is_loopback, make_buckets
+from importer.vtex.http import (
+    VtexHttp,
+    check_base_url,
+    check_trust_store,
+    is_loopback,
+    make_buckets,
+)
 from importer.vtex.timing import Clock, RealClock
 
 SANDBOX_KEY = "sandbox-key"
@@ -60,6 +67,8 @@ def build_runtime(
         if vtex.base_url and not _is_loopback_url(vtex.base_url):
             raise ConfigError("VTEX_BASE_URL points at a remote host but no credentials are set")
         key, token = SANDBOX_KEY, SANDBOX_TOKEN
+    if not loaded.sandbox and transport is None:
+        check_trust_store(os.environ)
     if loaded.sandbox and transport is None:
         if sandbox is None:
             sandbox = open_local_sandbox(state / "sandbox.json", loaded.settings.vtex.account)

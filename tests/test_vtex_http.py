@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -160,3 +161,19 @@ def test_a_long_retry_after_is_capped_and_a_pause_carries_over_to_the_next_clien
     asyncio.run(second())  # a new client, a new event loop: the pause still holds
     # Capped at backoff_max_s, not an hour; then one token refills (no burst after a 429).
     assert clock.now == pytest.approx(30.0, abs=0.05)
+
+
+def test_a_trust_store_that_does_not_exist_is_a_config_error_up_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a traceback on the first call: the person is told which variable to fix."""
+    from importer.config import load_settings
+    from importer.runtime import build_runtime
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing-ca.pem"))
+    loaded = load_settings(
+        cwd=tmp_path,
+        environ={"VTEX_ACCOUNT": "acme", "VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "t"},
+    )
+    with pytest.raises(ConfigError, match=r"SSL_CERT_FILE is set to .*missing-ca\.pem"):
+        build_runtime(loaded)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -117,6 +118,18 @@ def check_base_url(url: str) -> str:
         f"VTEX base URL {url!r} refused: use https:// (plain http:// only to 127.0.0.1 or "
         "localhost, for the sandbox)"
     )
+
+
+def check_trust_store(environ: Mapping[str, str]) -> None:
+    """httpx trusts the CA bundle named by SSL_CERT_FILE / SSL_CERT_DIR: one that does not
+    exist fails every call with a traceback, so it is a configuration error up front."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        value = environ.get(name)
+        if value and not Path(value).exists():
+            raise ConfigError(
+                f"{name} is set to {value}, which does not exist: point it at your "
+                "certificate authorities' bundle, or unset it to use the built-in one"
+            )
 
 
 def base_urls(settings: VtexSettings) -> dict[Api, str]:
