@@ -28,7 +28,7 @@ from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.push import Clients, PushResult, RowOutcome, explain_updates, push
 from importer.read import ReadOptions, read_table
-from importer.report import free_report_stem, write_report
+from importer.report import free_report_stem, remove_unfinished, report_paths, write_report
 from importer.store import PendingRow, Store
 from importer.validate import validate
 from importer.vtex.http import VtexHttp
@@ -391,8 +391,38 @@ def resume_batches(flow: str, deps: Deps) -> FileReport | None:
     summary.rows_read = len(result.outcomes)
     _record(flow, result, deps, report, "batch", settled=True)
     summary.finished_at = deps.now()
-    write_report(report, deps.loaded.folder("outbox") / "reports")
+    write_pass_report(report, deps)
     return report
+
+
+# The stem of the pass report being written (kv), so that a kill mid-write is cleaned up.
+_REPORT_BEING_WRITTEN = "pass-report-unfinished"
+
+
+def write_pass_report(report: FileReport, deps: Deps) -> None:
+    """Write the report of a pass's own work (pending rows retried, batch jobs settled), which
+    has no input file and so no ledger entry: its name is kept in the store while its two
+    files are written, so that a kill between them is cleaned up by `finish_pass_report`."""
+    reports = deps.loaded.folder("outbox") / "reports"
+    summary = report.summary
+    stem = free_report_stem(reports, summary.file, summary.finished_at or deps.now())
+    deps.store.set_value(_REPORT_BEING_WRITTEN, stem)
+    write_report(report, reports, stem=stem)
+    deps.store.set_value(_REPORT_BEING_WRITTEN, "")
+
+
+def finish_pass_report(deps: Deps) -> None:
+    """Remove what a kill left of a pass report (its temporary files, one file of its pair):
+    never a half-written report in outbox/reports. What it said is not lost for the rows that
+    need a person: those still pending are reported again by the pass that retries them."""
+    stem = deps.store.get_value(_REPORT_BEING_WRITTEN)
+    if not stem:
+        return
+    reports = deps.loaded.folder("outbox") / "reports"
+    if not all(p.exists() for p in report_paths(reports, stem)):
+        logger.warning("{}: the report was cut short by a crash; its rest is removed", stem)
+        remove_unfinished(reports, stem)
+    deps.store.set_value(_REPORT_BEING_WRITTEN, "")
 
 
 def _payload(record: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +472,7 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
     # Pending rows already counted one attempt when they were stored; `add_pending` adds.
     _record(flow, result, deps, report, "retry")
     summary.finished_at = deps.now()
-    write_report(report, deps.loaded.folder("outbox") / "reports")
+    write_pass_report(report, deps)
     logger.info(
         "retried {} pending {} rows: {} landed, {} still pending, {} failed",
         len(rows),
@@ -488,15 +518,17 @@ def _retry_catalog(rows: list[PendingRow], products: list[PendingRow], deps: Dep
         product_overrides=overrides,
     )
     summary.finished_at = deps.now()
-    write_report(report, deps.loaded.folder("outbox") / "reports")
+    write_pass_report(report, deps)
     return report
 
 
 __all__ = [
     "Deps",
+    "finish_pass_report",
     "process_file",
     "render",
     "resume_batches",
     "retry_pending",
     "sha256_of",
+    "write_pass_report",
 ]

@@ -19,6 +19,7 @@ from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
 from importer.pipeline import (
+    finish_pass_report,
     finish_report,
     process_file,
     resume_batches,
@@ -70,6 +71,7 @@ def run_pass(
     pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
     if "catalog" in pending_before:  # products wait in their own table
         pending_before["catalog"] |= deps.store.pending_keys("catalog-products")
+    finish_pass_report(deps)  # a pass report a crash cut short: never left half-written
     # VTEX batch jobs an earlier run left unsettled go first: a newer file must not be
     # overtaken by a job's older values.
     for flow in flows:

@@ -117,7 +117,15 @@ class BrandResolver:
 
     async def _list(self) -> dict[str, int]:
         brands = await self.client.brands()
-        self._listed = {brand_key(str(b.get("name", ""))): int(b["id"]) for b in brands}
+        fresh = {brand_key(str(b.get("name", ""))): int(b["id"]) for b in brands}
+        # Refreshed in place: `_ensure` holds this dict while a create looks the list up again
+        # (after a dropped connection), and records the new brand in it; a new dict would lose
+        # that, and the next brand would take the same "next" Id (VTEX: 409, already exists).
+        if self._listed is None:
+            self._listed = fresh
+        else:
+            self._listed.clear()
+            self._listed.update(fresh)
         return self._listed
 
     async def _ensure(self, name: str) -> int:

@@ -491,11 +491,20 @@ class Sandbox:
         content: bytes,
         arrived: float,
     ) -> httpx.Response:
-        """The emulated cloud storage behind batch jobs' upload and error-file URLs."""
+        """The emulated cloud storage behind batch jobs' upload and error-file URLs. It draws
+        from the same faults as VTEX's hosts: S3 too answers 503 under load, times out and
+        drops connections."""
+        violations: tuple[str, ...] = ()
         with self._lock:
-            reply, violations = storage.answer(
-                self.store, method, request.url.path, query, headers, content, self.clock()
-            )
+            fault = self._draw.next() if self._draw is not None else None
+            if fault is not None and fault.status is not None:
+                reply = _fault_reply(fault, self.faults)
+            elif fault is not None and not fault.applies:
+                reply = Reply(0, EMPTY)  # dropped before it was applied: no answer at all
+            else:
+                reply, violations = storage.answer(
+                    self.store, method, request.url.path, query, headers, content, self.clock()
+                )
             self.requests.append(
                 LoggedRequest(
                     method=method,
@@ -506,13 +515,19 @@ class Sandbox:
                     body=None,
                     status=reply.status,
                     operation=f"{method} {storage.OPERATION}",
-                    fault=None,
+                    fault=fault.label if fault is not None else None,
                     time=arrived,
                     auth_ok=False,  # storage takes no VTEX credentials
                     violations=violations,
                 )
             )
-        return self._response(request, reply, request.url.path)
+        response = self._response(request, reply, request.url.path)
+        if self.faults is not None and self.faults.latency_ms > 0:
+            self._sleep(self.faults.latency_ms / 1000)
+        lost = fault.lost_answer(request) if fault is not None else None
+        if lost is not None:
+            raise lost
+        return response
 
     def _autosave(self) -> None:
         if self.state_file is None or self.autosave_s is None:

@@ -1,9 +1,10 @@
 """Injected failures: latency, 429 with Retry-After, 5xx, timeouts and dropped connections,
 reproducible by seed.
 
-Every authenticated request draws once from `random.Random(seed)`, in arrival order, so a
-test that sends the same requests in the same order sees the same faults. 401s draw nothing:
-an auth failure is never masked by a fault. (A dropped connection draws twice more: before or
+Every authenticated request, and every request to a batch job's pre-signed storage URL,
+draws once from `random.Random(seed)`, in arrival order, so a test that sends the same
+requests in the same order sees the same faults. 401s draw nothing: an auth failure is never
+masked by a fault. (A dropped connection draws twice more: before or
 after, reset or EOF; with `rate_drop = 0` the sequence is what it was before drops existed.)
 
 What a fault does to the request's effect:

@@ -20,7 +20,10 @@ Where a kill lands is drawn with a seeded RNG, from one of three kinds of point:
   writing a workbook, archiving: wherever the time goes).
 
 k and t are drawn from an uninterrupted calibration run of the same work (`Calibration`), in a
-twin working folder with its own sandbox that has seen the same inputs.
+twin working folder with its own sandbox that has seen the same inputs. A campaign can also
+aim kills (`Aim`) at a named request or local side effect of the calibration run (right after
+a batch job's create, just after the transaction that settles it), so that a gap random draws
+may miss is hit every time.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import multiprocessing
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +50,7 @@ from importer.sandbox import Sandbox
 from tests.reliability.live import LiveSandbox, importer_env
 
 __all__ = [
+    "Aim",
     "Calibration",
     "CrashLog",
     "Kill",
@@ -110,11 +115,41 @@ def crash_seed() -> int:
 class Kill:
     kind: KillKind
     at: float  # the k-th request or step (1-based), or seconds after the start
+    aim: str = ""  # what an aimed kill was aimed at ("", a random one)
 
     def __str__(self) -> str:
         if self.kind == "timer":
             return f"timer@{self.at * 1000:.0f}ms"
-        return f"{self.kind}#{int(self.at)}"
+        where = f"{self.kind}#{int(self.at)}"
+        return f"{where} (aimed: {self.aim})" if self.aim else where
+
+
+@dataclass(frozen=True)
+class Aim:
+    """A kill aimed at the first request of an operation, or the first local side effect of a
+    kind, in the calibration run: the gaps random draws may miss (between a batch job's
+    creation and its upload, say). `operation` is, for a request kill, the sandbox's operation
+    id ("PUT (pre-signed storage URL)", "GET /api/price-importer/pvt/batches/{batchId}"); for
+    a step kill, the step's label ("settle_batch:commit": just after that transaction
+    committed; "os.replace": just before a replace). `nth` picks a later one."""
+
+    kind: Literal["request-before", "request-after", "step"]
+    operation: str
+    nth: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.operation}" + (f" #{self.nth}" if self.nth > 1 else "")
+
+    def kill(self, calibration: Calibration) -> Kill | None:
+        """The kill at that request or step of the calibration run, or None without one."""
+        seen = 0
+        made = calibration.step_labels if self.kind == "step" else calibration.operations
+        for index, operation in enumerate(made, start=1):
+            if operation == self.operation:
+                seen += 1
+                if seen == self.nth:
+                    return Kill(self.kind, index, aim=str(self))
+        return None
 
 
 @dataclass(frozen=True)
@@ -125,6 +160,7 @@ class RunOutcome:
     steps: int  # local side effects the child reached (-1: unknown, it was killed)
     seconds: float
     victim: tuple[str, str] | None = None  # (method, path): the request a request kill hit
+    step_labels: tuple[str, ...] = ()  # what each local side effect was (a completed run)
 
 
 @dataclass(frozen=True)
@@ -134,20 +170,25 @@ class Calibration:
     requests: int
     steps: int
     seconds: float
+    operations: tuple[str, ...] = ()  # the sandbox's operation id of each request, in order
+    step_labels: tuple[str, ...] = ()  # what each local side effect was, in order
 
 
 # --- the child ----------------------------------------------------------------------------
 
 
 class _Tripwire:
-    """Counts the child's side effects; SIGKILLs the process just before the k-th one."""
+    """Counts the child's side effects; SIGKILLs the process just before the k-th one. Keeps
+    what each was ("os.replace", "settle_batch:commit"), for kills aimed at one of them."""
 
     def __init__(self, kill_at: int | None) -> None:
         self.kill_at = kill_at
         self.count = 0
+        self.labels: list[str] = []
 
-    def __call__(self) -> None:
+    def __call__(self, label: str) -> None:
         self.count += 1
+        self.labels.append(label)
         if self.kill_at is not None and self.count >= self.kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -159,8 +200,8 @@ def _install_tripwire(trip: _Tripwire) -> None:
     for name in ("replace", "rename", "unlink"):
         original = getattr(os, name)
 
-        def wrapped(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            trip()
+        def wrapped(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            trip(f"os.{_name}")
             return _original(*args, **kwargs)
 
         setattr(os, name, wrapped)
@@ -169,10 +210,12 @@ def _install_tripwire(trip: _Tripwire) -> None:
 
     @contextmanager
     def tx(self: Store) -> Iterator[Any]:
-        trip()
+        # The Store method that opened the transaction: its caller, past contextlib's frame.
+        caller = sys._getframe(2).f_code.co_name
+        trip(f"{caller}:begin")
         with original_tx(self) as db:
             yield db
-        trip()  # committed
+        trip(f"{caller}:commit")
 
     Store._tx = tx  # type: ignore[method-assign]
 
@@ -203,7 +246,7 @@ def _child_main(
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:
-        Path(steps_file).write_text(str(trip.count), encoding="utf-8")
+        Path(steps_file).write_text("\n".join(trip.labels), encoding="utf-8")
     raise SystemExit(code)
 
 
@@ -348,8 +391,11 @@ class World:
         requests, victim = self.trap.count, self.trap.victim
         self.trap.arm(None)
         killed = process.exitcode == -signal.SIGKILL
-        steps = int(steps_file.read_text()) if steps_file.exists() else -1
-        outcome = RunOutcome(killed, process.exitcode, requests, steps, seconds, victim)
+        labels = steps_file.read_text().splitlines() if steps_file.exists() else None
+        steps = len(labels) if labels is not None else -1
+        outcome = RunOutcome(
+            killed, process.exitcode, requests, steps, seconds, victim, tuple(labels or ())
+        )
         self.history.append(outcome)
         return outcome
 
@@ -365,6 +411,7 @@ class CrashLog:
     seed: int
     kills: list[str] = field(default_factory=list)  # "drop 3: step#41", ...
     kinds: dict[str, int] = field(default_factory=dict)
+    victims: list[tuple[str, str]] = field(default_factory=list)  # (kind, "METHOD path")
     events: list[str] = field(default_factory=list)  # every run, killed or not
     drops: int = 0
     runs: int = 0
@@ -386,6 +433,8 @@ class CrashLog:
     def record(self, drop: int, kill: Kill | None, outcome: RunOutcome) -> None:
         self.runs += 1
         what = "killed" if outcome.killed else f"completed (exit {outcome.exitcode})"
+        if outcome.killed and outcome.victim is not None:
+            what += f" at {' '.join(outcome.victim)}"
         self.events.append(
             f"drop {drop}: {kill or 'no kill'} -> {what} after {outcome.seconds:.2f}s, "
             f"{outcome.requests} requests"
@@ -393,6 +442,8 @@ class CrashLog:
         if outcome.killed and kill is not None:
             self.kills.append(f"drop {drop}: {kill}")
             self.kinds[kill.kind] = self.kinds.get(kill.kind, 0) + 1
+            if outcome.victim is not None:
+                self.victims.append((kill.kind, " ".join(outcome.victim)))
 
 
 def draw_kill(rng: random.Random, calibration: Calibration, done: RunOutcome | None) -> Kill:
@@ -423,26 +474,40 @@ def crash_campaign(
     seed: int,
     after_kill: Callable[[World], None] = lambda world: None,
     max_kills_per_drop: int = 8,
+    ok_exits: frozenset[int] = frozenset({0}),
+    aims: Sequence[Aim] = (),
 ) -> CrashLog:
     """Drop input after input into both worlds; run each to the end in `twin` to calibrate,
     then in `crash` with SIGKILLs at drawn points and restarts, until `kills` kills happened
-    and the last run completed. `drop(world, i)` places the i-th input (identical in both)."""
+    and the last run completed. `drop(world, i)` places the i-th input (identical in both).
+
+    `ok_exits`: the exit codes a completed run may end with (1 where inputs carry rows VTEX
+    refuses: they are reported, and that is the run's answer). `aims`: the first kill of each
+    drop is aimed, in turn, at one of these requests (when its calibration run made it); the
+    other kills are drawn at random."""
     rng = random.Random(seed)
     log = CrashLog(flow, seed)
     started = time.monotonic()
     i = 0
     max_drops = drop_budget(kills)
+    aimed = list(aims)
     while len(log.kills) < kills:
         if i >= max_drops:
             raise AssertionError(f"only {len(log.kills)} kills in {max_drops} drops\n{log}")
         drop(twin, i)
+        first_request = len(twin.sandbox.requests)
         clean = twin.run(args)
-        assert clean.exitcode == 0, f"calibration run of drop {i} failed:\n{twin.last_log}"
+        assert clean.exitcode in ok_exits, f"calibration run of drop {i} failed:\n{twin.last_log}"
         log.events.append(
             f"drop {i}: calibrated at {clean.requests} requests, {clean.steps} steps, "
             f"{clean.seconds:.2f}s"
         )
-        calibration = Calibration(clean.requests, max(clean.steps, 1), clean.seconds)
+        operations = tuple(
+            r.operation or f"{r.method} {r.path}" for r in twin.sandbox.requests[first_request:]
+        )
+        calibration = Calibration(
+            clean.requests, max(clean.steps, 1), clean.seconds, operations, clean.step_labels
+        )
         drop(crash, i)
         log.drops += 1
         left = kills - len(log.kills)
@@ -451,11 +516,16 @@ def crash_campaign(
         done: RunOutcome | None = None
         landed = 0
         while landed < quota:
-            kill = draw_kill(rng, calibration, done)
+            kill = None
+            if done is None and aimed:
+                kill = aimed[0].kill(calibration)
+                if kill is not None:
+                    aimed.pop(0)
+            kill = kill or draw_kill(rng, calibration, done)
             outcome = crash.run(args, kill)
             log.record(i, kill, outcome)
             if not outcome.killed:
-                assert outcome.exitcode == 0, (
+                assert outcome.exitcode in ok_exits, (
                     f"drop {i}: the run after {landed} kills ended with {outcome.exitcode}\n"
                     f"{log}\n{crash.last_log}"
                 )
@@ -472,11 +542,13 @@ def crash_campaign(
         else:
             final = crash.run(args)
             log.record(i, None, final)
-            assert final.exitcode == 0, (
+            assert final.exitcode in ok_exits, (
                 f"drop {i}: the run after the kills ended with {final.exitcode}\n"
                 f"{log}\n{crash.last_log}"
             )
         i += 1
+    if aimed:
+        raise AssertionError(f"aimed kills never made: {[str(a) for a in aimed]}\n{log}")
     log.seconds = time.monotonic() - started
     return log
 

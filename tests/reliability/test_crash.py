@@ -9,6 +9,13 @@ the file's values, nothing was added twice (image, EAN, specification value, inv
 export), every input is in archive/done exactly once, the inbox and its claim folder are empty,
 and every input has exactly one report pair.
 
+Prices and inventory run twice: per SKU, and as VTEX batch jobs (Bulk Pricing, batch
+inventory). The batch campaigns aim one kill at each gap of a job's life (created but not
+recorded, recorded but not uploaded, uploaded but not confirmed, confirmed, polling, finished
+but not settled, settled but the file not recorded), draw the others at random, and also check
+that every job the importer uploaded is one an undisturbed run uploads, with the same rows,
+once, and that the rows the job's error file names are reported and then sent per SKU.
+
 CRASH_SEED=<n> replays a run (the seed is printed, and is in every failure message);
 CRASH_KILLS=100 runs a longer campaign by hand.
 """
@@ -28,9 +35,13 @@ from typing import Any
 import pytest
 
 from importer.orders.export import money
+from importer.report import read_report_csv
 from importer.sandbox import Sandbox
-from tests.conftest import TEST_CONFIG, RuntimeFactory, one_pass, seed_store
+from importer.sandbox import storage as sandbox_storage
+from importer.store import Store
+from tests.conftest import TEST_CONFIG, Faults, RuntimeFactory, one_pass, seed_store
 from tests.reliability.crash_harness import (
+    Aim,
     CrashLog,
     Kill,
     World,
@@ -65,9 +76,13 @@ def place(world: World, flow: str, name: str, content: str) -> None:
 # --- what every file flow must end with ----------------------------------------------------
 
 
-def assert_files_settled(world: World, flow: str, names: list[str], log: CrashLog) -> None:
+def assert_files_settled(
+    world: World, flow: str, names: list[str], log: CrashLog, *, pass_reports: bool = False
+) -> None:
     """Every input archived once in done, nothing left in the inbox or its claim folder, and
-    exactly one report pair per input (and no half-written report anywhere)."""
+    exactly one report pair per input (and no half-written report anywhere). `pass_reports`:
+    the reports of passes that retried pending rows or settled a batch job a kill left
+    unsettled (`pending-<flow>`, `batch-<flow>`: no input of their own) are allowed too."""
     inbox = world.workdir / "inbox" / flow
     left = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
     assert left == [], f"left in the inbox: {left}\n{log}"
@@ -78,10 +93,16 @@ def assert_files_settled(world: World, flow: str, names: list[str], log: CrashLo
     reports = world.workdir / "outbox" / "reports"
     everything = sorted(p.name for p in reports.iterdir())
     per_input: Counter[tuple[str, str]] = Counter()
+    per_pass: Counter[str] = Counter()
     for name in everything:
         assert not name.startswith("."), f"a half-written report was left: {name}\n{log}"
         stem, _, kind = name.partition(".report.")  # '<input>.<UTC time>[-n]', 'xlsx'
+        if pass_reports and stem.startswith((f"pending-{flow}.", f"batch-{flow}.")):
+            per_pass[stem] += 1
+            continue
         per_input[(stem.rsplit(".", 1)[0], kind)] += 1
+    halves = [stem for stem, n in per_pass.items() if n != 2]
+    assert halves == [], f"pass reports without their pair: {halves}\n{log}"
     expected = Counter({(n, kind): 1 for n in names for kind in ("xlsx", "csv")})
     assert per_input == expected, f"reports: {everything}\n{log}"
 
@@ -213,6 +234,330 @@ def test_inventory_survives_sigkills_at_random_points(
     assert len(sandbox.inventory) == STOCK_SKUS * len(WAREHOUSES), log
     names = [f"estoque-{i:02d}.csv" for i in range(log.drops)]
     assert_files_settled(crash, "inventory", names, log)
+    assert_no_contract_violations(crash, log)
+
+
+# --- prices and inventory as VTEX batch jobs -----------------------------------------------
+
+# Change sets of 5 eligible rows or more go as one Bulk Pricing / batch inventory job; the
+# importer polls after 1 ms, 2 ms, ... (the sandbox moves a job one stage per poll).
+BATCH_CONFIG = (
+    TEST_CONFIG.replace("[vtex]\n", "[vtex]\nbatch_poll_initial_s = 0.001\n", 1)
+    + "\n[flows.prices]\nbatch_threshold = 5\n\n[flows.inventory]\nbatch_threshold = 5\n"
+)
+# SKU ids the catalog does not have: the job's error file names them (Bulk Pricing:
+# SKU_NOT_FOUND; batch inventory: UNKNOWN), and they are sent again per SKU.
+UNKNOWN_IDS = (900_001, 900_002)
+BULK_START = "POST /api/price-importer/pvt/import/{importType}"
+BULK_POLL = "GET /api/price-importer/pvt/batches/{batchId}"
+BULK_ERRORS = "GET /api/price-importer/pvt/batches/{batchId}/errors"
+STOCK_START = "POST /availability/v1/inventory/batch"
+STOCK_CONFIRM = "POST /availability/v1/inventory/batch/{batchId}/confirm"
+STOCK_POLL = "GET /availability/v1/inventory/batch/{batchId}/status"
+BULK_CREATE = "/api/price-importer/pvt/import/base-prices"
+STOCK_CREATE = "/teststore/availability/v1/inventory/batch"  # the account is a path segment
+UPLOAD = f"PUT {sandbox_storage.OPERATION}"
+ERROR_FILE = f"GET {sandbox_storage.OPERATION}"
+# The gaps of a job, each hit at least once (the other kills are drawn at random).
+PRICE_JOB_AIMS = (
+    Aim("request-after", BULK_START),  # created at VTEX, never recorded: an orphan, no rows
+    Aim("request-before", UPLOAD),  # recorded, not uploaded
+    Aim("request-after", UPLOAD),  # uploaded, not recorded as uploaded
+    Aim("request-after", BULK_POLL, nth=2),  # polling
+    Aim("request-before", BULK_ERRORS),  # finished at VTEX, not settled
+    Aim("request-after", ERROR_FILE),  # settling: the error file read, nothing recorded
+    Aim("step", "settle_batch:commit"),  # settled, the file's own outcomes not recorded
+)
+STOCK_JOB_AIMS = (
+    Aim("request-after", STOCK_START),
+    Aim("request-before", UPLOAD),
+    Aim("request-after", UPLOAD),  # uploaded, not confirmed
+    Aim("request-after", STOCK_CONFIRM),  # confirmed at VTEX, not recorded
+    Aim("request-after", STOCK_POLL),
+    Aim("request-after", ERROR_FILE),
+    Aim("step", "settle_batch:commit"),
+)
+# Fewer kills per input, more inputs: each input's first kill can be aimed (20 kills make at
+# least 7 inputs, one per aim).
+BATCH_KILLS_PER_DROP = 3
+LEAD_TIMES = ("1.00:00:00", "2.12:00:00", "3.00:00:00", "5.06:30:00")
+Price = tuple[Decimal, Decimal, Decimal]  # base, list, cost
+
+
+@pytest.fixture
+def batch_worlds(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[World, World]]:
+    with twin_worlds(tmp_path, BATCH_CONFIG, request.param) as pair:
+        yield pair
+
+
+def batch_price_files(i: int) -> list[tuple[str, dict[str, Price]]]:
+    """Like `price_files`, every row with a cost and a list price (what a job can carry), and
+    in every file the unknown SKU ids, with new prices."""
+    rng = random.Random(f"batch-prices-{i}")
+    files = []
+    for part in ("a", "b") if i % 3 == 2 else ("",):
+        rows: dict[str, Price] = {}
+        for n in range(1, PRICE_SKUS + 1):
+            if i == 0 or rng.random() < 0.7:
+                rows[f"SKU-{n:05d}"] = batch_price(rng)
+        for sku_id in UNKNOWN_IDS:
+            rows[f"id:{sku_id}"] = batch_price(rng)
+        files.append((f"lote-precos-{i:02d}{part}.csv", rows))
+    return files
+
+
+def batch_price(rng: random.Random) -> Price:
+    base = Decimal(rng.randint(1_000, 99_999)) / 100
+    return (
+        base,
+        base + Decimal(rng.randint(0, 5_000)) / 100,
+        base - Decimal(rng.randint(1, 900)) / 100,
+    )
+
+
+def drop_batch_prices(world: World, i: int) -> None:
+    for name, rows in batch_price_files(i):
+        lines = ["sku_ref,sku_id,base_price,list_price,cost_price"]
+        for key, (base, listed, cost) in rows.items():
+            ref, sku_id = ("", key[3:]) if key.startswith("id:") else (key, "")
+            lines.append(f"{ref},{sku_id},{base},{listed},{cost}")
+        place(world, "prices", name, "\n".join(lines) + "\n")
+
+
+def batch_stock_rows(i: int) -> dict[tuple[str, str], tuple[int, str]]:
+    """Like `stock_rows`, every row with a lead time, and the unknown SKU ids in warehouse
+    1_1 in every file."""
+    rng = random.Random(f"batch-inventory-{i}")
+    rows: dict[tuple[str, str], tuple[int, str]] = {}
+    for n in range(1, STOCK_SKUS + 1):
+        for warehouse in WAREHOUSES:
+            if i == 0 or rng.random() < 0.7:
+                rows[(f"SKU-{n:05d}", warehouse)] = (rng.randint(0, 500), rng.choice(LEAD_TIMES))
+    for sku_id in UNKNOWN_IDS:
+        rows[(f"id:{sku_id}", "1_1")] = (rng.randint(0, 500), rng.choice(LEAD_TIMES))
+    return rows
+
+
+def drop_batch_stock(world: World, i: int) -> None:
+    lines = ["sku_ref,sku_id,warehouse_id,quantity,lead_time"]
+    for (key, warehouse), (quantity, lead_time) in batch_stock_rows(i).items():
+        ref, sku_id = ("", key[3:]) if key.startswith("id:") else (key, "")
+        lines.append(f"{ref},{sku_id},{warehouse},{quantity},{lead_time}")
+    place(world, "inventory", f"lote-estoque-{i:02d}.csv", "\n".join(lines) + "\n")
+
+
+def finish_pending(world: World, log: CrashLog) -> None:
+    """The rows the last input's job refused are retried per SKU on the next pass: run it (and
+    one more, whose answer is then 0: nothing left pending, nothing new refused)."""
+    for _ in range(2):
+        world.run(["run"])
+    assert world.history[-1].exitcode == 0, f"{log}\n{world.last_log}"
+    store = Store(world.workdir / "state" / "importer.sqlite3")
+    try:
+        assert store.pending_count() == 0, log
+        assert store.open_batches("prices") == store.open_batches("inventory") == [], log
+    finally:
+        store.close()
+
+
+def job_files(sandbox: Sandbox) -> tuple[Counter[tuple[bytes, ...]], list[str], int]:
+    """(the lines of every job VTEX received an upload for, header first, then in any order,
+    counted; their final statuses; how many jobs were created and never uploaded)."""
+    uploaded: Counter[tuple[bytes, ...]] = Counter()
+    statuses: list[str] = []
+    orphans = 0
+    for job in sandbox.store.batch_jobs.values():
+        content = sandbox_storage.content_of(sandbox.store, job["_object"])
+        if content is None:
+            orphans += 1
+        else:
+            header, *lines = content.splitlines()
+            uploaded[(header, *sorted(lines))] += 1
+            statuses.append(str(job["status"]))
+    return uploaded, statuses, orphans
+
+
+def assert_jobs_ran_once(crash: World, twin: World, create: str, log: CrashLog) -> int:
+    """Every job the crashed importer uploaded is one the undisturbed twin uploaded too, with
+    the same rows, as many times (a restart polls the job it recorded, never starts a second
+    one for its rows), and ran to completion. Jobs created and never uploaded carry no rows;
+    only a kill between VTEX creating a job and the importer recording it makes one (VTEX's
+    create is not idempotent). `create`: the path that creates a job. Returns how many ran."""
+    crashed, statuses, orphans = job_files(crash.sandbox)
+    calm, _, calm_orphans = job_files(twin.sandbox)
+    assert calm_orphans == 0, log
+    assert crashed == calm, (
+        f"{sum(crashed.values())} jobs uploaded through the kills, {sum(calm.values())} "
+        f"without; only with kills: {list((crashed - calm).elements())[:2]}, only "
+        f"without: {list((calm - crashed).elements())[:2]}\n{log}"
+    )
+    assert set(statuses) <= {"COMPLETED", "COMPLETED_WITH_ERRORS"}, f"{statuses}\n{log}"
+    # Kills that can leave one: right after a create was applied, a step kill just before the
+    # job is recorded (at "start_batch:begin"), or a timer.
+    at_create = [v for kind, v in log.victims if kind == "request-after" and v == f"POST {create}"]
+    could = len(at_create) + log.kinds.get("step", 0) + log.kinds.get("timer", 0)
+    assert orphans <= could, f"{orphans} jobs never uploaded, {could} kills could explain\n{log}"
+    return sum(crashed.values())
+
+
+def job_phases(log: CrashLog) -> Counter[str]:
+    """Where the request kills landed, in a job's life (for the figures in RELIABILITY.md)."""
+    phases: Counter[str] = Counter()
+    for kind, victim in log.victims:
+        method, path = victim.split(" ", 1)
+        if path.startswith("/sandbox-storage/"):
+            phase = "upload" if method == "PUT" else "error file"
+        elif path.endswith(("/import/base-prices", "/inventory/batch")):
+            phase = "create"
+        elif path.endswith("/confirm"):
+            phase = "confirm"
+        elif path.endswith("/errors"):
+            phase = "errors"
+        elif "/price-importer/" in path or "/inventory/batch/" in path:
+            phase = "poll"
+        else:
+            phase = "other"
+        phases[f"{phase} ({kind.removeprefix('request-')})"] += 1
+    return phases
+
+
+def print_batch_figures(log: CrashLog, files: int, rows: int, jobs: int, crash: World) -> None:
+    _, _, orphans = job_files(crash.sandbox)
+    phases = ", ".join(f"{k} {n}" for k, n in sorted(job_phases(log).items()))
+    settled = sum("settle_batch" in kill for kill in log.kills)
+    phases += f"; step kills aimed just after a job settled: {settled}"
+    print(
+        f"{log.flow} batch: {files} files, {rows} rows, {jobs} jobs run once each, {orphans} "
+        f"created and never uploaded; request kills at: {phases}"
+    )
+
+
+def report_rows_of(world: World) -> dict[str, list[dict[str, str]]]:
+    """Report name ('<input>' or 'batch-prices', 'pending-prices') -> its rows, all reports."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    for path in sorted((world.workdir / "outbox" / "reports").glob("*.report.csv")):
+        stem = path.name.partition(".report.")[0].rsplit(".", 1)[0]
+        rows.setdefault(stem, []).extend(read_report_csv(path))
+    return rows
+
+
+def assert_refused_rows_reported_and_retried(
+    world: World, flow: str, code: str, per_sku_write: str, log: CrashLog
+) -> None:
+    """The unknown SKUs came back in a job's error file, each with VTEX's code in a report, and
+    were then sent on their own, per SKU (never in a later job of their pass)."""
+    rows = [r for report in report_rows_of(world).values() for r in report]
+    keys = {f"id:{i}" for i in UNKNOWN_IDS}
+    in_error_file = {
+        r["key"].split("|")[0]
+        for r in rows
+        if r["type"] == "vtex-batch-error" and code in r["reason"] and r["action"] == "pending"
+    }
+    assert in_error_file == keys, log
+    sent_alone = {
+        r.raw_path
+        for r in world.sandbox.requests
+        if r.operation == per_sku_write and r.status < 500
+    }
+    assert all(any(f"/{i}" in path for path in sent_alone) for i in UNKNOWN_IDS), log
+
+
+@pytest.mark.parametrize("batch_worlds", [store_for_prices], indirect=True)
+def test_price_batch_jobs_survive_sigkills_at_random_points(
+    batch_worlds: tuple[World, World], seed: int
+) -> None:
+    crash, twin = batch_worlds
+    log = crash_campaign(
+        flow="prices",
+        args=["run"],
+        crash=crash,
+        twin=twin,
+        drop=drop_batch_prices,
+        kills=kills_per_flow(),
+        seed=seed,
+        max_kills_per_drop=BATCH_KILLS_PER_DROP,
+        ok_exits=frozenset({0, 1}),  # 1: a run whose job refused the unknown SKUs
+        aims=PRICE_JOB_AIMS,
+    )
+    finish_pending(crash, log)
+    print(log)
+    files = [file for i in range(log.drops) for file in batch_price_files(i)]
+    expected: dict[str, Price] = {}
+    for _, rows in files:
+        expected.update(rows)
+    sandbox = crash.sandbox
+    ids = {
+        key: int(key[3:]) if key.startswith("id:") else sandbox.sku_refids[key] for key in expected
+    }
+    held = {
+        key: (price["basePrice"], price["listPrice"], price["costPrice"])
+        for key in expected
+        if (price := sandbox.prices.get(ids[key])) is not None
+    }
+    assert held == expected, log  # the unknown SKUs too: per SKU, VTEX takes any id's price
+    jobs = assert_jobs_ran_once(crash, twin, BULK_CREATE, log)
+    assert jobs >= len(files), log  # every file's change set went as a job
+    print_batch_figures(log, len(files), sum(len(rows) for _, rows in files), jobs, crash)
+    assert_refused_rows_reported_and_retried(
+        crash, "prices", "SKU_NOT_FOUND", "PUT /pricing/prices/{itemId}", log
+    )
+    assert_files_settled(crash, "prices", [name for name, _ in files], log, pass_reports=True)
+    assert_no_contract_violations(crash, log)
+
+
+@pytest.mark.parametrize("batch_worlds", [store_for_stock], indirect=True)
+def test_inventory_batch_jobs_survive_sigkills_at_random_points(
+    batch_worlds: tuple[World, World], seed: int
+) -> None:
+    crash, twin = batch_worlds
+    log = crash_campaign(
+        flow="inventory",
+        args=["run"],
+        crash=crash,
+        twin=twin,
+        drop=drop_batch_stock,
+        kills=kills_per_flow(),
+        seed=seed,
+        max_kills_per_drop=BATCH_KILLS_PER_DROP,
+        ok_exits=frozenset({0, 1}),
+        aims=STOCK_JOB_AIMS,
+    )
+    finish_pending(crash, log)
+    print(log)
+    expected: dict[tuple[str, str], tuple[int, str]] = {}
+    for i in range(log.drops):
+        expected.update(batch_stock_rows(i))
+    sandbox = crash.sandbox
+    held = {
+        (ref, wh): (record["quantity"], record["leadTime"])
+        for (ref, wh) in expected
+        if ref in sandbox.sku_refids
+        and (record := sandbox.inventory.get((sandbox.sku_refids[ref], wh))) is not None
+    }
+    known = {k: v for k, v in expected.items() if not k[0].startswith("id:")}
+    assert held == known, log
+    assert len(sandbox.inventory) == STOCK_SKUS * len(WAREHOUSES), log  # no unknown SKU's stock
+    jobs = assert_jobs_ran_once(crash, twin, STOCK_CREATE, log)
+    assert jobs >= log.drops, log
+    rows = sum(len(batch_stock_rows(i)) for i in range(log.drops))
+    print_batch_figures(log, log.drops, rows, jobs, crash)
+    assert_refused_rows_reported_and_retried(
+        crash,
+        "inventory",
+        "UNKNOWN",
+        "PUT /api/logistics/pvt/inventory/skus/{skuId}/warehouses/{warehouseId}",
+        log,
+    )
+    # Per SKU, VTEX refuses them for good: reported as failed, and no longer pending.
+    failed = {
+        r["key"].split("|")[0]
+        for rows in report_rows_of(crash).values()
+        for r in rows
+        if r["action"] == "failed" and r["type"] == "vtex-rejected"
+    }
+    assert failed == {f"id:{i}" for i in UNKNOWN_IDS}, log
+    names = [f"lote-estoque-{i:02d}.csv" for i in range(log.drops)]
+    assert_files_settled(crash, "inventory", names, log, pass_reports=True)
     assert_no_contract_violations(crash, log)
 
 
@@ -703,3 +1048,31 @@ def test_a_file_archived_just_before_a_crash_does_not_swallow_the_next_one_of_it
     assert sandbox.prices[sandbox.sku_refids["SKU-00001"]]["basePrice"] == Decimal(55)
     assert len(list((workdir / "archive" / "done").iterdir())) == 2
     assert len(list((workdir / "outbox" / "reports").iterdir())) == 2 * 2
+
+
+def test_a_crash_between_the_two_files_of_a_pass_report_leaves_no_half_of_it(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report of a pass's own work (here: pending rows retried) has no input file to be
+    finished with: before the fix, a kill between its workbook and its CSV left the workbook
+    alone and the CSV's temporary file in outbox/reports for good."""
+    seed_store(sandbox, 3)
+    sandbox.faults = Faults(rate_5xx=1.0)  # VTEX down: the file's rows stay pending
+    place_file(workdir, "prices", "precos.csv", "sku_ref,base_price\nSKU-00001,10\nSKU-00002,20\n")
+    first = make_runtime(sandbox)
+    assert one_pass(first).reports[0].summary.pending == 2
+    sandbox.faults = None
+    reports = workdir / "outbox" / "reports"
+    with monkeypatch.context() as patch:
+        # os.replace: the retry's workbook into place (1st call), then its CSV (2nd).
+        die_on_call(patch, "os.replace", call=2)
+        with pytest.raises(Died):
+            one_pass(first)
+    assert [p.name for p in reports.iterdir() if p.name.startswith((".", "pending-"))] != []
+    first.deps.store.close()
+    one_pass(make_runtime(sandbox))
+    left = sorted(p.name for p in reports.iterdir())
+    assert [n for n in left if n.startswith(".")] == []
+    pairs = Counter(n.partition(".report.")[0] for n in left)
+    assert set(pairs.values()) == {2}, left  # whole pairs only
+    assert sandbox.prices[sandbox.sku_refids["SKU-00002"]]["basePrice"] == Decimal(20)
