@@ -177,3 +177,20 @@ def test_a_trust_store_that_does_not_exist_is_a_config_error_up_front(
     )
     with pytest.raises(ConfigError, match=r"SSL_CERT_FILE is set to .*missing-ca\.pem"):
         build_runtime(loaded)
+
+
+def test_a_trust_store_that_holds_no_certificates_is_a_config_error_up_front(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importer.config import load_settings
+    from importer.runtime import build_runtime
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("this is not a certificate\n", encoding="utf-8")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    loaded = load_settings(
+        cwd=tmp_path,
+        environ={"VTEX_ACCOUNT": "acme", "VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "t"},
+    )
+    with pytest.raises(ConfigError, match=r"holds no readable PEM certificates"):
+        build_runtime(loaded)

