@@ -63,6 +63,10 @@ def policy_of(settings: VtexSettings) -> PollPolicy:
     return PollPolicy(first_s=settings.batch_poll_initial_s, max_wait_s=settings.batch_wait_max_s)
 
 
+# The batch API that carries each flow's change sets.
+FEATURE_OF_FLOW = {"prices": BulkPricingClient.feature, "inventory": BatchInventoryClient.feature}
+
+
 def client_for(feature: str, http: VtexHttp) -> BatchApi:
     if feature == BulkPricingClient.feature:
         return BulkPricingClient(http)
@@ -258,7 +262,7 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
             outcome.rows.append((row, Action.PENDING, "vtex-batch-pending", "", waiting))
         elif error is None:
             landed.append(Applied(key, hashed, row))
-            outcome.rows.append((row, _done_action(row, run.is_new), "", "", ""))
+            outcome.rows.append((row, landed_action(row, run.is_new), "", "", ""))
         else:
             again = api.retriable(error.code)
             reason = render(
@@ -311,7 +315,8 @@ def _unsettled(run: _Run, what: str, *, forget: bool, per_sku: bool = False) -> 
     return outcome
 
 
-def _done_action(row: Record, is_new: Callable[[Record], bool]) -> Action:
+def landed_action(row: Record, is_new: Callable[[Record], bool]) -> Action:
+    """What a row VTEX applied did: deactivated (a full-mode removal), created or updated."""
     if row.get("_removal"):
         return Action.DEACTIVATED
     return Action.CREATED if is_new(row) else Action.UPDATED

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from loguru import logger
 
+from importer import batches
 from importer.archive import archive_file
 from importer.config import LoadedSettings
 from importer.diff import content_hash, diff
@@ -26,7 +27,14 @@ from importer.errors import FileRejected, UnreadableFile
 from importer.flows import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
-from importer.push import Clients, PushResult, RowOutcome, explain_updates, push
+from importer.push import (
+    Clients,
+    PushResult,
+    RowOutcome,
+    batch_outcomes,
+    explain_updates,
+    push,
+)
 from importer.read import ReadOptions, read_table
 from importer.report import free_report_stem, remove_unfinished, report_paths, write_report
 from importer.store import PendingRow, Store
@@ -356,8 +364,6 @@ def resume_batches(flow: str, deps: Deps) -> FileReport | None:
     job that outlived its wait): poll each (never start it again), record what became of its
     rows, and report them as `batch-<flow>`. Runs before a pass takes new files, so that a
     newer value is never overtaken by a job's older one. Returns None when there were none."""
-    from importer import batches
-
     jobs = deps.store.open_batches(flow)
     if not jobs:
         return None
@@ -380,10 +386,7 @@ def resume_batches(flow: str, deps: Deps) -> FileReport | None:
                     is_new=lambda r: r["key"] not in known,
                     policy=batches.policy_of(http.settings),
                 )
-                result.outcomes.extend(
-                    RowOutcome(row, action, kind, column, str(row.get(column, "")), reason)
-                    for row, action, kind, column, reason in outcome.rows
-                )
+                result.outcomes.extend(batch_outcomes(outcome))
                 result.fatal = result.fatal or outcome.fatal
         return result
 

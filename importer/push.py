@@ -17,10 +17,12 @@ from typing import Any
 import pandas as pd
 from loguru import logger
 
+from importer import batches
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
 from importer.store import Applied, Store
+from importer.vtex.batch_jobs import FeatureUnavailable
 from importer.vtex.catalog import CatalogClient
 from importer.vtex.http import VtexHttp
 from importer.vtex.logistics import LogisticsClient
@@ -266,9 +268,17 @@ async def _run(
 
 
 def _done(row: Record, is_new: Callable[[Record], bool]) -> RowOutcome:
-    if row.get("_removal"):
-        return RowOutcome(row, Action.DEACTIVATED, reason=row.get("_reason", ""))
-    return RowOutcome(row, Action.CREATED if is_new(row) else Action.UPDATED)
+    action = batches.landed_action(row, is_new)
+    reason = row.get("_reason", "") if action is Action.DEACTIVATED else ""
+    return RowOutcome(row, action, reason=reason)
+
+
+def batch_outcomes(outcome: batches.BatchOutcome) -> list[RowOutcome]:
+    """A batch job's per-row results as the outcomes a report and the store take."""
+    return [
+        RowOutcome(row, action, kind, column, str(row.get(column, "")) if column else "", reason)
+        for row, action, kind, column, reason in outcome.rows
+    ]
 
 
 # -- batch jobs (Bulk Pricing, batch inventory) -------------------------------------------------
@@ -308,12 +318,8 @@ async def _batched(
     """Send the rows a batch job can carry as one job when there are at least `threshold` of
     them; return the rows left for per-SKU calls. A 403/404 on creating the job (the account
     lacks the feature) sends everything per SKU and is remembered for a day."""
-    from importer import batches
-    from importer.vtex import batch_inventory, bulk_pricing
-    from importer.vtex.batch_jobs import BatchApi, FeatureUnavailable
-
     # Rows an earlier job refused go per SKU this time; the mark is not kept any further.
-    refused = {id(r) for r in rows if isinstance(r.pop(_PER_SKU_MARK, None), str)}
+    refused = {id(r) for r in rows if isinstance(r.pop(batches.PER_SKU_MARK, None), str)}
     if threshold <= 0:
         return rows
     candidates = [r for r in rows if id(r) not in refused]
@@ -322,11 +328,7 @@ async def _batched(
     )
     if len(carried) < threshold:
         return rows
-    api: BatchApi
-    if flow == "prices":
-        api = bulk_pricing.BulkPricingClient(clients.http)
-    else:
-        api = batch_inventory.BatchInventoryClient(clients.http)
+    api = batches.client_for(batches.FEATURE_OF_FLOW[flow], clients.http)
     now = datetime.now(UTC)
     if batches.feature_off(store, api.feature, now):
         return rows
@@ -346,9 +348,7 @@ async def _batched(
     except RowRejectedError as exc:  # 413 / 422 on creation: this set cannot go as a job
         logger.warning("VTEX {} refused the job ({}): sending per SKU", api.title, exc)
         return rows
-    for row, action, kind, column, reason in outcome.rows:
-        value = str(row.get(column, "")) if column else ""
-        result.outcomes.append(RowOutcome(row, action, kind, column, value, reason))
+    result.outcomes.extend(batch_outcomes(outcome))
     if outcome.fatal:
         result.fatal = outcome.fatal
     return rest
@@ -377,9 +377,6 @@ def _batchable_inventory(rows: list[Record]) -> list[Record]:
     from importer.vtex.batch_inventory import can_carry
 
     return [r for r in rows if can_carry(r)]
-
-
-_PER_SKU_MARK = "_batch_refused"  # importer.batches.PER_SKU_MARK
 
 
 # -- prices -----------------------------------------------------------------------------------

@@ -184,6 +184,11 @@ def to_signed(value: int) -> int:
     return value - (1 << 64) if value >= (1 << 63) else value
 
 
+def from_signed(value: int) -> int:
+    """The unsigned hash back from its stored, signed form."""
+    return value & ((1 << 64) - 1)
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -294,21 +299,15 @@ class Store:
 
     def commit(self, flow: str, applied: Iterable[Applied]) -> int:
         """Record rows VTEX confirmed. Also clears them from pending. Returns how many."""
-        now = _now()
-        rows = [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), now) for a in applied]
-        if not rows:
+        applied = list(applied)
+        if not applied:
             return 0
         with self._tx() as db:
+            _upsert_snapshot(db, flow, applied)
             db.executemany(
-                "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
-                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
-                "payload = excluded.payload, updated_at = excluded.updated_at",
-                rows,
+                "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, a.key) for a in applied]
             )
-            db.executemany(
-                "DELETE FROM pending WHERE flow = ? AND key = ?", [(r[0], r[1]) for r in rows]
-            )
-        return len(rows)
+        return len(applied)
 
     # -- pending -----------------------------------------------------------------------------
 
@@ -326,7 +325,7 @@ class Store:
             (flow,),
         )
         return [
-            PendingRow(f, k, h & ((1 << 64) - 1), json.loads(p), sf, sr, a, e)
+            PendingRow(f, k, from_signed(h), json.loads(p), sf, sr, a, e)
             for f, k, h, p, sf, sr, a, e in cur.fetchall()
         ]
 
@@ -453,12 +452,7 @@ class Store:
         return None if row is None else str(row[0])
 
     def set_value(self, name: str, value: str) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET value = excluded.value",
-                (name, value),
-            )
+        self.set_values({name: value})
 
     def set_values(self, values: dict[str, str]) -> None:
         """Several named values in one transaction: after a crash, all of them or none."""
@@ -519,8 +513,7 @@ class Store:
             (batch_id,),
         )
         return [
-            BatchRow(line, key, h & ((1 << 64) - 1), json.loads(p))
-            for line, key, h, p in cur.fetchall()
+            BatchRow(line, key, from_signed(h), json.loads(p)) for line, key, h, p in cur.fetchall()
         ]
 
     def batch_keys(self, flow: str) -> dict[str, str]:
@@ -550,12 +543,7 @@ class Store:
         the job's value (same hash): a newer value that waited for the job is kept."""
         now = _now()
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
-                "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
-                "payload = excluded.payload, updated_at = excluded.updated_at",
-                [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), now) for a in landed],
-            )
+            _upsert_snapshot(db, flow, landed)
             db.executemany(
                 "DELETE FROM pending WHERE flow = ? AND key = ? AND hash = ?",
                 [(flow, a.key, to_signed(a.hash)) for a in landed]
@@ -571,6 +559,17 @@ class Store:
             )
             db.execute("DELETE FROM batch_rows WHERE batch_id = ?", (batch_id,))
             db.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+
+
+def _upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied]) -> None:
+    """What VTEX confirmed becomes the flow's snapshot for those keys."""
+    now = _now()
+    db.executemany(
+        "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+        "payload = excluded.payload, updated_at = excluded.updated_at",
+        [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), now) for a in applied],
+    )
 
 
 def _upsert_pending(db: sqlite3.Connection, rows: Iterable[PendingRow]) -> None:
