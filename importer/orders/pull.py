@@ -111,7 +111,7 @@ class OrderPuller:
         for temp in self.folder.glob(".cancellations-*.tmp") if self.folder.exists() else []:
             name = temp.name[1:-4]
             owed = any(
-                self.store.get_value(f"cancel-notice:{n['order_id']}:{n['state']}") == name
+                self.store.get_value(_cancel_marker(n["order_id"], n["state"])) == name
                 for n in read_cancellations(temp)
             )
             if owed:
@@ -241,7 +241,7 @@ class OrderPuller:
             if state not in CANCEL_STATES:
                 continue
             exported = self.store.order_states([order_id]).get(order_id)
-            marker = f"cancel-notice:{order_id}:{state}"
+            marker = _cancel_marker(order_id, state)
             if exported is None or self.store.get_value(marker) is not None:
                 continue
             notices.append(
@@ -300,3 +300,9 @@ class OrderPuller:
             state = self.store.order_states([order_id])[order_id]
             self.store.set_order_states({order_id: ("handled", state[1])})
         return True
+
+
+def _cancel_marker(order_id: str, state: str) -> str:
+    """The ledger entry (kv) saying which cancellations file told the ERP of this order's
+    `state`: once per order and state."""
+    return f"cancel-notice:{order_id}:{state}"

@@ -278,14 +278,7 @@ class VtexHttp:
             if replay
             else retry_if_exception(lambda e: isinstance(e, RetriableVtexError) and e.status == 429)
         )
-        retrying = AsyncRetrying(
-            sleep=self._clock.sleep,
-            stop=stop_after_attempt(self.settings.max_attempts),
-            wait=self._wait,
-            retry=retry_on,
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
+        retrying = self._retrying(retry_on)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -359,14 +352,7 @@ class VtexHttp:
         if not (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host))):
             raise RowRejectedError(f"{method} storage URL on {host!r} refused: not https")
         where = f"{method} {parts.scheme}://{parts.netloc}{parts.path}"
-        retrying = AsyncRetrying(
-            sleep=self._clock.sleep,
-            stop=stop_after_attempt(self.settings.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(RetriableVtexError),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
+        retrying = self._retrying(retry_if_exception_type(RetriableVtexError))
         try:
             async for attempt in retrying:
                 with attempt:
@@ -395,6 +381,18 @@ class VtexHttp:
             )
             raise
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _retrying(self, retry: Any) -> AsyncRetrying:
+        """The retry policy of every call: `max_attempts`, the backoff of `_wait` on the
+        injected clock, each retry logged; `retry` says which failures are retried."""
+        return AsyncRetrying(
+            sleep=self._clock.sleep,
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
