@@ -85,8 +85,6 @@ def fit_name(start: str, end: str, limit: int = NAME_MAX_BYTES) -> str:
 def _move(src: Path, dst: Path) -> None:
     try:
         _rename_no_replace(src, dst)
-    except FileExistsError:
-        raise
     except OSError as exc:
         # EXDEV: another filesystem (Windows' "different disk drive" maps to it too).
         if exc.errno != errno.EXDEV:
@@ -115,11 +113,9 @@ def _rename_no_replace(src: Path, dst: Path) -> None:
         return
     try:
         os.link(src, dst, follow_symlinks=False)
-    except FileExistsError:
-        raise
     except OSError as exc:
         if exc.errno not in _NO_LINKS:
-            raise  # EXDEV among them: the caller copies across filesystems
+            raise  # EEXIST: the name is taken; EXDEV: the caller copies across filesystems
         if os.path.lexists(dst):
             raise FileExistsError(
                 errno.EEXIST, "already archived under this name", str(dst)
