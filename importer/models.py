@@ -18,6 +18,10 @@ class Action(StrEnum):
     FAILED = "failed"  # VTEX refused the row: see reason and status
     PENDING = "pending"  # VTEX was unavailable; retried automatically on every later pass
     SKIPPED = "skipped"  # not sent because something it depends on failed
+    # Landed, but a column was not sent as the file has it (kept, rounded, not sendable):
+    # the reason says which column and why. Never silence: a value that does not reach VTEX
+    # as written is always on its row.
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class FileSummary:
     failed: int = 0
     pending: int = 0
     skipped: int = 0  # rows skipped because a dependency failed
+    warnings: int = 0  # rows that landed with a column not sent as written (Action.WARNING)
     products_not_saved: int = 0  # catalog: product lines that failed or are pending
     duplicate_of: str = ""  # when the same bytes were already processed: that file's name
     account: str = ""
@@ -77,6 +82,8 @@ class FileSummary:
     encoding: str = ""
     delimiter: str = ""
     unknown_columns: list[str] = field(default_factory=list)
+    # File-level warnings a person must see (an unmapped column that looks like a known one).
+    file_warnings: list[str] = field(default_factory=list)
 
     @property
     def unsettled(self) -> int:

@@ -332,6 +332,8 @@ def _record(
                 summary.pending += 1
             case Action.SKIPPED:
                 summary.skipped += 1
+            case Action.WARNING:
+                summary.warnings += 1
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
     if result.fatal:
         logger.error("VTEX refused the credentials: {}", result.fatal)

@@ -181,6 +181,8 @@ def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
         parts.append("rows marked skipped go once the rows they depend on succeed")
     if pending:
         parts.append("pending rows are retried automatically")
+    if summary.warnings or summary.file_warnings:
+        parts.append("rows marked warning landed, but not exactly as the file says: read why")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
@@ -304,6 +306,7 @@ def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[st
         ("failed", summary.failed),
         ("pending", summary.pending),
         ("skipped", summary.skipped),
+        ("warnings", summary.warnings),
         ("products not saved", summary.products_not_saved),
         ("duplicate_of", summary.duplicate_of),
         ("duration (s)", round(duration, 3)),
@@ -313,6 +316,7 @@ def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[st
         # A bare tab is invisible (and would be neutralised to "'\t"): name it instead.
         ("delimiter", "tab" if summary.delimiter == "\t" else summary.delimiter),
         ("unknown columns", ", ".join(summary.unknown_columns)),
+        ("warnings about the file", " | ".join(summary.file_warnings)),
     ]
 
 
