@@ -20,7 +20,11 @@ CREATE = "POST /availability/v1/inventory/batch"
 CONFIRM = "POST /availability/v1/inventory/batch/{batchId}/confirm"
 STATUS = "GET /availability/v1/inventory/batch/{batchId}/status"
 ERRORS = "GET /availability/v1/inventory/batch/{batchId}/errors"
-ENV = {"IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": "100"}
+# Batch jobs cannot carry the count time, so stock goes in them only when a store says so.
+ENV = {
+    "IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": "100",
+    "IMPORTER__FLOWS__INVENTORY__BATCH_WITHOUT_COUNT_TIME": "true",
+}
 WAREHOUSES = ("1_1", "WH-SP")
 
 
