@@ -40,10 +40,10 @@ TEMPLATES: dict[str, str] = {
     "again automatically; nothing to do.",
     "removal-guard": "{detail}",
     "batch-without-count-time": "{rows} stock rows went in a VTEX batch inventory job, whose "
-    "CSV has no column for when the stock was counted (balance_at or the file's time): VTEX "
-    "took the job's own time instead, and may have released reservations of orders that "
-    "count does not reflect. To send every count with its time, set "
-    "batch_without_count_time = false under [flows.inventory].",
+    "CSV has no column for when the stock was counted (for these rows without balance_at, "
+    "the file's time): VTEX took the job's own time instead, and may have released "
+    "reservations of orders that count does not reflect. To send every count with its time, "
+    "set batch_without_count_time = false under [flows.inventory].",
     "internal-error": "the importer could not send this row ({detail}). It was not sent; "
     "send this report to support.",
 }

@@ -182,9 +182,9 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
         )
         return
     records = checked.records
-    counted_at = _file_time(path, deps)
+    file_time = _file_time(path)
     if flow == "inventory":
-        records = stamp_count_time(records, counted_at)
+        records = stamp_count_time(records, file_time)
     # Every row that is not a valid record is in the report as invalid (a whole-column error,
     # an ambiguous decimal column say, invalidates every row it covers).
     summary.invalid = checked.rows_read - len(records)
@@ -199,7 +199,7 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     summary.unchanged = changes.unchanged
     # Rows the file lists but could not use (invalid) are not absent: never zero them.
     absent = [k for k in changes.absent if k not in checked.mentioned]
-    removals = _removals(flow, spec, absent, deps, summary.file, counted_at)
+    removals = _removals(flow, spec, absent, deps, summary.file, file_time)
     new_keys = set(changes.new["key"])
     to_push = changes.to_push
     # What VTEX accepted last for the changed rows: the report says what changed, and a
@@ -234,7 +234,7 @@ def _with_previous_periods(
     return records
 
 
-def _file_time(path: Path, deps: Deps) -> datetime:
+def _file_time(path: Path) -> datetime:
     """When the file was written: the count time of stock rows without `balance_at`. Never
     later than now (a file server's clock ahead of ours must not date a count in the future)."""
     written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -247,7 +247,7 @@ def _removals(
     absent: list[str],
     deps: Deps,
     file_name: str,
-    counted_at: datetime,
+    file_time: datetime,
 ) -> list[dict[str, Any]]:
     """mode = "full": inventory rows the file no longer lists are set to 0 (behind a guard)."""
     settings = deps.loaded.settings.flow(flow)
@@ -277,7 +277,8 @@ def _removals(
             quantity="0",
             unlimited="false",
             # The full file is the whole truth as of when it was written: that is the count.
-            balance_at=utc_text(counted_at),
+            balance_at="",
+            counted_at=utc_text(file_time),
             row=None,
             _reason="not in this full file: stock set to 0",
         )

@@ -577,7 +577,7 @@ def _inventory_tasks(
             quantity = int(row.get("quantity") or 0)
             # When the ERP counted, as the row has kept it since the file (a retry hours later
             # still says the count's time, not its own).
-            counted_at = str(row.get("balance_at") or "")
+            counted_at = str(row.get("counted_at") or row.get("balance_at") or "")
             if row.get("lead_time"):
                 await logistics.put_inventory(
                     sku_id, wh, quantity=quantity, unlimited=unlimited,

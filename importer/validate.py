@@ -492,17 +492,19 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(RFC3339)
 
 
-def stamp_count_time(records: pd.DataFrame, counted_at: datetime) -> pd.DataFrame:
-    """Inventory rows without a `balance_at` were counted when the file was written: give
-    them `counted_at` (the file's modification time), in the canonical UTC text, so that the
-    time travels with the row (into a pending row's payload, a batch job's rows) and a late
-    retry tells VTEX the moment of the count, not the moment of the retry."""
-    stamp = utc_text(counted_at)
+def stamp_count_time(records: pd.DataFrame, file_time: datetime) -> pd.DataFrame:
+    """Give every inventory row `counted_at`: when the ERP counted it, which is its
+    `balance_at`, or else `file_time` (the file's modification time: the row was counted when
+    the file was written). The moment travels with the row (into a pending row's payload, a
+    batch job's rows), so that a late retry tells VTEX the moment of the count, not its own.
+    `balance_at` itself stays as the file has it: a batch job, which cannot carry a count
+    time, never takes a row whose file gave one."""
     records = records.copy()
-    if "balance_at" not in records:
-        records["balance_at"] = stamp
+    stamp = utc_text(file_time)
+    if "balance_at" in records:
+        records["counted_at"] = records["balance_at"].where(records["balance_at"] != "", stamp)
     else:
-        records["balance_at"] = records["balance_at"].where(records["balance_at"] != "", stamp)
+        records["counted_at"] = stamp
     return records
 
 

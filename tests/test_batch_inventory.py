@@ -137,6 +137,26 @@ def test_without_batch_without_count_time_a_big_stock_file_goes_per_sku_with_its
     assert_stock_is(sandbox, range(1, 61))
 
 
+def test_a_row_whose_file_says_when_it_was_counted_never_goes_in_a_batch_job(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 60, warehouses=WAREHOUSES)
+    runtime = make_runtime(sandbox, ENV)
+    lines = stock(range(1, 61)).splitlines()
+    dated = [lines[0] + ",balance_at"] + [
+        line + (",2026-12-01T07:00:00Z" if n <= 10 else ",") for n, line in enumerate(lines[1:], 1)
+    ]
+    drop(workdir, "inventory", "estoque.csv", "\n".join(dated) + "\n")
+    summary = one_pass(runtime).reports[0].summary
+    assert summary.created == 120 and count(sandbox, CONFIRM) == 1
+    assert summary.file_warnings[0].startswith("110 stock rows went in a VTEX batch")
+    writes = set(per_sku_writes(sandbox))
+    per_sku = [r for r in sandbox.requests if r.path in writes]
+    assert len(per_sku) == 10
+    assert {r.body["dateUtcOnBalanceSystem"] for r in per_sku} == {"2026-12-01T07:00:00Z"}
+    assert_stock_is(sandbox, range(1, 61))
+
+
 def test_an_account_without_batch_inventory_gets_the_same_stock_per_sku(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
