@@ -407,7 +407,9 @@ class Sandbox:
         """Replace the store with the contents of state_file, when there is one."""
         with self._lock:
             if self.state_file is not None:
+                rule = self.store.release_by_count_time  # a setting of this sandbox, not saved
                 self.store = Store.load(self.state_file)
+                self.store.release_by_count_time = rule
                 feed.restart(self.store, self.clock())
 
     def requests_to(self, method: str, path_template_or_prefix: str) -> list[LoggedRequest]:
