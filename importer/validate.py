@@ -498,13 +498,19 @@ def stamp_count_time(records: pd.DataFrame, file_time: datetime) -> pd.DataFrame
     the file was written). The moment travels with the row (into a pending row's payload, a
     batch job's rows), so that a late retry tells VTEX the moment of the count, not its own.
     `balance_at` itself stays as the file has it: a batch job, which cannot carry a count
-    time, never takes a row whose file gave one."""
-    records = records.copy()
+    time, never takes a row whose file gave one. Adds the column in place (for a million rows
+    without balance_at, an Arrow column of one repeated value: 0.06 s; a broadcast: 0.3 s)."""
     stamp = utc_text(file_time)
-    if "balance_at" in records:
-        records["counted_at"] = records["balance_at"].where(records["balance_at"] != "", stamp)
-    else:
-        records["counted_at"] = stamp
+    given = records.get("balance_at")
+    if given is not None:
+        blank = (given == "").to_numpy(dtype=bool)
+        if not blank.all():  # Series.where on a million texts takes a second; numpy a sixth
+            values = given.to_numpy(dtype=object, copy=True)
+            values[blank] = stamp
+            records["counted_at"] = pd.Series(values, index=records.index, dtype=object)
+            return records
+    repeated = pa.repeat(pa.scalar(stamp, pa.large_string()), len(records))
+    records["counted_at"] = pd.Series(pd.array(repeated, dtype="str"), index=records.index)
     return records
 
 
