@@ -111,7 +111,9 @@ def workdir(folder: Path, *, batch_threshold: int = 0) -> Path:
     (folder / "importer.toml").write_text(
         f'[vtex]\naccount = "{ACCOUNT}"\n\n[watch]\nsettle_s = 0\n\n'
         f"[flows.prices]\nbatch_threshold = {batch_threshold}\n\n"
-        f"[flows.inventory]\nbatch_threshold = {batch_threshold}\n",
+        f"[flows.inventory]\nbatch_threshold = {batch_threshold}\n"
+        # Stock goes in batch jobs only when a store accepts they carry no count time.
+        f"batch_without_count_time = {'true' if batch_threshold else 'false'}\n",
         encoding="utf-8",
     )
     for flow in ("catalog", "prices", "inventory", "invoices"):

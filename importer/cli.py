@@ -292,6 +292,13 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="seed for the injected faults")] = 0,
     account: Annotated[str, typer.Option(help="the account name it answers for")] = "sandbox",
     orders: Annotated[int, typer.Option(help="seed this many demo orders, ready for handling")] = 0,
+    release_by_count_time: Annotated[
+        bool,
+        typer.Option(
+            help="a stock write clears only the acknowledged reservations its "
+            "dateUtcOnBalanceSystem reflects (a rule VTEX does not document)"
+        ),
+    ] = False,
 ) -> None:
     """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
     from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
@@ -315,6 +322,7 @@ def sandbox(
         faults=faults,
         state_file=state,
     )
+    emulator.store.release_by_count_time = release_by_count_time
     if demo and not (state and state.exists()):
         emulator.seed_demo()
     if orders:

@@ -130,6 +130,11 @@ class FlowSettings(_Strict):
     # Prices and inventory: from this many changed rows that a batch can carry, they go to VTEX
     # as one Bulk Pricing / batch inventory job instead of one call per SKU (0: never).
     batch_threshold: int = Field(default=1000, ge=0)
+    # Inventory only. VTEX's batch inventory CSV has no column for the moment the ERP counted
+    # (dateUtcOnBalanceSystem), so VTEX takes the job's own time, and releases reservations of
+    # orders the count does not reflect (an oversell). Stock therefore goes per SKU, with its
+    # count time, unless a store accepts that for the batch's speed: true.
+    batch_without_count_time: bool = False
 
     @field_validator("columns", mode="before")
     @classmethod

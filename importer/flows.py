@@ -93,6 +93,12 @@ INVENTORY = FlowSpec(
         Column("quantity", "int", required=True, minimum=ZERO, rule="0 or more"),
         Column("unlimited", "bool"),
         Column("lead_time", "leadtime"),
+        # When the ERP counted this stock (without it: the file's modification time; see
+        # `validate.stamp_count_time`). Sent as VTEX's dateUtcOnBalanceSystem, so that VTEX
+        # releases only the reservations the count reflects. Not hashed: a new count of the
+        # same quantity is not a change to send (a file stamped with its own time would
+        # otherwise re-send every row of every export).
+        Column("balance_at", "date"),
     ),
     one_of=(("sku_ref", "sku_id"),),
     key_columns=("warehouse_id",),

@@ -39,6 +39,11 @@ TEMPLATES: dict[str, str] = {
     "vtex-batch-pending": "VTEX's {api} job {batch} {what}. The row is pending and is sent "
     "again automatically; nothing to do.",
     "removal-guard": "{detail}",
+    "batch-without-count-time": "{rows} stock rows went in a VTEX batch inventory job, whose "
+    "CSV has no column for when the stock was counted (for these rows without balance_at, "
+    "the file's time): VTEX took the job's own time instead, and may have released "
+    "reservations of orders that count does not reflect. To send every count with its time, "
+    "set batch_without_count_time = false under [flows.inventory].",
     "internal-error": "the importer could not send this row ({detail}). It was not sent; "
     "send this report to support.",
 }

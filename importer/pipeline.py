@@ -38,7 +38,7 @@ from importer.push import (
 from importer.read import ReadOptions, read_table
 from importer.report import free_report_stem, remove_unfinished, report_paths, write_report
 from importer.store import PendingRow, Store
-from importer.validate import validate
+from importer.validate import stamp_count_time, utc_text, validate
 from importer.vtex.http import VtexHttp
 from importer.watch import ACCEPTED_SUFFIXES
 
@@ -182,6 +182,9 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
         )
         return
     records = checked.records
+    file_time = _file_time(path)
+    if flow == "inventory":
+        records = stamp_count_time(records, file_time)
     # Every row that is not a valid record is in the report as invalid (a whole-column error,
     # an ambiguous decimal column say, invalidates every row it covers).
     summary.invalid = checked.rows_read - len(records)
@@ -196,7 +199,7 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     summary.unchanged = changes.unchanged
     # Rows the file lists but could not use (invalid) are not absent: never zero them.
     absent = [k for k in changes.absent if k not in checked.mentioned]
-    removals = _removals(flow, spec, absent, deps, summary.file)
+    removals = _removals(flow, spec, absent, deps, summary.file, file_time)
     new_keys = set(changes.new["key"])
     to_push = changes.to_push
     # What VTEX accepted last for the changed rows: the report says what changed, and a
@@ -231,8 +234,20 @@ def _with_previous_periods(
     return records
 
 
+def _file_time(path: Path) -> datetime:
+    """When the file was written: the count time of stock rows without `balance_at`. Never
+    later than now (a file server's clock ahead of ours must not date a count in the future)."""
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return min(written, datetime.now(UTC))
+
+
 def _removals(
-    flow: str, spec: FlowSpec, absent: list[str], deps: Deps, file_name: str
+    flow: str,
+    spec: FlowSpec,
+    absent: list[str],
+    deps: Deps,
+    file_name: str,
+    file_time: datetime,
 ) -> list[dict[str, Any]]:
     """mode = "full": inventory rows the file no longer lists are set to 0 (behind a guard)."""
     settings = deps.loaded.settings.flow(flow)
@@ -261,6 +276,9 @@ def _removals(
         payload.update(
             quantity="0",
             unlimited="false",
+            # The full file is the whole truth as of when it was written: that is the count.
+            balance_at="",
+            counted_at=utc_text(file_time),
             row=None,
             _reason="not in this full file: stock set to 0",
         )
@@ -296,11 +314,20 @@ def _push(
                 deps.store,
                 is_new=lambda r: r["key"] in new_keys,
                 removals=removals,
-                batch_threshold=deps.loaded.settings.flow(flow).batch_threshold,
+                batch_threshold=_batch_threshold(flow, deps),
                 source=source,
             )
 
     return asyncio.run(go())
+
+
+def _batch_threshold(flow: str, deps: Deps) -> int:
+    """The flow's batch threshold; 0 (never) for stock unless the store accepts that a batch
+    job cannot tell VTEX when the stock was counted (see `batch_without_count_time`)."""
+    settings = deps.loaded.settings.flow(flow)
+    if flow == "inventory" and not settings.batch_without_count_time:
+        return 0
+    return settings.batch_threshold
 
 
 def _record(
@@ -317,6 +344,7 @@ def _record(
     if not settled:
         _store_outcomes(flow, result, deps, source)
     summary = report.summary
+    summary.file_warnings.extend(result.file_warnings)
     for outcome in result.outcomes:
         report.rows.append(_report_row(outcome))
         match outcome.action:

@@ -46,6 +46,7 @@ class RowOutcome:
 class PushResult:
     outcomes: list[RowOutcome] = field(default_factory=list)
     fatal: str = ""  # set when VTEX refused the credentials: the flow stopped
+    file_warnings: list[str] = field(default_factory=list)  # for the report's summary
 
     @property
     def applied(self) -> list[Applied]:
@@ -351,6 +352,8 @@ async def _batched(
     result.outcomes.extend(batch_outcomes(outcome))
     if outcome.fatal:
         result.fatal = outcome.fatal
+    if flow == "inventory":
+        result.file_warnings.append(render("batch-without-count-time", rows=len(carried)))
     return rest
 
 
@@ -572,13 +575,19 @@ def _inventory_tasks(
             sku_id, wh = row["sku_id_resolved"], row["warehouse_vtex"]
             unlimited = row.get("unlimited") == "true"
             quantity = int(row.get("quantity") or 0)
+            # When the ERP counted, as the row has kept it since the file (a retry hours later
+            # still says the count's time, not its own).
+            counted_at = str(row.get("counted_at") or row.get("balance_at") or "")
             if row.get("lead_time"):
                 await logistics.put_inventory(
-                    sku_id, wh, quantity=quantity, unlimited=unlimited, lead_time=row["lead_time"]
-                )
+                    sku_id, wh, quantity=quantity, unlimited=unlimited,
+                    lead_time=row["lead_time"], counted_at=counted_at,
+                )  # fmt: skip
             else:
                 # The file does not own lead times: a PUT would zero the one set in VTEX.
-                await logistics.patch_quantity(sku_id, wh, quantity=quantity, unlimited=unlimited)
+                await logistics.patch_quantity(
+                    sku_id, wh, quantity=quantity, unlimited=unlimited, counted_at=counted_at
+                )
             result.outcomes.append(_done(row, is_new))
 
         tasks.append(([row], task))

@@ -4,7 +4,9 @@ expired job's rows retried; and the pre-signed storage the sandbox emulates."""
 
 from __future__ import annotations
 
+import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,7 +22,11 @@ CREATE = "POST /availability/v1/inventory/batch"
 CONFIRM = "POST /availability/v1/inventory/batch/{batchId}/confirm"
 STATUS = "GET /availability/v1/inventory/batch/{batchId}/status"
 ERRORS = "GET /availability/v1/inventory/batch/{batchId}/errors"
-ENV = {"IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": "100"}
+# Batch jobs cannot carry the count time, so stock goes in them only when a store says so.
+ENV = {
+    "IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": "100",
+    "IMPORTER__FLOWS__INVENTORY__BATCH_WITHOUT_COUNT_TIME": "true",
+}
 WAREHOUSES = ("1_1", "WH-SP")
 
 
@@ -68,11 +74,16 @@ def test_a_big_stock_file_goes_as_one_confirmed_job_and_its_errors_come_back_as_
     # Two rows name a SKU VTEX does not have; two carry no lead time (they go per SKU, so
     # that the lead time set in VTEX is kept: the batch CSV would zero it).
     extra = "99998,1_1,5,false,1\n99999,WH-SP,5,false,1\n"
-    drop(workdir, "inventory", "estoque.csv", stock(range(1, 151), extra=extra))
+    big = drop(workdir, "inventory", "estoque.csv", stock(range(1, 151), extra=extra))
+    written = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    os.utime(big, (written.timestamp(), written.timestamp()))
     drop(workdir, "inventory", "sem-prazo.csv", "sku_id,warehouse_id,quantity\n1,1_1,9\n")
 
     result = one_pass(runtime)
     summary = result.reports[0].summary
+    # The CSV cannot say when the stock was counted: the report says so.
+    (warning,) = summary.file_warnings
+    assert warning.startswith("302 stock rows went in a VTEX batch inventory job")
 
     assert (summary.created, summary.pending, summary.failed) == (300, 2, 0)
     assert [count(sandbox, op) for op in (CREATE, CONFIRM, ERRORS)] == [1, 1, 1]
@@ -106,7 +117,44 @@ def test_a_big_stock_file_goes_as_one_confirmed_job_and_its_errors_come_back_as_
     retried = one_pass(runtime).reports[0].summary
     assert (retried.failed, retried.pending) == (2, 0)
     assert count(sandbox, CREATE) == 0 and len(per_sku_writes(sandbox)) == 2
+    # Sent per SKU after the job, they still say when the file counted them.
+    assert {
+        r.body["dateUtcOnBalanceSystem"] for r in sandbox.requests if r.method in ("PUT", "PATCH")
+    } == {"2026-12-01T08:00:00Z"}
     assert runtime.deps.store.pending_count("inventory") == 0
+
+
+def test_without_batch_without_count_time_a_big_stock_file_goes_per_sku_with_its_count_time(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 60, warehouses=WAREHOUSES)
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": "100"})
+    drop(workdir, "inventory", "estoque.csv", stock(range(1, 61)))
+    summary = one_pass(runtime).reports[0].summary
+    assert (summary.created, summary.file_warnings) == (120, [])
+    assert count(sandbox, CREATE) == 0 and len(per_sku_writes(sandbox)) == 120
+    assert all(r.body.get("dateUtcOnBalanceSystem") for r in sandbox.requests if r.method == "PUT")
+    assert_stock_is(sandbox, range(1, 61))
+
+
+def test_a_row_whose_file_says_when_it_was_counted_never_goes_in_a_batch_job(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 60, warehouses=WAREHOUSES)
+    runtime = make_runtime(sandbox, ENV)
+    lines = stock(range(1, 61)).splitlines()
+    dated = [lines[0] + ",balance_at"] + [
+        line + (",2026-12-01T07:00:00Z" if n <= 10 else ",") for n, line in enumerate(lines[1:], 1)
+    ]
+    drop(workdir, "inventory", "estoque.csv", "\n".join(dated) + "\n")
+    summary = one_pass(runtime).reports[0].summary
+    assert summary.created == 120 and count(sandbox, CONFIRM) == 1
+    assert summary.file_warnings[0].startswith("110 stock rows went in a VTEX batch")
+    writes = set(per_sku_writes(sandbox))
+    per_sku = [r for r in sandbox.requests if r.path in writes]
+    assert len(per_sku) == 10
+    assert {r.body["dateUtcOnBalanceSystem"] for r in per_sku} == {"2026-12-01T07:00:00Z"}
+    assert_stock_is(sandbox, range(1, 61))
 
 
 def test_an_account_without_batch_inventory_gets_the_same_stock_per_sku(

@@ -34,7 +34,7 @@ import re
 import uuid
 from datetime import datetime
 
-from importer.sandbox import storage
+from importer.sandbox import reservations, storage
 from importer.sandbox.calls import ApiError, Call, Reply
 from importer.sandbox.logistics import _timespan
 from importer.sandbox.state import Record, Store
@@ -245,6 +245,8 @@ def _apply(store: Store, cells: list[str], call: Call) -> str:
         "dateUtcOnBalanceSystem": call.now.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     key = (int(item), warehouse)
+    # No count time in the CSV: the job's own time, as a per-SKU write without one.
+    reservations.release(store, key, call.now)
     before = store.inventory.get(key)
     store.inventory[key] = record
     if before is None:

@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import httpx
 
-from importer.sandbox import activation, feed, files, jsonio, orders, storage
+from importer.sandbox import activation, feed, files, jsonio, orders, reservations, storage
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
 from importer.sandbox.faults import Fault, FaultDraw, Faults, FeedDraw
@@ -291,6 +291,14 @@ class Sandbox:
     def inventory(self) -> dict[tuple[int, str], Record]:
         return self.store.inventory
 
+    def available(self, sku_id: int, warehouse_id: str) -> int:
+        """What the store can still sell of a SKU in a warehouse: its stock less what orders
+        hold (VTEX's totalQuantity - reservedQuantity)."""
+        with self._lock:
+            key = (sku_id, self.store.warehouse_id(warehouse_id) or warehouse_id)
+            total = int((self.store.inventory.get(key) or {}).get("quantity", 0))
+            return total - reservations.reserved(self.store, key)
+
     def seed_demo(self) -> None:
         """Replace the store with the demo store (SKUs 1..20 = DEMO-001..DEMO-020, active, with
         an image each; warehouses '1_1' and 'WH-SP'; no orders, no feed config), and save it
@@ -369,6 +377,7 @@ class Sandbox:
                 address=address,
             )
             self.store.orders[order["orderId"]] = order
+            reservations.reserve(self.store, order, now)  # a paid order holds its items
             moment = feed.Moment(now, self.clock(), self._feed_draw)
             orders.change_status(self.store, order, status, moment, queue=queue)
             self._autosave()
@@ -398,7 +407,9 @@ class Sandbox:
         """Replace the store with the contents of state_file, when there is one."""
         with self._lock:
             if self.state_file is not None:
+                rule = self.store.release_by_count_time  # a setting of this sandbox, not saved
                 self.store = Store.load(self.state_file)
+                self.store.release_by_count_time = rule
                 feed.restart(self.store, self.clock())
 
     def requests_to(self, method: str, path_template_or_prefix: str) -> list[LoggedRequest]:

@@ -13,15 +13,18 @@ Choices where VTEX is silent: an unknown warehouse or an unknown SKU on a write 
 JSON message; GET inventory of an unknown SKU -> 404; a negative quantity -> 400. Warehouse ids
 are matched case-insensitively on inventory routes (VTEX known issue). GET inventory lists every
 warehouse, with zeros where the SKU has no record, as VTEX's example does. An unlimited
-quantity is shown as 1,000,000.
+quantity is shown as 1,000,000. reservedQuantity is what orders hold (module `reservations`);
+a write clears the acknowledged reservations its dateUtcOnBalanceSystem reflects.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from importer.sandbox import reservations
 from importer.sandbox.calls import (
     ApiError,
     Call,
@@ -128,11 +131,12 @@ def _quantity(body: Record) -> int:
     return quantity
 
 
-def _balance_date(body: Record, call: Call) -> str:
-    # Null or empty means "now", as VTEX documents.
-    return as_str(body.get("dateUtcOnBalanceSystem"), "dateUtcOnBalanceSystem") or (
-        call.now.strftime("%Y-%m-%dT%H:%M:%S")
-    )
+def _counted(store: Store, key: tuple[int, str], body: Record, call: Call) -> str:
+    """The write's count time (null or empty: now, as VTEX documents), after clearing the
+    acknowledged reservations that count reflects (`reservations.release`)."""
+    counted = reservations.count_time(body.get("dateUtcOnBalanceSystem"), call.now)
+    reservations.release(store, key, counted)
+    return counted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _record(store: Store, key: tuple[int, str]) -> Record:
@@ -148,12 +152,12 @@ def put_inventory(store: Store, call: Call) -> Reply:
     key = _target(store, call)
     body = body_object(call)
     lead_time = body.get("leadTime")
-    store.inventory[key] = {
+    record = {
         "quantity": _quantity(body),
         "unlimitedQuantity": as_bool(body.get("unlimitedQuantity"), "unlimitedQuantity"),
         "leadTime": "00:00:00" if lead_time is None else parse_lead_time(lead_time),
-        "dateUtcOnBalanceSystem": _balance_date(body, call),
     }
+    store.inventory[key] = {**record, "dateUtcOnBalanceSystem": _counted(store, key, body, call)}
     return Reply(body=True)
 
 
@@ -164,9 +168,8 @@ def patch_quantity(store: Store, call: Call) -> Reply:
         **_record(store, key),
         "quantity": _quantity(body),
         "unlimitedQuantity": as_bool(body.get("unlimitedQuantity"), "unlimitedQuantity"),
-        "dateUtcOnBalanceSystem": _balance_date(body, call),
     }
-    store.inventory[key] = record
+    store.inventory[key] = {**record, "dateUtcOnBalanceSystem": _counted(store, key, body, call)}
     return Reply(status=204)
 
 
@@ -184,14 +187,15 @@ def get_inventory(store: Store, call: Call) -> Reply:
         raise ApiError(404, f"SKU {sku_id} does not exist")
     balance = []
     for warehouse in sorted(store.warehouses.values(), key=lambda w: str(w["id"])):
-        record = _record(store, (sku_id, warehouse["id"]))
+        key = (sku_id, warehouse["id"])
+        record = _record(store, key)
         unlimited = record["unlimitedQuantity"]
         balance.append(
             {
                 "warehouseId": warehouse["id"],
                 "warehouseName": warehouse["name"],
                 "totalQuantity": UNLIMITED_QUANTITY if unlimited else record["quantity"],
-                "reservedQuantity": 0,
+                "reservedQuantity": reservations.reserved(store, key),
                 "hasUnlimitedQuantity": unlimited,
                 "timeToRefill": None,
                 "dateOfSupplyUtc": None,

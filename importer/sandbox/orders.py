@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from importer.sandbox import reservations
 from importer.sandbox.calls import Call, Reply, as_str, body_object
 from importer.sandbox.feed import Moment, emit, oms_error, token, vtex_time
 from importer.sandbox.order_data import STATUS_DESCRIPTIONS, oms_time
@@ -111,6 +112,7 @@ def change_status(
         order["status"] = state
         order["statusDescription"] = STATUS_DESCRIPTIONS.get(state, state)
         order["lastChange"] = changed
+        reservations.follow_order(store, order["orderId"], state, moment.now)
         previous = vtex_time(datetime.fromisoformat(last_change))
         emit(store, order["orderId"], state, last_state, previous, moment, queue=queue)
 

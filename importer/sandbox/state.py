@@ -62,6 +62,11 @@ class Store:
     sku_activation_off: set[int] = field(default_factory=set)
     # Orders by orderId, and the orders feed (Feed v3): its config and its queue.
     orders: dict[str, Record] = field(default_factory=dict)
+    # What orders hold of the stock, by reservation id (see `reservations`), and whether a
+    # stock write clears only the acknowledged ones its count time reflects (undocumented by
+    # VTEX, so opt-in; not saved).
+    reservations: dict[str, Record] = field(default_factory=dict)
+    release_by_count_time: bool = field(default=False, repr=False)
     feed_config: Record | None = None
     feed_queue: list[Record] = field(default_factory=list)
     # The sandbox clock's reading at the config's creation or its last queued event (a feed
@@ -106,6 +111,7 @@ class Store:
             self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
             self.sku_activation_off, self.product_refids, self.sku_refids,
             self.field_value_ids, self.last_ids, self.orders, self.feed_queue,
+            self.reservations,
         ):  # fmt: skip
             table.clear()
         self.trade_policies.add(1)
@@ -165,6 +171,7 @@ class Store:
             "skuSpecs": [a for owned in self.sku_specs.values() for a in owned],
             "skuActivationOff": sorted(self.sku_activation_off),
             "orders": list(self.orders.values()),
+            "reservations": list(self.reservations.values()),
             "feedConfig": self.feed_config,
             "feedQueue": [
                 {k: v for k, v in m.items() if k not in _CLOCK_FIELDS} for m in self.feed_queue
@@ -198,6 +205,7 @@ class Store:
             spec_values={int(r["FieldValueId"]): r for r in data.get("specValues", [])},
             sku_activation_off={int(i) for i in data.get("skuActivationOff", [])},
             orders={str(r["orderId"]): r for r in data.get("orders", [])},
+            reservations={str(r["id"]): r for r in data.get("reservations", [])},
             feed_config=data.get("feedConfig"),
             feed_queue=[
                 {**m, **dict.fromkeys(_CLOCK_FIELDS, 0.0)} for m in data.get("feedQueue", [])

@@ -13,7 +13,9 @@ account without the feature answers 403 on create (FeatureUnavailable).
 
 Only rows that carry a lead time go through a batch: the CSV's lead_time "defaults to 0 when
 omitted", while per SKU the importer sends a quantity-only PATCH that leaves the lead time set
-in VTEX alone.
+in VTEX alone. The CSV has no column for when the stock was counted (dateUtcOnBalanceSystem):
+stock goes in a batch only when the store accepts that (`batch_without_count_time`), and a
+row whose file wrote a `balance_at` never does.
 """
 
 from __future__ import annotations
@@ -52,7 +54,11 @@ _TIMESPAN = re.compile(r"(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})")
 
 
 def can_carry(row: Record) -> bool:
-    """A row the batch CSV can express without zeroing a lead time the file does not own."""
+    """A row the batch CSV can express without zeroing a lead time the file does not own, nor
+    dropping a count time the file wrote (`balance_at`: the CSV has no column for it, so such
+    a row goes per SKU, where dateUtcOnBalanceSystem carries it)."""
+    if row.get("balance_at"):
+        return False
     return bool(row.get("lead_time")) and _TIMESPAN.fullmatch(str(row["lead_time"])) is not None
 
 

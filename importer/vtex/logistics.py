@@ -19,23 +19,53 @@ class LogisticsClient:
         return body if isinstance(body, list) else []
 
     async def put_inventory(
-        self, sku_id: int, warehouse_id: str, *, quantity: int, unlimited: bool, lead_time: str
+        self,
+        sku_id: int,
+        warehouse_id: str,
+        *,
+        quantity: int,
+        unlimited: bool,
+        lead_time: str,
+        counted_at: str = "",
     ) -> None:
         # All three fields, always: VTEX zeroes whatever a PUT leaves out (API-NOTES §5.1).
+        body: dict[str, Any] = {
+            "quantity": quantity,
+            "unlimitedQuantity": unlimited,
+            "leadTime": lead_time,
+        }
+        _stamp(body, counted_at)
         await self.http.request(
             Api.LOGISTICS,
             "PUT",
             f"/api/logistics/pvt/inventory/skus/{sku_id}/warehouses/{warehouse_id}",
-            body={"quantity": quantity, "unlimitedQuantity": unlimited, "leadTime": lead_time},
+            body=body,
         )
 
     async def patch_quantity(
-        self, sku_id: int, warehouse_id: str, *, quantity: int, unlimited: bool
+        self,
+        sku_id: int,
+        warehouse_id: str,
+        *,
+        quantity: int,
+        unlimited: bool,
+        counted_at: str = "",
     ) -> None:
-        """Quantity only: leaves a lead time set in VTEX alone."""
+        """Quantity only: leaves a lead time set in VTEX alone. Carries the count time too
+        (the PATCH body has dateUtcOnBalanceSystem, as the PUT's does)."""
+        body: dict[str, Any] = {"quantity": quantity, "unlimitedQuantity": unlimited}
+        _stamp(body, counted_at)
         await self.http.request(
             Api.LOGISTICS,
             "PATCH",
             f"/api/logistics/pvt/inventory/skus/{sku_id}/warehouses/{warehouse_id}/quantity",
-            body={"quantity": quantity, "unlimitedQuantity": unlimited},
+            body=body,
         )
+
+
+def _stamp(body: dict[str, Any], counted_at: str) -> None:
+    """`dateUtcOnBalanceSystem`: when the ERP counted this stock (UTC, RFC 3339 with "Z").
+    Left out, VTEX takes the moment of the request, and releases the reservations of orders
+    acknowledged between the count and the request, which the count does not reflect."""
+    if counted_at:
+        body["dateUtcOnBalanceSystem"] = counted_at

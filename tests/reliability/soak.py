@@ -113,6 +113,8 @@ def batched(plan: SoakPlan, share: float = 1.0, poll_s: float = 0.2) -> SoakPlan
         **plan.importer_env,
         "IMPORTER__FLOWS__PRICES__BATCH_THRESHOLD": str(BATCH_THRESHOLD),
         "IMPORTER__FLOWS__INVENTORY__BATCH_THRESHOLD": str(BATCH_THRESHOLD),
+        # Stock goes in batch jobs (which cannot say when it was counted) only when allowed.
+        "IMPORTER__FLOWS__INVENTORY__BATCH_WITHOUT_COUNT_TIME": "true",
         "IMPORTER__VTEX__BATCH_POLL_INITIAL_S": str(poll_s),
     }
     return replace(plan, batch=share, importer_env=env)

@@ -244,6 +244,7 @@ def test_inventory_survives_sigkills_at_random_points(
 BATCH_CONFIG = (
     TEST_CONFIG.replace("[vtex]\n", "[vtex]\nbatch_poll_initial_s = 0.001\n", 1)
     + "\n[flows.prices]\nbatch_threshold = 5\n\n[flows.inventory]\nbatch_threshold = 5\n"
+    + "batch_without_count_time = true\n"
 )
 # SKU ids the catalog does not have: the job's error file names them (Bulk Pricing:
 # SKU_NOT_FOUND; batch inventory: UNKNOWN), and they are sent again per SKU.
