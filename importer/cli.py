@@ -6,6 +6,8 @@ Exit codes of `importer run` (also documented in the README):
     2  the configuration is invalid
     3  VTEX refused the credentials (401/403)
     4  another importer is already running on this working folder
+    5  the importer's own storage failed (state/ locked, damaged or deleted; the disk full):
+       the message names the cause and the fix; no file was blamed, none was refused
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import typer
 from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
-from importer.errors import ConfigError, FatalVtexError, VtexError
+from importer.errors import ConfigError, FatalVtexError, StorageError, VtexError, disk_full
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
 from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_STORAGE = 5
 
 app = typer.Typer(
     add_completion=False,
@@ -130,6 +133,23 @@ def _exclusive(state: Path) -> Iterator[None]:
         raise typer.Exit(EXIT_BUSY) from None
 
 
+@contextmanager
+def _storage_failures() -> Iterator[None]:
+    """The importer's own storage failed: one line naming the cause and the fix, exit 5 (not
+    1, which sends a person to reports that were never written)."""
+    try:
+        yield
+    except StorageError as exc:
+        typer.echo(f"the importer's own storage failed: {exc}", err=True)
+        raise typer.Exit(EXIT_STORAGE) from None
+    except OSError as exc:
+        full = disk_full(exc, exc.filename or Path.cwd())
+        if full is None:
+            raise
+        typer.echo(f"the importer's own storage failed: {full}", err=True)
+        raise typer.Exit(EXIT_STORAGE) from None
+
+
 def _runtime(loaded: LoadedSettings) -> Runtime:
     try:
         return build_runtime(loaded)
@@ -180,7 +200,7 @@ def run(config: ConfigOption = None) -> None:
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
     settle_s = loaded.settings.watch.settle_s
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = run_pass(
@@ -207,7 +227,7 @@ def watch_command(
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -230,7 +250,7 @@ def orders_pull(config: ConfigOption = None) -> None:
 
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = pull_orders(runtime.deps)
@@ -262,7 +282,7 @@ def orders_export(
 
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = export_order(runtime.deps, order_id)

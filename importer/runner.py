@@ -2,6 +2,12 @@
 
 A pass finishes files a crash left claimed, then takes the files that are complete, flow by
 flow in dependency order (catalog before prices/inventory), then retries pending rows.
+
+Trouble with the importer's own storage (`StorageError`: the store locked, the disk full, the
+database damaged or deleted) is never blamed on a file: the pass stops where it is, the file
+being processed stays claimed and is finished by a later pass, and the error goes up to the
+command (`run` exits 5; `watch` tries again on its next pass when the trouble may pass by
+itself, and stops otherwise).
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from loguru import logger
 
 from importer.config import FLOW_NAMES
+from importer.errors import StorageError, disk_full
 from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
@@ -32,6 +40,7 @@ from importer.watch import (
     Candidate,
     CompletenessGate,
     InboxEvents,
+    adopt_host_leftovers,
     claim,
     claimed_files,
     scan_inbox,
@@ -66,6 +75,9 @@ def run_pass(
     inbox = deps.loaded.folder("inbox")
     flows = enabled_flows(runtime)
     result = PassResult()
+    # Before anything is claimed or sent: the store is where it was, has room and takes a
+    # write. Otherwise rows VTEX accepted could not be recorded, and would be sent again.
+    deps.store.check_usable()
     # Only rows pending before this pass are retried in it: rows that just spent their retries
     # wait for the next pass rather than hammering VTEX again at once.
     pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
@@ -77,12 +89,16 @@ def run_pass(
     for flow in flows:
         try:
             settled = resume_batches(flow, deps)
+        except StorageError:
+            raise
         except Exception as exc:  # a bug must not stop every pass: the job stays recorded
             logger.error("internal error settling {} batch jobs: {}", flow, exc)
             continue
         if settled is not None:
             result.reports.append(settled)
-    owner = claim_owner(deps.loaded.folder("state"))
+    # A new importer id means a new state folder: what this host claimed under the old id is
+    # adopted, or it would never be finished.
+    owner = claim_owner(deps.loaded.folder("state"), on_new=lambda me: _adopt_leftovers(inbox, me))
     leftovers = claimed_files(inbox, flows, owner)
     settle_ledger(deps, [(c.flow, c.path.name) for c in leftovers])
     for leftover in leftovers:
@@ -117,37 +133,69 @@ def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> 
     process = resume_file if resume else process_file
     try:
         return process(candidate.path, candidate.flow, runtime.deps)
+    except StorageError as exc:
+        _stays_claimed(candidate, exc)
+        raise
+    except OSError as exc:
+        full = disk_full(exc, exc.filename or runtime.deps.loaded.root)
+        if full is None:
+            return _internal_error(candidate, runtime, exc)
+        _stays_claimed(candidate, full)
+        raise full from exc
     except Exception as exc:
-        logger.error(
-            "internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc()
+        return _internal_error(candidate, runtime, exc)
+
+
+def _stays_claimed(candidate: Candidate, exc: StorageError) -> None:
+    logger.error(
+        "{}: not finished, the importer's own storage failed: {} ({} stays in {} and is "
+        "taken again on the next pass)",
+        candidate.path.name,
+        exc,
+        candidate.path.name,
+        candidate.path.parent,
+    )
+
+
+def _adopt_leftovers(inbox: Path, owner: str) -> None:
+    adopted = adopt_host_leftovers(inbox, owner)
+    if adopted:
+        logger.warning("{} file(s) claimed under an earlier importer id: finishing them", adopted)
+
+
+def _internal_error(candidate: Candidate, runtime: Runtime, exc: Exception) -> FileReport:
+    """A bug: the file is reported as failed (with the traceback in the log), and the
+    importer goes on."""
+    logger.error("internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc())
+    deps = runtime.deps
+    summary = FileSummary(
+        file=candidate.path.name,
+        flow=candidate.flow,
+        sha256="",
+        received_at=deps.now(),
+        status="failed",
+        account=deps.account,
+        error=f"internal error ({type(exc).__name__}): the importer could "
+        "not process this file. Send this report and the file to support.",
+    )
+    try:
+        summary.sha256 = sha256_of(candidate.path)
+        return finish_report(candidate.path, FileReport(summary), deps, failed=True)
+    except StorageError:
+        raise
+    except Exception as again:
+        # Reporting or archiving failed too (the file vanished, archive/ is read-only, the
+        # disk is full): the file stays claimed and is tried again on the next pass; the
+        # importer itself must go on with the other files.
+        logger.critical(
+            "{}: could not be reported nor archived ({}: {}); it stays in {} and is "
+            "tried again on the next pass",
+            candidate.path.name,
+            type(again).__name__,
+            again,
+            candidate.path.parent,
         )
-        deps = runtime.deps
-        summary = FileSummary(
-            file=candidate.path.name,
-            flow=candidate.flow,
-            sha256="",
-            received_at=deps.now(),
-            status="failed",
-            account=deps.account,
-            error=f"internal error ({type(exc).__name__}): the importer could "
-            "not process this file. Send this report and the file to support.",
-        )
-        try:
-            summary.sha256 = sha256_of(candidate.path)
-            return finish_report(candidate.path, FileReport(summary), deps, failed=True)
-        except Exception as again:
-            # Reporting or archiving failed too (the file vanished, archive/ is read-only, the
-            # disk is full): the file stays claimed and is tried again on the next pass; the
-            # importer itself must go on with the other files.
-            logger.critical(
-                "{}: could not be reported nor archived ({}: {}); it stays in {} and is "
-                "tried again on the next pass",
-                candidate.path.name,
-                type(again).__name__,
-                again,
-                candidate.path.parent,
-            )
-            return FileReport(summary)
+        return FileReport(summary)
 
 
 def _pull_orders(runtime: Runtime) -> None:
@@ -156,6 +204,8 @@ def _pull_orders(runtime: Runtime) -> None:
 
     try:
         pull_orders(runtime.deps)
+    except StorageError:
+        raise  # the pass's own handling: see `watch`
     except Exception as exc:
         logger.error("orders pull failed, tried again next interval: {}", exc)
 
@@ -173,11 +223,28 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
         )
         orders = runtime.deps.loaded.settings.orders
         next_pull = time.monotonic()
+        trouble: type[StorageError] | None = None  # the storage trouble being waited out
         while not stop.is_set():
-            result = run_pass(runtime, gate)
-            if orders.enabled and time.monotonic() >= next_pull:
-                _pull_orders(runtime)
-                next_pull = time.monotonic() + orders.pull_interval_s
+            try:
+                result = run_pass(runtime, gate)
+                if orders.enabled and time.monotonic() >= next_pull:
+                    _pull_orders(runtime)
+                    next_pull = time.monotonic() + orders.pull_interval_s
+            except StorageError as exc:
+                if not exc.transient:
+                    raise  # a person must act first (a damaged or deleted store)
+                if type(exc) is not trouble:  # one line when it starts, not one per pass
+                    logger.error(
+                        "{}; watching on, trying again every {:g} s",
+                        exc,
+                        settings.scan_interval_s,
+                    )
+                trouble = type(exc)
+                events.wait(settings.scan_interval_s)
+                continue
+            if trouble is not None:
+                logger.info("the importer's storage is usable again: going on")
+                trouble = None
             # A file seen but not yet complete is looked at again once it may have settled.
             timeout = settings.scan_interval_s
             if result.waiting:
