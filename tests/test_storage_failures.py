@@ -376,3 +376,54 @@ def test_every_storage_error_is_one_line_naming_a_fix() -> None:
     assert all(issubclass(k, StorageError) for k in (StoreLocked, StoreFull, StoreDamaged))
     assert StoreLocked.transient and StoreFull.transient
     assert not StoreDamaged.transient and not StoreGone.transient
+
+
+# -- what `importer run` says: exit code 5 and one line ------------------------------------------
+
+
+def _run(work: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    from tests.test_cli import importer as importer_cli
+
+    return importer_cli("run", cwd=work, env=env)
+
+
+def _working_folder(tmp_path: Path) -> Path:
+    (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
+    (tmp_path / "inbox" / "prices").mkdir(parents=True)
+    (tmp_path / "inbox" / "prices" / "p.csv").write_text(
+        "sku_ref,base_price\nDEMO-001,10.00\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def test_run_exits_5_with_one_line_when_the_store_is_damaged(tmp_path: Path) -> None:
+    work = _working_folder(tmp_path)
+    db = work / "state" / "importer.sqlite3"
+    db.parent.mkdir()
+    db.write_bytes(b"\x00garbage, not a database\n" * 400)
+    done = _run(work)
+    assert done.returncode == 5, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("the importer's own storage failed: ")
+    assert "importer.sqlite3 is damaged (file is not a database): restore it from a backup" in last
+    assert (work / "inbox" / "prices" / "p.csv").exists()  # never blamed, never refused
+    assert not (work / "archive").exists() and not (work / "outbox").exists()
+
+    db.rename(db.with_suffix(".damaged"))  # what the message says to do
+    again = _run(work)
+    assert again.returncode == 0, again.stderr
+    assert (work / "archive" / "done" / "p.csv").exists()
+
+
+def test_run_exits_5_when_another_process_keeps_the_store_locked(tmp_path: Path) -> None:
+    work = _working_folder(tmp_path)
+    Store(work / "state" / "importer.sqlite3").close()  # an earlier run made it
+    with held_exclusively(work / "state" / "importer.sqlite3"):
+        locked = _run(work, {"IMPORTER__STATE__LOCK_WAIT_S": "0.5"})
+    assert locked.returncode == 5, locked.stderr
+    assert "Traceback" not in locked.stderr
+    assert "is locked by another process (a backup?) for more than 0.5 s" in locked.stderr
+    assert "raise [state] lock_wait_s" in locked.stderr
+    assert (work / "inbox" / "prices" / "p.csv").exists()
+    assert not (work / "archive" / "failed").exists()
