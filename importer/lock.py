@@ -79,7 +79,14 @@ class FolderLock:
                 f"another importer is already running on this folder ({holder or 'unknown'}); "
                 f"stop it first, or give this one its own working folder (lock: {self.path})"
             ) from None
-        self.owner.write_text(f"pid {os.getpid()} on {socket.gethostname()}", encoding="utf-8")
+        try:
+            self.owner.write_text(f"pid {os.getpid()} on {socket.gethostname()}", encoding="utf-8")
+        except OSError as exc:
+            self._lock.release()
+            raise disk_full(exc, self.owner.parent) or StorageError(
+                f"{self.owner} cannot be written ({exc.strerror}): check that this user may "
+                f"write to {self.owner.parent}"
+            ) from exc
         return self
 
     def __exit__(

@@ -273,7 +273,9 @@ class Store:
                 f"{self.lock_wait_s:g} s: nothing was lost, the files are left for the next "
                 "pass; if backups take longer, raise [state] lock_wait_s"
             )
-        if primary == sqlite3.SQLITE_FULL:
+        if primary == sqlite3.SQLITE_FULL or (
+            primary == sqlite3.SQLITE_IOERR and _out_of_space(self.path.parent)
+        ):  # growing the -shm file of a full disk is an I/O error, not SQLITE_FULL
             return StoreFull(
                 f"the disk holding {self.path.parent} is full ({exc}): free space there; "
                 "nothing was lost, the files are left for the next pass"
@@ -700,6 +702,13 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 def _free_bytes(folder: Path) -> int:
     return shutil.disk_usage(folder).free
+
+
+def _out_of_space(folder: Path) -> bool:
+    try:
+        return _free_bytes(folder) < MIB
+    except OSError:
+        return False
 
 
 def _upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied]) -> None:
