@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from loguru import logger
@@ -102,6 +102,7 @@ def _setup_logging(state: Path | None = None) -> None:
         level="INFO",
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
         diagnose=False,
+        filter=lambda record: not record["extra"].get("log_file_only"),
     )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
@@ -140,14 +141,20 @@ def _storage_failures() -> Iterator[None]:
     try:
         yield
     except StorageError as exc:
-        typer.echo(f"the importer's own storage failed: {exc}", err=True)
-        raise typer.Exit(EXIT_STORAGE) from None
+        _storage_failed(exc)
     except OSError as exc:
         full = disk_full(exc, exc.filename or Path.cwd())
         if full is None:
             raise
-        typer.echo(f"the importer's own storage failed: {full}", err=True)
-        raise typer.Exit(EXIT_STORAGE) from None
+        _storage_failed(full)
+
+
+def _storage_failed(exc: StorageError) -> NoReturn:
+    message = f"the importer's own storage failed: {exc}"
+    # In state/importer.log too (when it can still be written): stderr may go nowhere.
+    logger.bind(log_file_only=True).error(message)
+    typer.echo(message, err=True)
+    raise typer.Exit(EXIT_STORAGE)
 
 
 def _runtime(loaded: LoadedSettings) -> Runtime:
