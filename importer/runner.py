@@ -27,6 +27,7 @@ from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
 from importer.pipeline import (
+    Deps,
     finish_pass_report,
     finish_report,
     process_file,
@@ -132,29 +133,63 @@ def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> 
     `resume`: a file a crash left claimed (it may be reported already)."""
     process = resume_file if resume else process_file
     try:
-        return process(candidate.path, candidate.flow, runtime.deps)
+        return _storage_errors_named(process, candidate, runtime)
     except StorageError as exc:
-        _stays_claimed(candidate, exc)
+        # Not the file's fault, and the store cannot record a verdict: the pass stops, and the
+        # file stays claimed for the next one (never archive/failed).
+        logger.error(
+            "{}: not finished, the importer's own storage failed: {} ({} stays in {} and is "
+            "taken again on the next pass)",
+            candidate.path.name,
+            exc,
+            candidate.path.name,
+            candidate.path.parent,
+        )
         raise
+    except Exception as exc:
+        logger.error(
+            "internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc()
+        )
+        deps = runtime.deps
+        summary = FileSummary(
+            file=candidate.path.name,
+            flow=candidate.flow,
+            sha256="",
+            received_at=deps.now(),
+            status="failed",
+            account=deps.account,
+            error=f"internal error ({type(exc).__name__}): the importer could "
+            "not process this file. Send this report and the file to support.",
+        )
+        try:
+            summary.sha256 = sha256_of(candidate.path)
+            return finish_report(candidate.path, FileReport(summary), deps, failed=True)
+        except Exception as again:
+            # Reporting or archiving failed too (the file vanished, archive/ is read-only, the
+            # disk is full): the file stays claimed and is tried again on the next pass; the
+            # importer itself must go on with the other files.
+            logger.critical(
+                "{}: could not be reported nor archived ({}: {}); it stays in {} and is "
+                "tried again on the next pass",
+                candidate.path.name,
+                type(again).__name__,
+                again,
+                candidate.path.parent,
+            )
+            return FileReport(summary)
+
+
+def _storage_errors_named(
+    process: Callable[[Path, str, Deps], FileReport], candidate: Candidate, runtime: Runtime
+) -> FileReport:
+    """`process(file)`, with a full disk anywhere (a report, the archive) raised as StoreFull."""
+    try:
+        return process(candidate.path, candidate.flow, runtime.deps)
     except OSError as exc:
         full = disk_full(exc, exc.filename or runtime.deps.loaded.root)
         if full is None:
-            return _internal_error(candidate, runtime, exc)
-        _stays_claimed(candidate, full)
+            raise
         raise full from exc
-    except Exception as exc:
-        return _internal_error(candidate, runtime, exc)
-
-
-def _stays_claimed(candidate: Candidate, exc: StorageError) -> None:
-    logger.error(
-        "{}: not finished, the importer's own storage failed: {} ({} stays in {} and is "
-        "taken again on the next pass)",
-        candidate.path.name,
-        exc,
-        candidate.path.name,
-        candidate.path.parent,
-    )
 
 
 def _adopt_leftovers(inbox: Path, owner: str) -> None:
@@ -163,51 +198,49 @@ def _adopt_leftovers(inbox: Path, owner: str) -> None:
         logger.warning("{} file(s) claimed under an earlier importer id: finishing them", adopted)
 
 
-def _internal_error(candidate: Candidate, runtime: Runtime, exc: Exception) -> FileReport:
-    """A bug: the file is reported as failed (with the traceback in the log), and the
-    importer goes on."""
-    logger.error("internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc())
-    deps = runtime.deps
-    summary = FileSummary(
-        file=candidate.path.name,
-        flow=candidate.flow,
-        sha256="",
-        received_at=deps.now(),
-        status="failed",
-        account=deps.account,
-        error=f"internal error ({type(exc).__name__}): the importer could "
-        "not process this file. Send this report and the file to support.",
-    )
-    try:
-        summary.sha256 = sha256_of(candidate.path)
-        return finish_report(candidate.path, FileReport(summary), deps, failed=True)
-    except StorageError:
-        raise
-    except Exception as again:
-        # Reporting or archiving failed too (the file vanished, archive/ is read-only, the
-        # disk is full): the file stays claimed and is tried again on the next pass; the
-        # importer itself must go on with the other files.
-        logger.critical(
-            "{}: could not be reported nor archived ({}: {}); it stays in {} and is "
-            "tried again on the next pass",
-            candidate.path.name,
-            type(again).__name__,
-            again,
-            candidate.path.parent,
-        )
-        return FileReport(summary)
-
-
 def _pull_orders(runtime: Runtime) -> None:
     """A failed pull is logged and tried again at the next interval; it never stops watch."""
     from importer.orders.run import pull_orders
 
     try:
         pull_orders(runtime.deps)
-    except StorageError:
-        raise  # the pass's own handling: see `watch`
+    except StorageError as exc:
+        if not exc.transient:
+            raise  # a damaged or deleted store: watch stops (see `_watched_pass`)
+        logger.error("orders pull failed, tried again next interval: {}", exc)
     except Exception as exc:
         logger.error("orders pull failed, tried again next interval: {}", exc)
+
+
+@dataclass
+class _Trouble:
+    """The kind of storage trouble `watch` is waiting out, if any."""
+
+    kind: type[StorageError] | None = None
+
+
+def _watched_pass(runtime: Runtime, gate: CompletenessGate, trouble: _Trouble) -> PassResult:
+    """A pass of `watch`. Storage trouble that may pass by itself (a backup's lock, a full
+    disk) is logged once when it starts and once when it ends, and the pass is tried again
+    after `scan_interval_s`; trouble a person must fix (a damaged or deleted store) stops
+    `watch` (exit 5)."""
+    try:
+        result = run_pass(runtime, gate)
+    except StorageError as exc:
+        if not exc.transient:
+            raise
+        if type(exc) is not trouble.kind:
+            logger.error(
+                "{}; watching on, trying again every {:g} s",
+                exc,
+                runtime.deps.loaded.settings.watch.scan_interval_s,
+            )
+        trouble.kind = type(exc)
+        return PassResult()
+    if trouble.kind is not None:
+        logger.info("the importer's storage is usable again: going on")
+        trouble.kind = None
+    return result
 
 
 def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
@@ -223,28 +256,13 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
         )
         orders = runtime.deps.loaded.settings.orders
         next_pull = time.monotonic()
-        trouble: type[StorageError] | None = None  # the storage trouble being waited out
+        trouble = _Trouble()
         while not stop.is_set():
-            try:
-                result = run_pass(runtime, gate)
-                if orders.enabled and time.monotonic() >= next_pull:
-                    _pull_orders(runtime)
-                    next_pull = time.monotonic() + orders.pull_interval_s
-            except StorageError as exc:
-                if not exc.transient:
-                    raise  # a person must act first (a damaged or deleted store)
-                if type(exc) is not trouble:  # one line when it starts, not one per pass
-                    logger.error(
-                        "{}; watching on, trying again every {:g} s",
-                        exc,
-                        settings.scan_interval_s,
-                    )
-                trouble = type(exc)
-                events.wait(settings.scan_interval_s)
-                continue
-            if trouble is not None:
-                logger.info("the importer's storage is usable again: going on")
-                trouble = None
+            result = _watched_pass(runtime, gate, trouble)
+            # No pull while the store is in trouble: it could not record what it exported.
+            if orders.enabled and trouble.kind is None and time.monotonic() >= next_pull:
+                _pull_orders(runtime)
+                next_pull = time.monotonic() + orders.pull_interval_s
             # A file seen but not yet complete is looked at again once it may have settled.
             timeout = settings.scan_interval_s
             if result.waiting:

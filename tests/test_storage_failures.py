@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 import importer.store
 from importer.errors import StorageError, StoreDamaged, StoreFull, StoreGone, StoreLocked
@@ -299,6 +300,8 @@ def test_watch_stops_when_the_state_folder_is_deleted_and_waits_out_a_full_disk(
         {"IMPORTER__WATCH__SCAN_INTERVAL_S": "0.05", "IMPORTER__ORDERS__ENABLED": "false"},
     )
     failures: list[BaseException] = []
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(str(m)), level="INFO", format="{message}")
     free = {"bytes": 0}
     monkeypatch.setattr(importer.store, "_free_bytes", lambda folder: free["bytes"])
 
@@ -327,7 +330,11 @@ def test_watch_stops_when_the_state_folder_is_deleted_and_waits_out_a_full_disk(
     finally:
         stop.set()
         thread.join(timeout=10)
+        logger.remove(sink)
     assert len(failures) == 1 and isinstance(failures[0], StoreGone)
+    # The full disk: one line when it started (not one per pass), one when it ended.
+    assert sum("MiB free" in line and "watching on" in line for line in lines) == 1
+    assert sum("usable again" in line for line in lines) == 1
     assert not runtime.deps.store.path.parent.exists()
 
 
