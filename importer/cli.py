@@ -6,6 +6,8 @@ Exit codes of `importer run` (also documented in the README):
     2  the configuration is invalid
     3  VTEX refused the credentials (401/403)
     4  another importer is already running on this working folder
+    5  the importer's own storage failed (state/ locked, damaged or deleted; the disk full):
+       the message names the cause and the fix; no file was blamed, none was refused
 """
 
 from __future__ import annotations
@@ -17,19 +19,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
-from importer.errors import ConfigError, FatalVtexError, VtexError
+from importer.errors import ConfigError, FatalVtexError, StorageError, VtexError, disk_full
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
 from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_STORAGE = 5
 
 app = typer.Typer(
     add_completion=False,
@@ -99,6 +102,7 @@ def _setup_logging(state: Path | None = None) -> None:
         level="INFO",
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
         diagnose=False,
+        filter=lambda record: not record["extra"].get("log_file_only"),
     )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
@@ -128,6 +132,29 @@ def _exclusive(state: Path) -> Iterator[None]:
     except AlreadyRunning as exc:
         typer.echo(f"not started: {exc}", err=True)
         raise typer.Exit(EXIT_BUSY) from None
+
+
+@contextmanager
+def _storage_failures() -> Iterator[None]:
+    """The importer's own storage failed: one line naming the cause and the fix, exit 5 (not
+    1, which sends a person to reports that were never written)."""
+    try:
+        yield
+    except StorageError as exc:
+        _storage_failed(exc)
+    except OSError as exc:
+        full = disk_full(exc, exc.filename or Path.cwd())
+        if full is None:
+            raise
+        _storage_failed(full)
+
+
+def _storage_failed(exc: StorageError) -> NoReturn:
+    message = f"the importer's own storage failed: {exc}"
+    # In state/importer.log too (when it can still be written): stderr may go nowhere.
+    logger.bind(log_file_only=True).error(message)
+    typer.echo(message, err=True)
+    raise typer.Exit(EXIT_STORAGE)
 
 
 def _runtime(loaded: LoadedSettings) -> Runtime:
@@ -180,7 +207,7 @@ def run(config: ConfigOption = None) -> None:
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
     settle_s = loaded.settings.watch.settle_s
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = run_pass(
@@ -207,7 +234,7 @@ def watch_command(
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -230,7 +257,7 @@ def orders_pull(config: ConfigOption = None) -> None:
 
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = pull_orders(runtime.deps)
@@ -262,7 +289,7 @@ def orders_export(
 
     loaded = _load(config)
     _setup_logging(loaded.folder("state"))
-    with _exclusive(loaded.folder("state")):
+    with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
             result = export_order(runtime.deps, order_id)

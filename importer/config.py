@@ -186,12 +186,24 @@ class OrdersSettings(_Strict):
     file_format: Literal["csv", "xlsx"] = "csv"
 
 
+class StateSettings(_Strict):
+    """The store under state/ (importer.sqlite3)."""
+
+    # How long a write waits while another process (a backup, a `sqlite3` shell) holds the
+    # store; then the pass stops and its files are left for the next pass.
+    lock_wait_s: float = Field(default=30.0, ge=0)
+    # A pass starts only with this much free space on the state folder's disk: a pass that
+    # sent rows to VTEX and then could not record them would send them again on every retry.
+    min_free_mb: float = Field(default=64.0, ge=0)
+
+
 class Settings(_Strict):
     vtex: VtexSettings = Field(default_factory=VtexSettings)
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
 
     @field_validator("flows")
     @classmethod

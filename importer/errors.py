@@ -6,6 +6,13 @@
     │   │                              move it to archive/failed, carry on with the next file
     │   ├── UnreadableFile             bytes that are no CSV/workbook we can read
     │   └── HeaderError                a required column is missing or ambiguous
+    ├── StorageError                   the importer's own storage (state/, the disk) failed: never
+    │   │                              the file's fault; the file stays claimed, the pass stops,
+    │   │                              exit code 5. `transient`: `watch` tries again next pass
+    │   ├── StoreLocked    (transient) another process held the store past [state] lock_wait_s
+    │   ├── StoreFull      (transient) the disk is full (or under [state] min_free_mb)
+    │   ├── StoreDamaged               the database file is not a database, or is corrupt
+    │   └── StoreGone                  the state folder or database was deleted or replaced
     └── VtexError                      a VTEX call did not succeed
         ├── RetriableVtexError         429 / 423 / 5xx / timeout / connection: back off, retry;
         │                              once retries are spent the row stays pending
@@ -17,6 +24,8 @@ Row-level problems in a file are not exceptions: they are `RowError` values
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class ImporterError(Exception):
@@ -44,6 +53,45 @@ class UnreadableFile(FileRejected):
 
 class HeaderError(FileRejected):
     type = "header-error"
+
+
+class StorageError(ImporterError):
+    """The importer's own storage failed. The message is one line: the cause and the fix."""
+
+    # `watch` tries again on its next pass (the trouble may pass by itself: a backup ends,
+    # space is freed); otherwise it stops, because a person must act first.
+    transient = False
+
+
+class StoreLocked(StorageError):
+    transient = True
+
+
+class StoreFull(StorageError):
+    transient = True
+
+
+class StoreDamaged(StorageError):
+    pass
+
+
+class StoreGone(StorageError):
+    pass
+
+
+# A write that failed for lack of space (ENOSPC) or quota (EDQUOT), wherever it was.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(exc: BaseException, folder: object) -> StoreFull | None:
+    """The importer's own disk trouble in an OSError, as a StoreFull naming `folder`, or None
+    when the error is something else."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return StoreFull(
+            f"the disk holding {folder} is full ({exc.strerror}): free space there; "
+            "nothing was lost, the files are left for the next pass"
+        )
+    return None
 
 
 class VtexError(ImporterError):

@@ -14,19 +14,20 @@ import os
 import re
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 from filelock import FileLock, Timeout
 
-from importer.errors import ImporterError
+from importer.errors import ImporterError, StorageError, disk_full
 
 
 class AlreadyRunning(ImporterError):
     """Another importer holds this working folder."""
 
 
-def claim_owner(state: Path) -> str:
+def claim_owner(state: Path, on_new: Callable[[str], None] | None = None) -> str:
     """This importer's name among importers sharing an inbox: its host and an id kept in its
     state folder, e.g. `erp-server-3f2a9c1d`.
 
@@ -35,6 +36,11 @@ def claim_owner(state: Path) -> str:
     folder on one host are kept apart by the lock, and each state folder gets its own random
     id, so neither twin hosts (cloned machines, containers given one host name) nor twin
     paths make two importers one. Call it while holding the folder lock.
+
+    A new id means the state folder is new (first start, or deleted and recreated): then
+    `on_new(owner)` runs before the id is kept, so that files claimed on this host under the
+    old id are adopted (`importer.watch.adopt_host_leftovers`); a crash in it is redone under
+    the next new id.
     """
     host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:40] or "host"
     path = state / "importer.id"
@@ -43,9 +49,17 @@ def claim_owner(state: Path) -> str:
     except FileNotFoundError:
         ident = ""
     if not re.fullmatch(r"[0-9a-f]{8}", ident):
-        state.mkdir(parents=True, exist_ok=True)
         ident = secrets.token_hex(4)
-        path.write_text(ident, encoding="utf-8")  # one writer: the lock's holder
+        if on_new is not None:
+            on_new(f"{host}-{ident}")
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            path.write_text(ident, encoding="utf-8")  # one writer: the lock's holder
+        except OSError as exc:
+            raise disk_full(exc, state) or StorageError(
+                f"{path} cannot be written ({exc.strerror}): check that this user may write "
+                f"to {state}"
+            ) from exc
     return f"{host}-{ident}"
 
 
@@ -65,7 +79,14 @@ class FolderLock:
                 f"another importer is already running on this folder ({holder or 'unknown'}); "
                 f"stop it first, or give this one its own working folder (lock: {self.path})"
             ) from None
-        self.owner.write_text(f"pid {os.getpid()} on {socket.gethostname()}", encoding="utf-8")
+        try:
+            self.owner.write_text(f"pid {os.getpid()} on {socket.gethostname()}", encoding="utf-8")
+        except OSError as exc:
+            self._lock.release()
+            raise disk_full(exc, self.owner.parent) or StorageError(
+                f"{self.owner} cannot be written ({exc.strerror}): check that this user may "
+                f"write to {self.owner.parent}"
+            ) from exc
         return self
 
     def __exit__(

@@ -2,6 +2,12 @@
 
 A pass finishes files a crash left claimed, then takes the files that are complete, flow by
 flow in dependency order (catalog before prices/inventory), then retries pending rows.
+
+Trouble with the importer's own storage (`StorageError`: the store locked, the disk full, the
+database damaged or deleted) is never blamed on a file: the pass stops where it is, the file
+being processed stays claimed and is finished by a later pass, and the error goes up to the
+command (`run` exits 5; `watch` tries again on its next pass when the trouble may pass by
+itself, and stops otherwise).
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from loguru import logger
 
 from importer.config import FLOW_NAMES
+from importer.errors import StorageError, disk_full
 from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
 from importer.pipeline import (
+    Deps,
     finish_pass_report,
     finish_report,
     process_file,
@@ -32,6 +41,7 @@ from importer.watch import (
     Candidate,
     CompletenessGate,
     InboxEvents,
+    adopt_host_leftovers,
     claim,
     claimed_files,
     scan_inbox,
@@ -66,6 +76,9 @@ def run_pass(
     inbox = deps.loaded.folder("inbox")
     flows = enabled_flows(runtime)
     result = PassResult()
+    # Before anything is claimed or sent: the store is where it was, has room and takes a
+    # write. Otherwise rows VTEX accepted could not be recorded, and would be sent again.
+    deps.store.check_usable()
     # Only rows pending before this pass are retried in it: rows that just spent their retries
     # wait for the next pass rather than hammering VTEX again at once.
     pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
@@ -77,12 +90,16 @@ def run_pass(
     for flow in flows:
         try:
             settled = resume_batches(flow, deps)
+        except StorageError:
+            raise
         except Exception as exc:  # a bug must not stop every pass: the job stays recorded
             logger.error("internal error settling {} batch jobs: {}", flow, exc)
             continue
         if settled is not None:
             result.reports.append(settled)
-    owner = claim_owner(deps.loaded.folder("state"))
+    # A new importer id means a new state folder: what this host claimed under the old id is
+    # adopted, or it would never be finished.
+    owner = claim_owner(deps.loaded.folder("state"), on_new=lambda me: _adopt_leftovers(inbox, me))
     leftovers = claimed_files(inbox, flows, owner)
     settle_ledger(deps, [(c.flow, c.path.name) for c in leftovers])
     for leftover in leftovers:
@@ -116,7 +133,19 @@ def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> 
     `resume`: a file a crash left claimed (it may be reported already)."""
     process = resume_file if resume else process_file
     try:
-        return process(candidate.path, candidate.flow, runtime.deps)
+        return _storage_errors_named(process, candidate, runtime)
+    except StorageError as exc:
+        # Not the file's fault, and the store cannot record a verdict: the pass stops, and the
+        # file stays claimed for the next one (never archive/failed).
+        logger.error(
+            "{}: not finished, the importer's own storage failed: {} ({} stays in {} and is "
+            "taken again on the next pass)",
+            candidate.path.name,
+            exc,
+            candidate.path.name,
+            candidate.path.parent,
+        )
+        raise
     except Exception as exc:
         logger.error(
             "internal error on {}: {}\n{}", candidate.path.name, exc, traceback.format_exc()
@@ -150,14 +179,68 @@ def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> 
             return FileReport(summary)
 
 
+def _storage_errors_named(
+    process: Callable[[Path, str, Deps], FileReport], candidate: Candidate, runtime: Runtime
+) -> FileReport:
+    """`process(file)`, with a full disk anywhere (a report, the archive) raised as StoreFull."""
+    try:
+        return process(candidate.path, candidate.flow, runtime.deps)
+    except OSError as exc:
+        full = disk_full(exc, exc.filename or runtime.deps.loaded.root)
+        if full is None:
+            raise
+        raise full from exc
+
+
+def _adopt_leftovers(inbox: Path, owner: str) -> None:
+    adopted = adopt_host_leftovers(inbox, owner)
+    if adopted:
+        logger.warning("{} file(s) claimed under an earlier importer id: finishing them", adopted)
+
+
 def _pull_orders(runtime: Runtime) -> None:
     """A failed pull is logged and tried again at the next interval; it never stops watch."""
     from importer.orders.run import pull_orders
 
     try:
         pull_orders(runtime.deps)
+    except StorageError as exc:
+        if not exc.transient:
+            raise  # a damaged or deleted store: watch stops (see `_watched_pass`)
+        logger.error("orders pull failed, tried again next interval: {}", exc)
     except Exception as exc:
         logger.error("orders pull failed, tried again next interval: {}", exc)
+
+
+@dataclass
+class _Trouble:
+    """The kind of storage trouble `watch` is waiting out, if any."""
+
+    kind: type[StorageError] | None = None
+
+
+def _watched_pass(runtime: Runtime, gate: CompletenessGate, trouble: _Trouble) -> PassResult:
+    """A pass of `watch`. Storage trouble that may pass by itself (a backup's lock, a full
+    disk) is logged once when it starts and once when it ends, and the pass is tried again
+    after `scan_interval_s`; trouble a person must fix (a damaged or deleted store) stops
+    `watch` (exit 5)."""
+    try:
+        result = run_pass(runtime, gate)
+    except StorageError as exc:
+        if not exc.transient:
+            raise
+        if type(exc) is not trouble.kind:
+            logger.error(
+                "{}; watching on, trying again every {:g} s",
+                exc,
+                runtime.deps.loaded.settings.watch.scan_interval_s,
+            )
+        trouble.kind = type(exc)
+        return PassResult()
+    if trouble.kind is not None:
+        logger.info("the importer's storage is usable again: going on")
+        trouble.kind = None
+    return result
 
 
 def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
@@ -173,9 +256,11 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
         )
         orders = runtime.deps.loaded.settings.orders
         next_pull = time.monotonic()
+        trouble = _Trouble()
         while not stop.is_set():
-            result = run_pass(runtime, gate)
-            if orders.enabled and time.monotonic() >= next_pull:
+            result = _watched_pass(runtime, gate, trouble)
+            # No pull while the store is in trouble: it could not record what it exported.
+            if orders.enabled and trouble.kind is None and time.monotonic() >= next_pull:
                 _pull_orders(runtime)
                 next_pull = time.monotonic() + orders.pull_interval_s
             # A file seen but not yet complete is looked at again once it may have settled.

@@ -37,7 +37,9 @@ class Runtime:
     sandbox: Sandbox | None  # the in-process sandbox when no credentials are set
 
     def close(self) -> None:
-        if self.sandbox is not None:
+        # A state folder deleted under a running importer is not created again by the
+        # sandbox's own file: the next start finds it gone, as the person left it.
+        if self.sandbox is not None and self.deps.store.path.parent.is_dir():
             self.sandbox.save()
         self.deps.store.close()
 
@@ -52,7 +54,11 @@ def build_runtime(
     """`sandbox`, `clock` and `transport` are for tests: a prepared emulator, virtual time."""
     vtex = loaded.settings.vtex
     state = loaded.folder("state")
-    store = Store(state / "importer.sqlite3")
+    store = Store(
+        state / "importer.sqlite3",
+        lock_wait_s=loaded.settings.state.lock_wait_s,
+        min_free_mb=loaded.settings.state.min_free_mb,
+    )
     key = vtex.app_key.get_secret_value() if vtex.app_key else None
     token = vtex.app_token.get_secret_value() if vtex.app_token else None
     if (key is None) != (token is None):

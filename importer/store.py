@@ -5,20 +5,38 @@ The snapshot holds, per flow and key, the content hash and payload of what VTEX 
 simply sent again next time. Rows that failed for a passing reason (429, 5xx, timeout) are also
 kept in `pending` with their payload, and retried on every pass until they land or a newer
 file supersedes them.
+
+Every failure of the store itself (locked past `lock_wait_s`, disk full, a damaged file, the
+state folder deleted) is raised as an `importer.errors.StorageError` whose message names the
+cause and the fix: never a bare sqlite3 error, which a pass would take for the file's fault.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
+
+from importer.errors import (
+    StorageError,
+    StoreDamaged,
+    StoreFull,
+    StoreGone,
+    StoreLocked,
+    disk_full,
+)
+
+MIB = 1 << 20
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -190,27 +208,109 @@ def from_signed(value: int) -> int:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, lock_wait_s: float = 30.0, min_free_mb: float = 0.0) -> None:
         self.path = path
-        # autocommit off; every write is its own short transaction (see `_tx`).
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a confirmed row must survive a power cut
-        self._db.executescript(SCHEMA)
+        self.lock_wait_s = lock_wait_s
+        self.min_free_mb = min_free_mb
+        self._gone = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # `timeout` is SQLite's busy timeout: a write waits this long for a lock another
+            # process holds (a backup), then fails as StoreLocked.
+            # autocommit off; every write is its own short transaction (see `_tx`).
+            self._db = sqlite3.connect(
+                path, timeout=lock_wait_s, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a confirmed row must survive a power cut
+            self._db.executescript(SCHEMA)
+            self._identity = _identity(path)
+        except sqlite3.Error as exc:
+            with suppress(AttributeError, sqlite3.Error):
+                self._db.close()
+            raise self._failure(exc) from exc
+        except OSError as exc:
+            raise disk_full(exc, path.parent) or StorageError(
+                f"{path} cannot be opened ({exc.strerror}): check that {path.parent} exists "
+                "and this user may write there"
+            ) from exc
 
     def close(self) -> None:
         self._db.close()
 
+    def check_usable(self) -> None:
+        """Before a pass takes anything: the database is still the file this store opened (a
+        state folder deleted or restored under a running importer is never written into), the
+        disk has `min_free_mb` free, and a write goes through within `lock_wait_s`. Raises a
+        StorageError otherwise; nothing is claimed or sent then."""
+        self._check_in_place()
+        free = _free_bytes(self.path.parent)
+        if free < self.min_free_mb * MIB:
+            raise StoreFull(
+                f"the disk holding {self.path.parent} has {free / MIB:.1f} MiB free, less than "
+                f"[state] min_free_mb ({self.min_free_mb:g} MiB): free space there; nothing was "
+                "sent, the files are left for the next pass"
+            )
+        self.set_value("store-checked-at", _now())
+
+    def _check_in_place(self) -> None:
+        current = _identity(self.path)
+        if self._gone or current is None or current != self._identity:
+            raise StoreGone(
+                f"{self.path} was deleted or replaced while the importer ran (its state folder "
+                "removed or restored): nothing more is written into it. Start the importer "
+                "again: it starts from an empty snapshot and sends everything once (restore "
+                "the state folder from a backup first to avoid that)"
+            )
+
+    def _failure(self, exc: sqlite3.Error) -> StorageError:
+        """The StorageError that says what an sqlite3 error means for a person."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreLocked(
+                f"{self.path} is locked by another process (a backup?) for more than "
+                f"{self.lock_wait_s:g} s: nothing was lost, the files are left for the next "
+                "pass; if backups take longer, raise [state] lock_wait_s"
+            )
+        if primary == sqlite3.SQLITE_FULL or (
+            primary == sqlite3.SQLITE_IOERR and _out_of_space(self.path.parent)
+        ):  # growing the -shm file of a full disk is an I/O error, not SQLITE_FULL
+            return StoreFull(
+                f"the disk holding {self.path.parent} is full ({exc}): free space there; "
+                "nothing was lost, the files are left for the next pass"
+            )
+        if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return StoreDamaged(
+                f"{self.path} is damaged ({exc}): restore it from a backup or move it away "
+                "(the importer then starts from an empty snapshot and sends everything once)"
+            )
+        if code == sqlite3.SQLITE_READONLY_DBMOVED:
+            self._gone = True  # every later write is refused too
+            return StoreGone(
+                f"{self.path} was deleted or moved while the importer ran: nothing more is "
+                "written into it. Start the importer again: it starts from an empty snapshot "
+                "and sends everything once (restore the state folder from a backup first to "
+                "avoid that)"
+            )
+        return StorageError(
+            f"{self.path} cannot be used ({exc}): check that this user may write to "
+            f"{self.path.parent} and that its disk is healthy"
+        )
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._check_in_place()  # never a write into a database whose folder was deleted
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk): nothing to undo.
+            if self._db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # -- file ledger -------------------------------------------------------------------------
 
@@ -559,6 +659,56 @@ class Store:
             )
             db.execute("DELETE FROM batch_rows WHERE batch_id = ?", (batch_id,))
             db.execute("DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _translated(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Store, _P], _R]:
+    """The method, raising a StorageError where SQLite or the disk fails."""
+
+    def run(self: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from exc
+        except OSError as exc:
+            full = disk_full(exc, self.path.parent)
+            if full is None:
+                raise
+            raise full from exc
+
+    functools.update_wrapper(run, method)  # its name and docstring
+    return run
+
+
+# Every public method of the store: a caller never sees a bare sqlite3 error.
+for _name, _method in list(vars(Store).items()):
+    if not _name.startswith("_") and callable(_method):
+        setattr(Store, _name, _translated(_method))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file `path` is (device, inode), or None when there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def _out_of_space(folder: Path) -> bool:
+    try:
+        return _free_bytes(folder) < MIB
+    except OSError:
+        return False
 
 
 def _upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied]) -> None:

@@ -109,6 +109,45 @@ def claimed_files(
     return _files_in((flow, inbox / flow / CLAIM_DIR / owner) for flow in flows)
 
 
+def adopt_host_leftovers(inbox: Path, owner: str, flows: Sequence[str] = FLOWS) -> int:
+    """Move files claimed on this host under another importer id (`.importer/<host>-<id>/`)
+    into `owner`'s folder; returns how many. For a new id only (`claim_owner`'s `on_new`): the
+    state folder that kept the old id is gone (deleted, recreated), and without this its
+    claimed files would wait forever for an importer that no longer exists."""
+    host = owner.rsplit("-", 1)[0]
+    same_host = re.compile(re.escape(host) + r"-[0-9a-f]{8}")
+    adopted = 0
+    for flow in flows:
+        claim_dir = inbox / flow / CLAIM_DIR
+        try:
+            with os.scandir(claim_dir) as entries:
+                folders = [
+                    Path(e.path)
+                    for e in entries
+                    if e.name != owner
+                    and same_host.fullmatch(e.name)
+                    and e.is_dir(follow_symlinks=False)
+                ]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for folder in folders:
+            for leftover in _files_in([(flow, folder)]):
+                if _rename_into(leftover.path, claim_dir, owner) is None:
+                    logger.warning(
+                        "{} stays in {}: a file of that name is claimed already",
+                        leftover.path.name,
+                        folder,
+                    )
+                    continue
+                logger.warning(
+                    "{}: claimed under an earlier importer id on this host ({}); finishing it",
+                    leftover.path.name,
+                    folder.name,
+                )
+                adopted += 1
+    return adopted
+
+
 def claim(candidate: Candidate, owner: str | None = None) -> Path | None:
     """Atomically move a ready file into `inbox/<flow>/.importer/<owner>/` (or `.importer/`
     itself without an owner); return its new path.
