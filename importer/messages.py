@@ -62,6 +62,9 @@ TEMPLATES: dict[str, str] = {
     "markup-kept": '"markup" was emptied (it was {before}), but VTEX always holds a markup: it '
     "has {kept}, derived from the base and cost prices. Write the markup in the file, or "
     "remove the column.",
+    "list-price-kept": '"list_price" was emptied (it was {before}), but VTEX still holds the '
+    "list price {kept} after the price was replaced without one. Remove it in VTEX's admin, or "
+    "write the list price in the file.",
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",

@@ -210,7 +210,11 @@ def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
 # The columns each row's file carried ("base_price,list_price,sku_ref"), set on price rows.
 FILE_COLUMNS = "_file_columns"
 # The sentence for a column a row emptied whose value VTEX keeps (see RowOutcome.kept).
-KEPT_MESSAGES = {"cost_price": "cost-kept", "markup": "markup-kept"}
+KEPT_MESSAGES = {
+    "cost_price": "cost-kept",
+    "markup": "markup-kept",
+    "list_price": "list-price-kept",
+}
 
 
 def carried(row: Record, column: str) -> bool | None:
@@ -454,6 +458,8 @@ def _price_tasks(
                     body = {}
                 if body:
                     await pricing.put_price(sku_id, body)
+                    if source is not None and _clearing_list_price(source, body, current):
+                        kept.update(await _list_price_after_clearing(pricing, sku_id))
                 else:
                     await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
             else:
@@ -583,6 +589,26 @@ def price_body(
         entries = [e for e in entries if _activation(e) != _activation(new)] + [new]
     body["fixedPrices"] = entries
     return result
+
+
+def _clearing_list_price(
+    source: Record, body: dict[str, Any], current: dict[str, Any] | None
+) -> bool:
+    return (
+        _clears_list_price(source)
+        and "listPrice" not in body
+        and current is not None
+        and _positive(current.get("listPrice"))
+    )
+
+
+async def _list_price_after_clearing(pricing: PricingClient, sku_id: int) -> dict[str, str]:
+    """VTEX documents its PUT as replacing the price, so one without listPrice clears it; that
+    an omitted listPrice is cleared is not said in so many words, so the price is read back:
+    a list price VTEX still holds is reported (see RowOutcome.kept), never claimed cleared."""
+    after = await pricing.get_price(sku_id)
+    held = (after or {}).get("listPrice")
+    return {"list_price": str(held)} if _positive(held) else {}
 
 
 def _clears_list_price(base: Record) -> bool:

@@ -202,13 +202,14 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     if dup.any():
         first_row = records.drop_duplicates("key", keep="first").set_index("key")["row"]
         for _, rec in records[dup].iterrows():
+            spelt = shown_key({str(k): v for k, v in rec.items()})
             errors.append(
                 row_error(
                     "duplicate-key",
                     row=int(rec["row"]),
                     column=_key_column(rec),
-                    value=str(rec["key"]),
-                    key=str(rec["key"]),
+                    value=spelt,
+                    key=spelt,
                     first_row=int(first_row[rec["key"]]),
                 )
             )

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from importer.models import Action, FileReport
 from importer.report import read_report_csv
 from importer.sandbox import Sandbox
+from importer.sandbox.pricing import PUT_CLEARS_LIST_PRICE
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 
@@ -115,6 +116,23 @@ def test_an_emptied_list_price_clears_vtex_list_price(
     assert row_of(report, 2) == ("updated", "", "list_price", "list_price: 15 -> (empty)")
     assert sandbox.prices[1]["listPrice"] is None
     assert "listPrice" not in price_puts(sandbox)[0]  # VTEX's spec allows no null
+
+
+def test_a_list_price_vtex_keeps_after_the_put_is_a_warning_not_a_claim(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    # The other reading of VTEX's "creates or replaces": a PUT that keeps an omitted listPrice.
+    sandbox.store.features_off.add(PUT_CLEARS_LIST_PRICE)
+    seed_store(sandbox, 1)
+    runtime = make_runtime(sandbox)
+    drop(workdir, "prices", "sale.csv", "sku_ref,base_price,list_price\nSKU-00001,10,15\n")
+    one_pass(runtime)
+    drop(workdir, "prices", "sale-over.csv", "sku_ref,base_price,list_price\nSKU-00001,10,\n")
+    report = one_pass(runtime).reports[0]
+    assert sandbox.prices[1]["listPrice"] == Decimal(15)
+    action, kind, column, reason = row_of(report, 2)
+    assert (action, kind, column) == ("warning", "list-price-kept", "list_price")
+    assert "VTEX still holds the list price 15" in reason
 
 
 def test_a_file_without_the_list_price_column_keeps_vtex_list_price_and_claims_no_change(
@@ -233,17 +251,20 @@ def test_report_keys_keep_the_files_spelling_of_the_warehouse(
         workdir,
         "inventory",
         "stock.csv",
-        "sku_ref,warehouse_id,quantity\nSKU-00001,WH-SP,5\nSKU-00002,WH-SP,x\n",
+        "sku_ref,warehouse_id,quantity\nSKU-00001,WH-SP,5\nSKU-00002,WH-SP,x\nSKU-00001,wh-sp,6\n",
     )
     report = one_pass(runtime).reports[0]
     assert [(r.row, r.key, str(r.action)) for r in report.rows] == [
         (2, "SKU-00001|WH-SP", "created"),
         (3, "SKU-00002|WH-SP", "invalid"),
+        (4, "SKU-00001|wh-sp", "invalid"),  # one stock row in VTEX: a duplicate, as written
     ]
+    assert report.rows[2].reason.startswith("SKU-00001|wh-sp appears again (first on row 2)")
     written = sorted((workdir / "outbox" / "reports").glob("stock.csv.*.report.csv"))
     assert [r["key"] for r in read_report_csv(written[0])] == [
         "SKU-00001|WH-SP",
         "SKU-00002|WH-SP",
+        "SKU-00001|wh-sp",
     ]
 
 
