@@ -578,8 +578,9 @@ def price_body(
             body["costPrice"] = cost
         result.kept["cost_price"] = str(cost)
         result.kept["markup"] = str(derived_markup(price, cost))
-    if base["list_price"]:
-        body["listPrice"] = Decimal(base["list_price"])
+    own_list_price = "" if base.get("trade_policy") else str(base["list_price"])
+    if own_list_price:
+        body["listPrice"] = Decimal(own_list_price)
     elif not _clears_list_price(base) and current and _positive(current.get("listPrice")):
         body["listPrice"] = Decimal(str(current["listPrice"]))
     entries = [_clean_fixed(e) for e in (current or {}).get("fixedPrices") or []]

@@ -52,6 +52,27 @@ def test_a_row_with_a_base_and_a_fixed_price_sends_both(
     ]
 
 
+def test_the_list_price_of_a_fixed_row_with_a_base_price_is_the_fixed_prices_own(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 1)
+    runtime = make_runtime(sandbox)
+    drop(workdir, "prices", "p1.csv", "sku_ref,base_price,list_price\nSKU-00001,10,20\n")
+    one_pass(runtime)
+    drop(
+        workdir,
+        "prices",
+        "p2.csv",
+        "sku_ref,base_price,list_price,trade_policy,fixed_price\nSKU-00001,10,12,1,8\n",
+    )
+    assert one_pass(runtime).reports[0].summary.created == 1  # a new key: SKU + policy
+    price = sandbox.prices[1]
+    assert (price["basePrice"], price["listPrice"]) == (Decimal(10), Decimal(20))
+    assert [(f["value"], f["listPrice"]) for f in price["fixedPrices"]] == [
+        (Decimal(8), Decimal(12))
+    ]
+
+
 def test_a_fixed_row_whose_base_price_differs_from_the_base_row_is_a_warning(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
