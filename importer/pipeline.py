@@ -157,6 +157,8 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     summary.rows_read = checked.rows_read
     summary.unknown_columns = checked.unknown_columns
     summary.file_warnings.extend(checked.file_warnings)
+    for warning in checked.file_warnings:
+        logger.warning("{}: {}", summary.file, warning)
     for error in checked.errors:
         report.rows.append(
             ReportRow(
