@@ -46,6 +46,33 @@ TEMPLATES: dict[str, str] = {
     "set batch_without_count_time = false under [flows.inventory].",
     "internal-error": "the importer could not send this row ({detail}). It was not sent; "
     "send this report to support.",
+    # Prices: a value the row carries that VTEX did not get as written (action `warning`), or
+    # that VTEX cannot take at all (invalid).
+    "fixed-price-only": '"{column}" is "{value}", but a price period and a minimum quantity '
+    "apply only to a fixed price: VTEX's base price has neither, and would take this price at "
+    'once, for every quantity. Fill in "trade_policy" and "fixed_price" for a fixed price, or '
+    'empty "{column}".',
+    "sku-price-conflict": '"{column}" {value} was not sent: row {first_row} gives this SKU '
+    "the {column} {sent}, and a SKU has one base price, cost price and markup, whatever its "
+    "fixed prices. Make the rows agree.",
+    "base-price-missing": '"{column}" {value} was not sent: VTEX derives a cost price or a '
+    'markup only together with a base price, and this row has no "base_price". Fill in '
+    '"base_price", or empty "{column}".',
+    "markup-derived": '"markup" {value} was not sent: VTEX takes two of base_price, cost_price '
+    "and markup, so it derives the markup ({derived}) from base_price {base} and cost_price "
+    '{cost}. Empty "markup", or empty "cost_price" to have VTEX derive the cost from it.',
+    "cost-kept": '"cost_price" was emptied (it was {before}), but VTEX always holds a cost '
+    "price: it has {kept} (kept, or derived from the base price and markup). Write the cost in "
+    "the file (0 if there is none).",
+    "markup-kept": '"markup" was emptied (it was {before}), but VTEX always holds a markup: it '
+    "has {kept}, derived from the base and cost prices. Write the markup in the file, or "
+    "remove the column.",
+    "list-price-kept": '"list_price" was emptied (it was {before}), but VTEX still holds the '
+    "list price {kept} after the price was replaced without one. Remove it in VTEX's admin, or "
+    "write the list price in the file.",
+    # File-level warnings (the summary's "warnings about the file").
+    "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
+    "[flows.{flow}.columns] in importer.toml if it is.",
 }
 
 

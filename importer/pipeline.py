@@ -28,6 +28,7 @@ from importer.flows import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.push import (
+    FILE_COLUMNS,
     Clients,
     PushResult,
     RowOutcome,
@@ -38,7 +39,7 @@ from importer.push import (
 from importer.read import ReadOptions, read_table
 from importer.report import free_report_stem, remove_unfinished, report_paths, write_report
 from importer.store import PendingRow, Store
-from importer.validate import stamp_count_time, utc_text, validate
+from importer.validate import shown_key, stamp_count_time, utc_text, validate
 from importer.vtex.http import VtexHttp
 from importer.watch import ACCEPTED_SUFFIXES
 
@@ -155,6 +156,9 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     checked = validate(table, spec, settings, file_name=summary.file)
     summary.rows_read = checked.rows_read
     summary.unknown_columns = checked.unknown_columns
+    summary.file_warnings.extend(checked.file_warnings)
+    for warning in checked.file_warnings:
+        logger.warning("{}: {}", summary.file, warning)
     for error in checked.errors:
         report.rows.append(
             ReportRow(
@@ -207,6 +211,11 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
     previous = deps.store.snapshot_payloads(flow, changes.changed["key"].tolist())
     if flow == "prices" and previous:
         to_push = _with_previous_periods(to_push, previous)
+    if flow == "prices" and not to_push.empty:
+        # Which columns this file owns: an empty cell of a column it carries is sent as empty
+        # (a list price cleared), a column it lacks keeps VTEX's value. Kept with each row, so
+        # that a pending retry sends what this file meant.
+        to_push = to_push.assign(**{FILE_COLUMNS: ",".join(sorted(checked.present))})
     if flow == "invoices" and previous:
         # What was sent last, so that a changed item list is caught (VTEX cannot change it).
         to_push = to_push.copy()
@@ -467,7 +476,7 @@ def _report_row(outcome: RowOutcome) -> ReportRow:
     record = outcome.record
     return ReportRow(
         row=record.get("row"),
-        key=str(record.get("key", "")),
+        key=shown_key(record),
         action=outcome.action,
         column=outcome.column,
         value=outcome.value,

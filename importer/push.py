@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -40,6 +40,9 @@ class RowOutcome:
     value: str = ""
     reason: str = ""
     status: int | None = None
+    # Columns the row left empty whose value VTEX holds anyway, with that value (a cost price
+    # kept, a markup derived): a report must not claim VTEX emptied them.
+    kept: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,7 +56,7 @@ class PushResult:
         return [
             Applied(r.record["key"], int(r.record["hash"]), r.record)
             for r in self.outcomes
-            if r.action in (Action.CREATED, Action.UPDATED, Action.DEACTIVATED)
+            if r.action in (Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.WARNING)
         ]
 
 
@@ -205,15 +208,48 @@ def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
     )
 
 
+# The columns each row's file carried ("base_price,list_price,sku_ref"), set on price rows.
+FILE_COLUMNS = "_file_columns"
+# The sentence for a column a row emptied whose value VTEX keeps (see RowOutcome.kept).
+KEPT_MESSAGES = {
+    "cost_price": "cost-kept",
+    "markup": "markup-kept",
+    "list_price": "list-price-kept",
+}
+
+
+def carried(row: Record, column: str) -> bool | None:
+    """Whether the row's file has `column`; None when the row does not say (rows of another
+    flow, rows kept pending from before the mark existed)."""
+    listed = row.get(FILE_COLUMNS)
+    if not isinstance(listed, str):
+        return None
+    return column in listed.split(",")
+
+
 def explain_updates(
     outcomes: list[RowOutcome], previous: dict[str, dict[str, Any]], columns: Sequence[str]
 ) -> None:
-    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'."""
+    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'; only what
+    VTEX got. A column the file does not carry was not sent, so it did not change; a column
+    the row emptied whose value VTEX keeps is a warning that says so."""
     for outcome in outcomes:
         before = previous.get(str(outcome.record.get("key", "")))
         if outcome.action != Action.UPDATED or before is None or outcome.reason:
             continue
-        changed = changes(outcome.record, before, columns)
+        owned = [c for c in columns if carried(outcome.record, c) is not False]
+        changed = changes(outcome.record, before, owned)
+        kept = [c for c in changed if c in outcome.kept and not outcome.record.get(c)]
+        if kept:
+            column = kept[0]
+            outcome.action = Action.WARNING
+            outcome.type = KEPT_MESSAGES[column]
+            outcome.column = column
+            outcome.value = ""
+            outcome.reason = " ".join(
+                render(KEPT_MESSAGES[c], before=before.get(c), kept=outcome.kept[c]) for c in kept
+            )
+            continue
         if changed:
             outcome.column = changed[0]
             outcome.value = str(outcome.record.get(changed[0], ""))
@@ -359,11 +395,17 @@ async def _batched(
 
 def _batchable_prices(rows: list[Record]) -> list[Record]:
     """Base-price rows the Bulk Pricing CSV can carry (see `bulk_pricing.can_carry`), one per
-    SKU, of SKUs without a fixed price whose period moved (that needs a PUT of the whole price,
-    which must not race the job)."""
+    SKU, of SKUs without a fixed price whose period moved or that carries a base price (those
+    need a PUT of the whole price, which must not race the job)."""
     from importer.vtex.bulk_pricing import can_carry
 
-    moved = {r["sku_id_resolved"] for r in rows if r.get("trade_policy") and _period_changed(r)}
+    # SKUs with a fixed price whose period moved, or with a fixed-price row that carries a
+    # base price too (it is checked against the base row, per SKU), stay out of the job.
+    moved = {
+        r["sku_id_resolved"]
+        for r in rows
+        if r.get("trade_policy") and (_period_changed(r) or r.get("base_price"))
+    }
     seen: set[int] = set()
     carried: list[Record] = []
     for row in rows:
@@ -398,31 +440,105 @@ def _price_tasks(
     for sku_id, group in by_sku.items():
 
         async def task(sku_id: int = sku_id, group: list[Record] = group) -> None:
-            base = [r for r in group if not r["trade_policy"]]
             fixed = [r for r in group if r["trade_policy"]]
+            source = base_source(group)
+            notes = _conflicts(group, source)
+            kept: dict[str, str] = {}
             # A fixed price whose period changed must replace the entry with the old period;
             # PATCH would add a second entry beside it (VTEX keys entries by their period).
             moved = [_previous_activation(r) for r in fixed if _period_changed(r)]
-            if base or moved:
+            if source is not None or moved:
                 # A PUT replaces every fixed price: read what VTEX holds so that fixed prices
                 # this file does not mention (set in the admin, say) survive.
                 current = await pricing.get_price(sku_id)
-                if base:
-                    body = price_body(base[0], fixed, current, drop=moved)
+                if source is not None:
+                    sent = price_body(source, fixed, current, drop=moved)
+                    body, kept = sent.body, sent.kept
+                    notes.setdefault(id(source), []).extend(sent.notes)
                 elif current is not None:
-                    body = price_body(_base_of(current), fixed, current, drop=moved)
+                    body = price_body(_base_of(current), fixed, current, drop=moved).body
                 else:  # no price at all yet, so no old entry to replace
                     body = {}
                 if body:
                     await pricing.put_price(sku_id, body)
+                    if source is not None and _clearing_list_price(source, body, current):
+                        kept.update(await _list_price_after_clearing(pricing, sku_id))
                 else:
                     await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
             else:
                 await pricing.patch_fixed(sku_id, [fixed_entry(r) for r in fixed])
-            result.outcomes.extend(_done(r, is_new) for r in group)
+            for row in group:
+                outcome = _done(row, is_new)
+                if row is source:
+                    outcome.kept = kept
+                said = notes.get(id(row))
+                if said:
+                    outcome.action = Action.WARNING
+                    outcome.type, outcome.column, outcome.value = said[0][:3]
+                    outcome.reason = " ".join(note[3] for note in said)
+                result.outcomes.append(outcome)
 
         tasks.append((group, task))
     return tasks
+
+
+# (type, column, value, reason): a value of the row that VTEX did not get as written.
+Note = tuple[str, str, str, str]
+
+
+@dataclass
+class PriceBody:
+    body: dict[str, Any]
+    notes: list[Note] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)  # see RowOutcome.kept
+
+
+def base_source(group: list[Record]) -> Record | None:
+    """The row that gives a SKU its base price: its base-price row, else the first of its
+    fixed-price rows that carries a base price too (a row with both sends both)."""
+    for row in group:
+        if not row["trade_policy"]:
+            return row
+    for row in group:
+        if row.get("base_price"):
+            return row
+    return None
+
+
+def _conflicts(group: list[Record], source: Record | None) -> dict[int, list[Note]]:
+    """Base, cost and markup values on a SKU's other rows that are not the ones sent: a SKU has
+    one of each, so another row's different value did not reach VTEX."""
+    notes: dict[int, list[Note]] = {}
+    for row in group:
+        if row is source:
+            continue
+        for column in ("base_price", "cost_price", "markup"):
+            value = str(row.get(column) or "")
+            if not value:
+                continue
+            if source is None:
+                reason = render("base-price-missing", column=column, value=value)
+                notes.setdefault(id(row), []).append(("base-price-missing", column, value, reason))
+                continue
+            sent = str(source.get(column) or "")
+            if _same_number(value, sent):
+                continue
+            reason = render(
+                "sku-price-conflict",
+                column=column,
+                value=value,
+                first_row=source.get("row"),
+                sent=sent or "(empty)",
+            )
+            notes.setdefault(id(row), []).append(("sku-price-conflict", column, value, reason))
+    return notes
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return Decimal(a) == Decimal(b)
+    except ArithmeticError:
+        return a == b
 
 
 def price_body(
@@ -430,19 +546,45 @@ def price_body(
     fixed: list[Record],
     current: dict[str, Any] | None,
     drop: Sequence[tuple[str, int, str, str]] = (),
-) -> dict[str, Any]:
+) -> PriceBody:
     """The complete PUT body: exactly two of base/cost/markup, and all fixed prices to keep
-    (VTEX's current ones, less those in `drop`, with the file's replacing their equals)."""
-    body: dict[str, Any] = {"basePrice": Decimal(base["base_price"])}
-    if base["cost_price"] and _positive(base["cost_price"]):
-        body["costPrice"] = Decimal(base["cost_price"])
-    elif base["markup"]:
-        body["markup"] = int(base["markup"])
-    elif current and _positive(current.get("costPrice")):
-        body["costPrice"] = Decimal(str(current["costPrice"]))
-    if base["list_price"]:
-        body["listPrice"] = Decimal(base["list_price"])
-    elif current and _positive(current.get("listPrice")):
+    (VTEX's current ones, less those in `drop`, with the file's replacing their equals).
+
+    Every value the row has is sent as written, 0 included. VTEX takes two of base, cost and
+    markup, so a markup beside a cost price is derived by VTEX: when it differs from the file's,
+    the row says so. An empty list price in a file that has the column clears VTEX's (a PUT
+    without listPrice replaces the price without one; VTEX's spec does not allow null); a file
+    without the column, or a fixed-price row (whose list price is its fixed entry's), keeps
+    VTEX's. An empty cost price keeps VTEX's, since VTEX always holds one."""
+    result = PriceBody({"basePrice": Decimal(base["base_price"])})
+    body = result.body
+    price = Decimal(base["base_price"])
+    cost_text, markup_text = str(base.get("cost_price") or ""), str(base.get("markup") or "")
+    if cost_text:
+        cost = Decimal(cost_text)
+        body["costPrice"] = cost
+        derived = derived_markup(price, cost)
+        if markup_text and int(markup_text) != derived:
+            reason = render(
+                "markup-derived", value=markup_text, derived=derived, base=price, cost=cost
+            )
+            result.notes.append(("markup-derived", "markup", markup_text, reason))
+        elif not markup_text:
+            result.kept["markup"] = str(derived)
+    elif markup_text:
+        body["markup"] = int(markup_text)
+        result.kept["cost_price"] = str(derived_cost(price, int(markup_text)))
+    else:
+        held = (current or {}).get("costPrice")
+        cost = Decimal(str(held)) if held is not None else price  # base alone: cost = base
+        if held is not None:
+            body["costPrice"] = cost
+        result.kept["cost_price"] = str(cost)
+        result.kept["markup"] = str(derived_markup(price, cost))
+    own_list_price = "" if base.get("trade_policy") else str(base["list_price"])
+    if own_list_price:
+        body["listPrice"] = Decimal(own_list_price)
+    elif not _clears_list_price(base) and current and _positive(current.get("listPrice")):
         body["listPrice"] = Decimal(str(current["listPrice"]))
     entries = [_clean_fixed(e) for e in (current or {}).get("fixedPrices") or []]
     entries = [e for e in entries if _activation(e) not in drop]
@@ -450,7 +592,47 @@ def price_body(
         new = fixed_entry(row)
         entries = [e for e in entries if _activation(e) != _activation(new)] + [new]
     body["fixedPrices"] = entries
-    return body
+    return result
+
+
+def _clearing_list_price(
+    source: Record, body: dict[str, Any], current: dict[str, Any] | None
+) -> bool:
+    return (
+        _clears_list_price(source)
+        and "listPrice" not in body
+        and current is not None
+        and _positive(current.get("listPrice"))
+    )
+
+
+async def _list_price_after_clearing(pricing: PricingClient, sku_id: int) -> dict[str, str]:
+    """VTEX documents its PUT as replacing the price, so one without listPrice clears it; that
+    an omitted listPrice is cleared is not said in so many words, so the price is read back:
+    a list price VTEX still holds is reported (see RowOutcome.kept), never claimed cleared."""
+    after = await pricing.get_price(sku_id)
+    held = (after or {}).get("listPrice")
+    return {"list_price": str(held)} if _positive(held) else {}
+
+
+def _clears_list_price(base: Record) -> bool:
+    """An empty list_price cell on a base-price row of a file with the column: no list price."""
+    return not base.get("trade_policy") and carried(base, "list_price") is True
+
+
+def derived_markup(base: Decimal, cost: Decimal) -> int:
+    """The markup VTEX derives from a base and a cost price: a whole percent (VTEX's markup is
+    an integer; its rounding is not documented: half up, as the sandbox does)."""
+    if cost == 0:
+        return 0
+    return int(((base - cost) / cost * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def derived_cost(base: Decimal, markup: int) -> Decimal:
+    """The cost price VTEX derives from a base price and a markup, to the cent."""
+    if markup == -100:
+        return Decimal(0)
+    return (base / (1 + Decimal(markup) / 100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _period_changed(row: Record) -> bool:

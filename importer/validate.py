@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from importer.config import FlowSettings
 from importer.errors import HeaderError
 from importer.flows import PRODUCT_COLUMNS, Column, FlowSpec
-from importer.messages import row_error
+from importer.lookalike import lookalikes
+from importer.messages import render, row_error
 from importer.models import RowError
 from importer.read import Table, match_headers, normalize_header, parse_decimal_column
 from importer.read.damage import DAMAGE_TYPES, damaged_cells
@@ -49,6 +51,8 @@ class Validated:
     records: pd.DataFrame  # columns: row, key, sku_ref, sku_id, then the flow's columns (text)
     errors: list[RowError] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    # Unmapped headers that look like a column the file lacks, as sentences for the summary.
+    file_warnings: list[str] = field(default_factory=list)
     present: frozenset[str] = frozenset()  # canonical columns the file carried (or defaulted)
     rows_read: int = 0
     keys: pd.Series = field(default_factory=lambda: pd.Series([], dtype="str"))
@@ -185,8 +189,12 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     frame.insert(0, "row", rows)
     frame.insert(1, "key", _keys(frame, spec))
     if errors:
-        # Say which row an error is about by its key too, not only by its number.
-        key_of_row = dict(zip(rows.tolist(), frame["key"].tolist(), strict=True))
+        # Say which row an error is about by its key too, not only by its number, spelt as
+        # the file spells it (the key itself may be folded for matching).
+        shown = _keys(frame, spec, fold=False) if "warehouse_id" in spec.key_columns else None
+        key_of_row = dict(
+            zip(rows.tolist(), (frame["key"] if shown is None else shown).tolist(), strict=True)
+        )
         errors = [
             e if e.key or e.row is None else replace(e, key=key_of_row.get(e.row) or None)
             for e in errors
@@ -196,13 +204,14 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
     if dup.any():
         first_row = records.drop_duplicates("key", keep="first").set_index("key")["row"]
         for _, rec in records[dup].iterrows():
+            spelt = shown_key({str(k): v for k, v in rec.items()})
             errors.append(
                 row_error(
                     "duplicate-key",
                     row=int(rec["row"]),
                     column=_key_column(rec),
-                    value=str(rec["key"]),
-                    key=str(rec["key"]),
+                    value=spelt,
+                    key=spelt,
                     first_row=int(first_row[rec["key"]]),
                 )
             )
@@ -214,10 +223,31 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
         records=records.reset_index(drop=True),
         errors=errors,
         unknown_columns=unknown,
+        file_warnings=_lookalike_warnings(unknown, spec, settings, present),
         present=frozenset(present),
         rows_read=n,
         keys=frame["key"],
     )
+
+
+def _lookalike_warnings(
+    unknown: list[str], spec: FlowSpec, settings: FlowSettings, present: set[str]
+) -> list[str]:
+    """An unmapped header that looks like a column the file lacks is a warning a person sees:
+    its values are not read, which is silent otherwise. A file that has its SKU column has
+    its SKU: the other spelling of the SKU is not suggested."""
+    for group in spec.one_of:
+        if present.intersection(group):
+            present = present | set(group)
+    return [
+        render(
+            "lookalike-column",
+            header=header,
+            column=" or ".join(names),
+            flow=spec.name,
+        )
+        for header, names in lookalikes(unknown, spec.names, settings.columns, present)
+    ]
 
 
 def _duplicated(keys: pd.Series) -> np.ndarray:
@@ -415,9 +445,20 @@ def _price_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResul
         & (frame["valid_to"] != "")
         & (frame["valid_from"] >= frame["valid_to"])
     ).to_numpy()
+    # A period or a minimum quantity on a base-price row would be dropped: VTEX's base price
+    # has neither, so the price would apply at once and for every quantity.
+    fixed_only: RuleResult = []
+    for name in ("min_quantity", "valid_from", "valid_to"):
+        on_base = (~fixed) & (frame[name] != "").to_numpy()
+
+        def make(row: int, i: int, name: str = name) -> RowError:
+            return row_error("fixed-price-only", row=row, column=name, value=str(raw[name].iat[i]))
+
+        fixed_only.append((on_base, make))
     return [
         *_sku_required(frame, raw),
         (no_base, lambda row, i: row_error("missing-cell", row=row, column="base_price", value="")),
+        *fixed_only,
         (
             no_fixed,
             lambda row, i: row_error("missing-cell", row=row, column="fixed_price", value=""),
@@ -745,8 +786,9 @@ _RULES: dict[str, list[Callable[[pd.DataFrame, Mapping[str, pd.Series]], RuleRes
 }
 
 
-def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
-    """A row's identity: the SKU (its RefId, or 'id:<n>') plus the flow's key columns."""
+def _keys(frame: pd.DataFrame, spec: FlowSpec, *, fold: bool = True) -> pd.Series:
+    """A row's identity: the SKU (its RefId, or 'id:<n>') plus the flow's key columns.
+    `fold=False`: the same key as the file spells it, for reports."""
     if "sku_ref" not in frame:  # invoices: order_id|invoice_number
         key = frame[spec.key_columns[0]].astype("str")
         for name in spec.key_columns[1:]:
@@ -762,13 +804,24 @@ def _keys(frame: pd.DataFrame, spec: FlowSpec) -> pd.Series:
         part = frame[name].astype("str")
         if name == "min_quantity":
             part = part.where(frame["trade_policy"] == "", part.replace("", "1"))
-        elif name == "warehouse_id":
+        elif name == "warehouse_id" and fold:
             # VTEX matches warehouse ids case-insensitively in inventory: 'wh-sp' and 'WH-SP'
             # are one stock row, so they must be one key.
             part = part.str.casefold()
         filled = part != ""
         if filled.any():  # a column empty everywhere adds nothing to any key
             key = key.where(~filled, key + "|" + part)
+    return key
+
+
+def shown_key(record: Mapping[str, Any]) -> str:
+    """A record's key as the file spells it: `SKU-1|WH-SP`, not the folded `SKU-1|wh-sp` that
+    matching uses (VTEX's inventory treats warehouse ids case-insensitively)."""
+    key = str(record.get("key", ""))
+    warehouse = str(record.get("warehouse_id") or "")
+    head, sep, last = key.rpartition("|")
+    if sep and warehouse and last == warehouse.casefold():
+        return f"{head}|{warehouse}"
     return key
 
 

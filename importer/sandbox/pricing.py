@@ -13,7 +13,10 @@ Money is kept exactly as sent (Decimal), in currency units, not cents. Rules (AP
 - The SKU need not exist in the catalog: Pricing is a separate service.
 
 Choices where VTEX is silent: GET of a SKU without any price -> 404 (also for /fixed);
-DELETE is idempotent (200 even when there was nothing to delete).
+DELETE is idempotent (200 even when there was nothing to delete). That a PUT without
+listPrice clears it follows from "creates or replaces" (the spec allows no null listPrice to
+clear it with); VTEX does not say so in as many words, so the other reading, a PUT that keeps
+the list price it omits, is opt-in: `store.features_off` holding `PUT_CLEARS_LIST_PRICE`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ RATE_LIMIT_HEADERS = {
 }
 
 _CENT = Decimal("0.01")
+PUT_CLEARS_LIST_PRICE = "pricing-put-clears-list-price"
 FixedKey = tuple[str, int, datetime | None, datetime | None]
 
 
@@ -123,14 +127,17 @@ def _price(store: Store, call: Call) -> tuple[int, Record | None]:
 
 def put_price(store: Store, call: Call) -> Reply:
     body = body_object(call)
-    item_id, _ = _price(store, call)
+    item_id, before = _price(store, call)
     base, cost, markup = _base_cost_markup(body)
+    list_price = as_number(body.get("listPrice"), "listPrice")
+    if list_price is None and before and PUT_CLEARS_LIST_PRICE in store.features_off:
+        list_price = before.get("listPrice")
     fixed = body.get("fixedPrices")
     if fixed is not None and not isinstance(fixed, list):
         raise ApiError(400, "fixedPrices must be an array")
     store.prices[item_id] = {
         "itemId": str(item_id),
-        "listPrice": as_number(body.get("listPrice"), "listPrice"),
+        "listPrice": list_price,
         "costPrice": cost,
         "markup": markup,
         "basePrice": base,

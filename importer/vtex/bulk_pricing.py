@@ -9,9 +9,11 @@
 
 Only base prices go through it, and only rows that carry both a cost price and a list price:
 - the CSV requires Cost Price (and has no markup column), so a row without a cost price, or
-  with a markup only, cannot be expressed;
-- VTEX does not document what an empty List Price does in an import. Per SKU, the importer
-  keeps the list price VTEX holds when the file has none; an import might clear it instead;
+  with a markup (which VTEX would derive, and the importer checks per SKU), cannot be
+  expressed; nor can a cost price of 0 (per SKU, it is sent as 0);
+- VTEX does not document what an empty List Price does in an import. Per SKU, an empty
+  list_price cell clears VTEX's list price and a file without the column keeps it; an import
+  might do either;
 - fixed prices stay per SKU (PATCH .../fixed, an upsert): whether a fixed-prices import
   replaces a SKU's other fixed prices or merges with them is undocumented (API-NOTES §11), and
   replacing would wipe fixed prices set in the admin that the file does not mention.
@@ -63,6 +65,7 @@ def can_carry(row: Record) -> bool:
     """A base-price row the base-prices CSV can express without losing anything."""
     return (
         not row.get("trade_policy")
+        and not row.get("markup")  # no markup column: per SKU, where a markup is checked
         and _positive(row.get("base_price"))
         and _positive(row.get("cost_price"))
         and _positive(row.get("list_price"))

@@ -92,3 +92,19 @@ def test_a_date_range_must_end_after_it_starts(client: httpx.Client) -> None:
 def test_get_without_a_price_is_404(client: httpx.Client) -> None:
     assert client.get("/pricing/prices/20").status_code == 404
     assert client.get("/pricing/prices/20/fixed").status_code == 404
+
+
+def test_a_cost_price_of_0_is_kept_as_0(client: httpx.Client, sandbox: Sandbox) -> None:
+    client.put("/pricing/prices/3", json={"basePrice": 10, "costPrice": 0}).raise_for_status()
+    assert (sandbox.prices[3]["costPrice"], sandbox.prices[3]["markup"]) == (0, 0)
+
+
+def test_a_null_list_price_breaks_the_spec_and_an_omitted_one_clears_it(
+    client: httpx.Client, sandbox: Sandbox, spec_dir: object
+) -> None:
+    client.put("/pricing/prices/4", json={"basePrice": 10, "listPrice": 15}).raise_for_status()
+    refused = client.put("/pricing/prices/4", json={"basePrice": 10, "listPrice": None})
+    assert refused.status_code == 400  # VTEX's spec: listPrice is a number, never null
+    assert sandbox.prices[4]["listPrice"] == 15
+    client.put("/pricing/prices/4", json={"basePrice": 10}).raise_for_status()
+    assert sandbox.prices[4]["listPrice"] is None  # a PUT replaces the whole price
