@@ -330,3 +330,13 @@ def test_windows_1252_symbols_that_latin1_lacks(tmp_path: Path) -> None:
 def test_sep_hint_with_an_unusual_delimiter(tmp_path: Path) -> None:
     table = read(tmp_path, b'"sep=:"\r\nSKU:Qty\r\nA:1\r\n')
     assert (table.delimiter, table.headers) == (":", ["SKU", "Qty"])
+
+
+def test_a_big_utf16_file_with_a_bom_is_not_taken_for_binary_by_its_first_bytes(
+    tmp_path: Path,
+) -> None:
+    """The first bytes are checked before the rest is read; UTF-16 is all NUL bytes there."""
+    body = "SKU\tPreço\r\n" + "".join(f"A{n}\t{n},5\r\n" for n in range(20_000))
+    table = read(tmp_path, body.encode("utf-16"))
+    assert table.encoding == "utf-16"
+    assert len(table.frame) == 20_000
