@@ -325,7 +325,7 @@ def test_a_file_over_max_file_mb_is_refused_without_being_read(
     [report] = one_pass(runtime).reports
 
     assert report.summary.status == "failed"
-    assert "1 MiB, more than the 1 MiB" in report.summary.error
+    assert "grande.csv: the file is 1.2 MiB, more than the 1 MiB" in report.summary.error
     assert "max_file_mb under [watch]" in report.summary.error
     assert (failed(workdir) / "grande.csv").is_file()
     assert price_writes(sandbox) == []
@@ -353,7 +353,7 @@ def test_read_table_refuses_a_file_over_the_limit_from_its_size(
         return handle
 
     monkeypatch.setattr(table_module, "open_regular", counting)
-    with pytest.raises(UnreadableFile, match="3 MiB, more than the 2 MiB"):
+    with pytest.raises(UnreadableFile, match=r"3\.0 MiB, more than the 2 MiB"):
         read_table(path, ReadOptions(max_file_mb=2))
     assert reads == []
 

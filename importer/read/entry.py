@@ -83,12 +83,17 @@ def check_size(size: int, name: str, limit_mb: int) -> None:
     size in memory, and a file this big is no export the importer should take whole."""
     if size > limit_mb * MIB:
         raise UnreadableFile(
-            f"{name}: the file is {size / MIB:,.0f} MiB, more than the {limit_mb:,} MiB the "
+            f"{name}: the file is {_mib(size)} MiB, more than the {limit_mb:,} MiB the "
             "importer reads (max_file_mb under [watch] in importer.toml); nothing of it was "
             "read. Split it into smaller files, or raise max_file_mb if this machine has a few "
             "times the file's size in free memory.",
             type="file-too-big",
         )
+
+
+def _mib(size: int) -> str:
+    # One decimal where a whole number would hide the excess ("1.2 MiB, more than the 1").
+    return f"{size / MIB:,.1f}" if size < 10 * MIB else f"{size / MIB:,.0f}"
 
 
 def check_entry(path: Path, max_file_mb: int) -> None:
