@@ -431,3 +431,22 @@ def test_a_price_computed_in_excel_lands_as_excel_shows_it(
     assert (report.summary.created, report.summary.invalid) == (2, 0)
     assert sandbox.prices[1]["basePrice"] == Decimal("731.94")
     assert sandbox.prices[2]["basePrice"] == Decimal("19.90")
+
+
+def test_a_link_a_crash_left_claimed_is_refused_on_the_next_start(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text(SECRET, encoding="utf-8")
+    runtime = make_runtime(sandbox)
+    owner = claim_owner(runtime.deps.loaded.folder("state"))
+    claimed = workdir / "inbox" / "prices" / CLAIM_DIR / owner
+    claimed.mkdir(parents=True)
+    (claimed / "precos.csv").symlink_to(secret)  # claimed, then the importer was killed
+
+    [report] = one_pass(runtime).reports
+
+    assert "symbolic link" in report.summary.error
+    assert (failed(workdir) / "precos.csv").is_symlink()
+    assert list(claimed.iterdir()) == []
+    assert SECRET.encode() not in report_bytes(workdir)
