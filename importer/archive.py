@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -126,13 +127,19 @@ def _rename_no_replace(src: Path, dst: Path) -> None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    # The entries themselves: a link archived under `b` is the same entry as `a` (a hard
+    # link of it), not every other link to the same target.
     try:
-        return os.path.samefile(a, b)
+        sa, sb = os.lstat(a), os.lstat(b)
     except OSError:
         return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def _copy_across(src: Path, dst: Path) -> None:
+    if not stat.S_ISREG(os.lstat(src).st_mode):
+        _move_entry_across(src, dst)
+        return
     # mkstemp adds 8 random characters and the suffix to the prefix.
     prefix = fit_name(f".{dst.name}", ".", NAME_MAX_BYTES - 8 - len(".tmp"))
     fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=dst.parent)
@@ -155,6 +162,39 @@ def _copy_across(src: Path, dst: Path) -> None:
     # Only now that the copy is durable under its final name does the source go.
     fsync_dir(dst.parent)
     src.unlink()
+
+
+def _move_entry_across(src: Path, dst: Path) -> None:
+    """Move an entry that is not a regular file (refused unread) to another filesystem: a
+    link is made again with the same target (which is never opened), a FIFO is made again, a
+    folder is copied with its links as links. Other entries (devices) cannot be remade by an
+    ordinary user: the OSError leaves them claimed and logged."""
+    tmp = dst.parent / fit_name(f".{dst.name}", f".{os.getpid()}.tmp")
+    mode = os.lstat(src).st_mode
+    if stat.S_ISLNK(mode):
+        os.symlink(os.readlink(src), tmp)
+    elif stat.S_ISFIFO(mode):
+        os.mkfifo(tmp, stat.S_IMODE(mode))
+    elif stat.S_ISDIR(mode):
+        shutil.copytree(src, tmp, symlinks=True)
+    else:
+        raise OSError(errno.EXDEV, "cannot move this kind of entry to another filesystem", src)
+    try:
+        if os.path.lexists(dst):
+            raise FileExistsError(errno.EEXIST, "already archived under this name", str(dst))
+        os.rename(tmp, dst)
+    except BaseException:
+        if os.path.isdir(tmp) and not os.path.islink(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    fsync_dir(dst.parent)
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(src)
+    else:
+        src.unlink()
 
 
 def _utc(dt: datetime) -> datetime:

@@ -90,6 +90,7 @@ warehouse_id = "1_1"
 [watch]
 scan_interval_s = 10                   # also scan this often (SMB shares send no events)
 settle_s = 2                           # a file must stay unchanged this long to be taken
+max_file_mb = 1024                     # bigger files are refused without being read
 """
 
 

@@ -175,6 +175,9 @@ class WatchSettings(_Strict):
     scan_interval_s: float = Field(default=10.0, gt=0)
     settle_s: float = Field(default=2.0, ge=0)
     polling: bool = False
+    # Bigger input files are refused before they are read (reading costs a few times a
+    # file's size in memory).
+    max_file_mb: int = Field(default=1024, ge=1)  # = importer.read.limits.DEFAULT_MAX_FILE_MB
 
 
 class OrdersSettings(_Strict):

@@ -37,6 +37,7 @@ from importer.push import (
     push,
 )
 from importer.read import ReadOptions, read_table
+from importer.read.entry import check_entry, open_regular
 from importer.report import free_report_stem, remove_unfinished, report_paths, write_report
 from importer.store import PendingRow, Store
 from importer.validate import shown_key, stamp_count_time, utc_text, validate
@@ -61,8 +62,10 @@ class Deps:
 
 
 def sha256_of(path: Path) -> str:
+    """The file's digest; raises UnreadableFile for a link, a FIFO, a folder...: those are
+    never read (`importer.read.entry`)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -75,9 +78,15 @@ def process_file(
     bad input; the report says what happened."""
     name = display_name or path.name
     summary = FileSummary(
-        file=name, flow=flow, sha256=sha256_of(path), received_at=deps.now(), account=deps.account
+        file=name, flow=flow, sha256="", received_at=deps.now(), account=deps.account
     )
     report = FileReport(summary)
+    try:
+        # A link, a FIFO, a folder, a file over max_file_mb: refused without reading a byte.
+        check_entry(path, deps.loaded.settings.watch.max_file_mb)
+        summary.sha256 = sha256_of(path)
+    except UnreadableFile as exc:
+        return _refuse_unread(path, report, deps, exc)
     previous = deps.store.last_landed(flow)
     if previous is not None and previous.sha256 == summary.sha256 and previous.failed == 0:
         # The same bytes as the last file of this flow, which landed completely: nothing can
@@ -98,6 +107,17 @@ def process_file(
         # Most reasons already start with the file's name ("bomba.xlsx: the workbook ...").
         logger.error("{}", summary.error if summary.error.startswith(name) else f"{name}: {exc}")
     return finish_report(path, report, deps, failed=summary.status == "failed", file_id=file_id)
+
+
+def _refuse_unread(path: Path, report: FileReport, deps: Deps, exc: UnreadableFile) -> FileReport:
+    """Report an entry refused before it was read (not a regular file, or too big) and move
+    the entry itself (a link, never its target) to archive/failed."""
+    summary = report.summary
+    summary.status = "failed"
+    summary.error = str(exc)
+    logger.error("{}", summary.error)
+    file_id = deps.store.start_file("", summary.file, summary.flow, summary.received_at)
+    return finish_report(path, report, deps, failed=True, file_id=file_id)
 
 
 def finish_report(
@@ -150,7 +170,13 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
             f"{summary.file}: the {flow} flow is not available yet; the file was not processed"
         )
     settings = deps.loaded.settings.flow(flow)
-    table = read_table(path, ReadOptions(settings.encoding, settings.delimiter, settings.sheet))
+    options = ReadOptions(
+        settings.encoding,
+        settings.delimiter,
+        settings.sheet,
+        max_file_mb=deps.loaded.settings.watch.max_file_mb,
+    )
+    table = read_table(path, options)
     summary.encoding = table.encoding or ""
     summary.delimiter = table.delimiter or ""
     checked = validate(table, spec, settings, file_name=summary.file)

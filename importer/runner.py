@@ -12,6 +12,7 @@ itself, and stops otherwise).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import traceback
@@ -22,7 +23,7 @@ from pathlib import Path
 from loguru import logger
 
 from importer.config import FLOW_NAMES
-from importer.errors import StorageError, disk_full
+from importer.errors import StorageError, UnreadableFile, disk_full
 from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
@@ -45,6 +46,8 @@ from importer.watch import (
     claim,
     claimed_files,
     scan_inbox,
+    scan_refused,
+    unsafe_folders,
 )
 
 
@@ -52,9 +55,13 @@ from importer.watch import (
 class PassResult:
     reports: list[FileReport] = field(default_factory=list)
     waiting: int = 0  # files seen but not yet complete
+    # Flow or claim folders that are links: nothing was taken from them (`unsafe_folders`).
+    unsafe: list[str] = field(default_factory=list)
 
     @property
     def needs_attention(self) -> bool:
+        if self.unsafe:
+            return True
         for report in self.reports:
             s = report.summary
             if s.status == "failed" or s.invalid or s.failed or s.pending:
@@ -105,6 +112,14 @@ def run_pass(
     for leftover in leftovers:
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
         result.reports.append(_safely(leftover, runtime, resume=True))
+    result.unsafe = unsafe_folders(inbox, flows, owner)
+    for problem in result.unsafe:
+        logger.error("{}", problem)
+    # Links, FIFOs and devices are refused unread at once: no completeness check opens them.
+    for entry in scan_refused(inbox, flows):
+        claimed = claim(entry, owner)
+        if claimed is not None:
+            result.reports.append(_safely(Candidate(entry.flow, claimed), runtime))
     candidates = scan_inbox(inbox, flows)
     ready = gate.ready(candidates)
     if settle is not None and len(ready) < len(candidates):
@@ -162,7 +177,8 @@ def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> 
             "not process this file. Send this report and the file to support.",
         )
         try:
-            summary.sha256 = sha256_of(candidate.path)
+            with contextlib.suppress(UnreadableFile):  # not a regular file: never read
+                summary.sha256 = sha256_of(candidate.path)
             return finish_report(candidate.path, FileReport(summary), deps, failed=True)
         except Exception as again:
             # Reporting or archiving failed too (the file vanished, archive/ is read-only, the

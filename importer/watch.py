@@ -3,7 +3,9 @@
 The pieces of the watch loop (the loop itself lives in the CLI):
 
     InboxEvents.wait()        wakes the loop early when something changes in inbox/<flow>/
-    scan_inbox()              what is in the inbox now, oldest first
+    scan_inbox()              what is in the inbox now, oldest first (regular files only)
+    scan_refused()            links, FIFOs, devices: claimed at once, refused unread
+    unsafe_folders()          flow or claim folders that are links: nothing is taken there
     CompletenessGate.ready()  which of those have stopped changing and open whole
     claim()                   atomically move one into inbox/<flow>/.importer/<owner>/
     claimed_files()           what a crash left claimed by this owner: finish those first
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import struct
 import threading
 import time
@@ -45,6 +48,8 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
+
+from importer.read.entry import special_kind
 
 FLOWS = ("catalog", "prices", "inventory", "invoices")
 ACCEPTED_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"})
@@ -88,8 +93,48 @@ def scan_inbox(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
 
     Unsupported suffixes are included on purpose: the pipeline reports them, so the person who
     dropped a `.pdf` learns why nothing happened. A missing flow folder is simply empty.
+    Only regular files: a symbolic link, a FIFO or a device is never looked into here (see
+    `scan_refused`).
     """
-    return _files_in((flow, inbox / flow) for flow in flows)
+    return _files_in(((flow, inbox / flow) for flow in flows), _REGULAR)
+
+
+def scan_refused(inbox: Path, flows: Sequence[str] = FLOWS) -> list[Candidate]:
+    """Entries directly in `inbox/<flow>/` that must be refused unread: symbolic links
+    (wherever they point, the inbox included), FIFOs, devices, sockets, and folders named
+    like an input (`prices.csv/`). They need no completeness check (nothing of them is ever
+    read; opening a FIFO would block): they are claimed at once, and the pipeline reports
+    them and moves the entry itself to archive/failed. Other folders are left alone."""
+    return _files_in(((flow, inbox / flow) for flow in flows), _REFUSED)
+
+
+def unsafe_folders(
+    inbox: Path, flows: Sequence[str] = FLOWS, owner: str | None = None
+) -> list[str]:
+    """Why a flow folder, or its claim folder, cannot be used: it is a symbolic link (or not
+    a folder at all). The importer takes nothing from such a flow until a person replaces it
+    with a real folder: following it would read, create and move files wherever it points."""
+    problems: list[str] = []
+    for flow in flows:
+        folder = inbox / flow
+        for path in (folder, folder / CLAIM_DIR, *((folder / CLAIM_DIR / owner,) if owner else ())):
+            what = _not_a_folder(path)
+            if what is not None:
+                problems.append(
+                    f"{path} is {what}, not a folder: nothing in inbox/{flow} is taken until "
+                    "it is replaced by a real folder"
+                )
+                break
+    return problems
+
+
+def _not_a_folder(path: Path) -> str | None:
+    """What `path` is when it exists and is not a real folder (a link to one is not)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    return None if stat.S_ISDIR(mode) else (special_kind(mode) or "a file")
 
 
 def claimed_files(
@@ -103,10 +148,10 @@ def claimed_files(
     each. Another owner's folder is never looked into: its files are that importer's work in
     progress. Without `owner`, the files directly in `.importer/`."""
     if owner is None:
-        return _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows)
-    for unowned in _files_in((flow, inbox / flow / CLAIM_DIR) for flow in flows):
+        return _files_in(((flow, inbox / flow / CLAIM_DIR) for flow in flows), _CLAIMED)
+    for unowned in _files_in(((flow, inbox / flow / CLAIM_DIR) for flow in flows), _CLAIMED):
         _rename_into(unowned.path, unowned.path.parent, owner)
-    return _files_in((flow, inbox / flow / CLAIM_DIR / owner) for flow in flows)
+    return _files_in(((flow, inbox / flow / CLAIM_DIR / owner) for flow in flows), _CLAIMED)
 
 
 def adopt_host_leftovers(inbox: Path, owner: str, flows: Sequence[str] = FLOWS) -> int:
@@ -119,6 +164,8 @@ def adopt_host_leftovers(inbox: Path, owner: str, flows: Sequence[str] = FLOWS) 
     adopted = 0
     for flow in flows:
         claim_dir = inbox / flow / CLAIM_DIR
+        if _not_a_folder(claim_dir) is not None:
+            continue  # a link: never looked into (`unsafe_folders` tells the person)
         try:
             with os.scandir(claim_dir) as entries:
                 folders = [
@@ -131,7 +178,7 @@ def adopt_host_leftovers(inbox: Path, owner: str, flows: Sequence[str] = FLOWS) 
         except (FileNotFoundError, NotADirectoryError):
             continue
         for folder in folders:
-            for leftover in _files_in([(flow, folder)]):
+            for leftover in _files_in([(flow, folder)], _CLAIMED):
                 if _rename_into(leftover.path, claim_dir, owner) is None:
                     logger.warning(
                         "{} stays in {}: a file of that name is claimed already",
@@ -166,11 +213,13 @@ def claim(candidate: Candidate, owner: str | None = None) -> Path | None:
 def _rename_into(path: Path, claim_dir: Path, owner: str | None) -> Path | None:
     folder = claim_dir / owner if owner else claim_dir
     target = folder / path.name
-    try:
-        claim_dir.mkdir(exist_ok=True)
-        folder.mkdir(exist_ok=True)
-    except FileNotFoundError:  # the flow folder itself is gone, and the file with it
+    # Checked on every claim, each level before anything is made in it: a flow or claim
+    # folder that is a link would have folders made, and files moved, wherever it points.
+    if not _real_folder(claim_dir.parent, path.name, make=False):
         return None
+    for level in dict.fromkeys((claim_dir, folder)):
+        if not _real_folder(level, path.name, make=True):
+            return None
     if os.path.lexists(target):
         return None
     try:
@@ -183,18 +232,64 @@ def _rename_into(path: Path, claim_dir: Path, owner: str | None) -> Path | None:
     return target
 
 
-def _files_in(folders: Iterable[tuple[str, Path]]) -> list[Candidate]:
+# Which entries of a folder `_files_in` lists.
+_REGULAR, _REFUSED, _CLAIMED = "regular", "refused", "claimed"
+
+
+def _is_listed(entry: os.DirEntry[str], which: str) -> bool:
+    """Whether to list `entry` (never following a link to decide)."""
+    if entry.is_file(follow_symlinks=False):
+        return which != _REFUSED
+    if which == _REGULAR:
+        return False
+    if entry.is_dir(follow_symlinks=False):
+        # A folder is a person's own business (or, in `.importer/`, another importer's claim
+        # folder) unless it is named like an input.
+        return Path(entry.name).suffix.lower() in ACCEPTED_SUFFIXES
+    return True  # a link, a FIFO, a device, a socket
+
+
+def _real_folder(folder: Path, name: str, *, make: bool) -> bool:
+    """Whether `folder` is a real folder (made first when `make`); a link, even to a folder,
+    is not, and is logged: `name` stays in the inbox."""
+    if make:
+        try:
+            folder.mkdir()
+        except FileExistsError:  # there already: a folder, or a link, or a file
+            pass
+        except FileNotFoundError:  # the flow folder itself is gone, and the file with it
+            return False
+    what = _not_a_folder(folder)
+    if what is None and folder.is_dir():
+        return True
+    if what is not None:
+        logger.error(
+            "{} is {}, not a folder: {} stays in the inbox until it is a real folder",
+            folder,
+            what,
+            name,
+        )
+    return False
+
+
+def _files_in(folders: Iterable[tuple[str, Path]], which: str) -> list[Candidate]:
     found: list[tuple[int, str, str, Path]] = []
     for flow, folder in folders:
+        what = _not_a_folder(folder)
+        if what is not None:
+            # A flow or claim folder that is a link: listing it would take files from
+            # wherever it points (`unsafe_folders` tells the person).
+            logger.error("{} is {}, not a folder: nothing in it is taken", folder, what)
+            continue
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if is_ignored_name(entry.name):
                         continue
                     try:
-                        if not entry.is_file():
+                        if not _is_listed(entry, which):
                             continue
-                        mtime_ns = entry.stat().st_mtime_ns
+                        mtime_ns = entry.stat(follow_symlinks=False).st_mtime_ns
                     except OSError:  # vanished between listing and stat: someone took it
                         continue
                     found.append((mtime_ns, entry.name, flow, Path(entry.path)))

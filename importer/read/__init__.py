@@ -5,7 +5,8 @@ workbooks), header matching and decimal parsing.
     match_headers(headers, canonical, aliases) -> HeaderMatch
     parse_decimal_column(values, decimal, numeric_mask) -> DecimalColumn
 
-Modules, one job each: `sniff` (what the bytes are), `encoding` (bytes -> text),
+Modules, one job each: `entry` (open only a regular file, never through a link; the size
+limit), `sniff` (what the bytes are), `encoding` (bytes -> text),
 `delimiter` (which delimiter, how wide the header), `text` (CSV parse), `zipguard` (zip
 bomb / DTD checks), `workbook` (calamine -> text cells), `table` (header, blank rows, row
 numbers), `headers` (names), `numbers` (decimal columns), `limits` (the caps), `damage`

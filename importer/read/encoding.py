@@ -157,6 +157,17 @@ def _strict(data: bytes, codec: str, name: str, *, had_bom: bool) -> str:
         ) from e
 
 
+def refuse_binary_head(head: bytes, name: str) -> None:
+    """Refuse a file as binary from its first bytes, before the rest is read (a 2 GiB
+    binary file must not be read whole to learn that it is not text): the head is decoded
+    as `decode` decodes a whole file, up to its last line break so that no character is cut,
+    and refused by the same test, with the same message."""
+    if head.startswith(tuple(bom for bom, codec in _BOMS if codec != "utf-8-sig")):
+        return  # UTF-16/32: a line break byte may sit inside a character; checked whole
+    cut = head.rfind(b"\n")
+    decode(head[: cut + 1] if cut > 0 else head, name)
+
+
 def _checked(decoded: Decoded, data: bytes, name: str) -> Decoded:
     controls = _check_text(decoded, data, name)
     return replace(decoded, clean=controls == 0 and "\ufffd" not in decoded.text)

@@ -21,3 +21,11 @@ RATIO_CHECK_FLOOR = 32 << 20
 XML_SCAN_BYTES = 64 << 10
 """How much of each XML member is scanned for DTD/ENTITY declarations (they must come
 before the root element, so they are always near the start)."""
+
+MIB = 1 << 20
+
+DEFAULT_MAX_FILE_MB = 1024
+"""Files above this many MiB are refused before they are read (`[watch] max_file_mb`)."""
+
+HEAD_BYTES = 64 << 10
+"""How much of a file is read first to tell what it is, before the rest is read."""

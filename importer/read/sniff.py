@@ -13,6 +13,7 @@ import zipfile
 from typing import Literal
 
 from importer.errors import UnreadableFile
+from importer.read.encoding import refuse_binary_head
 
 Kind = Literal["csv", "xlsx", "xls", "ods"]
 
@@ -51,11 +52,27 @@ def sniff_kind(data: bytes, name: str) -> Kind:
                 "and drop it again."
             )
         return "xls"
+    _refuse_other_binary(data, name)
+    _refuse_markup(data, name)
+    return "csv"
+
+
+def refuse_by_head(head: bytes, name: str, encoding: str) -> None:
+    """Refuse, from a file's first bytes alone, what is clearly no spreadsheet or CSV (a PDF,
+    an image, an HTML page, binary data), so that the rest is never read. `encoding`: the
+    flow's setting; a file read in an explicit encoding (UTF-16, say) is checked whole."""
+    if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC, OLE2_MAGIC)):
+        return  # a workbook: its zip or OLE2 structure is checked once it is read
+    _refuse_other_binary(head, name)
+    _refuse_markup(head, name)
+    if encoding.strip().lower() == "auto":
+        refuse_binary_head(head, name)
+
+
+def _refuse_other_binary(data: bytes, name: str) -> None:
     for magic, what in _OTHER_BINARY:
         if data.startswith(magic):
             raise UnreadableFile(f"{name}: this is {what}, not a spreadsheet or CSV file.")
-    _refuse_markup(data, name)
-    return "csv"
 
 
 def _zip_kind(data: bytes, name: str) -> Kind:

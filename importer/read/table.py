@@ -7,6 +7,7 @@ non-blank row), drops blank rows and trims empty unnamed columns on the right.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from importer.errors import UnreadableFile
+from importer.read.entry import check_size, open_regular
 from importer.read.grid import Grid
-from importer.read.sniff import sniff_kind
+from importer.read.limits import DEFAULT_MAX_FILE_MB, HEAD_BYTES
+from importer.read.sniff import refuse_by_head, sniff_kind
 from importer.read.text import read_text
 from importer.read.workbook import read_workbook
 
@@ -31,6 +34,8 @@ class ReadOptions:
     """"auto" or one character (";", ",", "|", a tab or the word "tab"): explicit wins."""
     sheet: str | None = None
     """Workbook sheet name; None = the first visible sheet."""
+    max_file_mb: int = DEFAULT_MAX_FILE_MB
+    """A bigger file is refused before it is read (`[watch] max_file_mb`)."""
 
 
 @dataclass
@@ -63,11 +68,18 @@ def read_table(path: Path, options: ReadOptions = _DEFAULT_OPTIONS) -> Table:
     message that names the file, the problem and the fix, for anything it cannot read."""
     name = path.name
     try:
-        data = path.read_bytes()
+        with open_regular(path) as handle:  # never through a link, never a pipe
+            size = os.fstat(handle.fileno()).st_size
+            check_size(size, name, options.max_file_mb)
+            head = handle.read(HEAD_BYTES)
+            if not head:
+                raise UnreadableFile(f"{name}: the file is empty. Export it again from the ERP.")
+            # What the first bytes already prove (a PDF, binary data) is refused unread.
+            refuse_by_head(head, name, options.encoding)
+            handle.seek(0)
+            data = handle.read()  # one buffer of the file's size: no copy of head + rest
     except OSError as e:
         raise UnreadableFile(f"{name}: the file cannot be opened ({e.strerror or e}).") from e
-    if not data:
-        raise UnreadableFile(f"{name}: the file is empty. Export it again from the ERP.")
     kind = sniff_kind(data, name)
     if kind == "csv":
         grid, encoding, delimiter = read_text(data, name, options.encoding, options.delimiter)

@@ -4,10 +4,11 @@ Every cell becomes the text a person would type for it, so that workbooks and CS
 look the same to the rest of the importer:
 
 - text: as written, stripped;
-- numbers: integral values without a decimal part (an EAN stored as the number
-  7891234567890.0 becomes "7891234567890"), others in their shortest exact form with a '.'
-  decimal and no exponent ("12.5", "0.00001"); such cells are marked in `Grid.numeric`,
-  because their '.' is certainly a decimal point, whatever the column's other values say;
+- numbers: as Excel shows them, to 15 significant digits (Excel keeps no more), with a '.'
+  decimal, no exponent and no trailing zeros: a price stored as 731.9399999999999 is
+  "731.94", an EAN stored as 54398267125.00001 is "54398267125", 7891234567890.0 is
+  "7891234567890", 1e-05 is "0.00001". Such cells are marked in `Grid.numeric`, because their
+  '.' is certainly a decimal point, whatever the column's other values say;
 - booleans: "true" / "false";
 - dates "2026-01-31", date-times "2026-01-31T10:00:00", times "10:30:00", durations
   "2.03:00:00" (VTEX's d.hh:mm:ss);
@@ -21,6 +22,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
@@ -162,9 +164,9 @@ def _float_texts(floats: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
     """`_float_text` of every value, a column at a time.
 
     Money first: a value that is exactly the double nearest some cents (x.y or x.yz, under
-    10^13) has that decimal as its shortest round-trip text, which is what repr() and
-    `_float_text` write; Arrow formats the integers. The rest: repr() mapped in C, and
-    `_float_text` itself where repr() writes otherwise (integral, tiny, nan, inf)."""
+    10^13) has that decimal as its 15-digit text, which is what `_float_text` writes; Arrow
+    formats the integers. The rest: `%.15g` mapped in C, and `_float_text` itself where `%g`
+    would write an exponent (tiny and huge values), nan, inf or -0."""
     texts = np.empty(len(floats), dtype=object)
     with np.errstate(invalid="ignore", over="ignore"):
         cents = np.rint(floats * 100)
@@ -185,11 +187,12 @@ def _float_texts(floats: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
         texts[money] = text.to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(~money)
     values = floats[rest].tolist()
-    rendered = list(map(repr, values))
+    rendered = list(map(_EXCEL_DIGITS.__mod__, values))
     with np.errstate(invalid="ignore"):
-        # repr() writes '100.0' and '1e-05' where a person types '100' and '0.00001'.
-        odd = floats[rest]
-        special = ~np.isfinite(odd) | (odd == np.trunc(odd)) | (abs(odd) < 1e-4)
+        odd = np.abs(floats[rest])
+        # %g writes an exponent below 1e-4 and from 1e15 (a value just under 1e15 may round
+        # up to it); -0.0 would read "-0".
+        special = ~np.isfinite(odd) | (odd < 1e-4) | (odd >= 9e14)
     for i in np.flatnonzero(special).tolist():
         rendered[i] = _float_text(values[i])
     texts[rest] = rendered
@@ -214,15 +217,20 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+# Excel stores and shows at most 15 significant digits: 731.9399999999999 is the 731.94 a
+# person typed, and what a person sees is what must reach VTEX.
+_EXCEL_DIGITS = "%.15g"
+
+
 def _float_text(value: float) -> str:
+    """A number cell as Excel shows it: 15 significant digits, positional, no trailing
+    zeros (an integral value has no decimal part)."""
     if not math.isfinite(value):
         return ""
-    if value.is_integer():
-        return str(int(value))
-    # repr() is the shortest text that reads back as the same float; it only needs help
-    # for tiny values, which it writes with an exponent ('1e-05').
-    text = repr(value)
-    return text if "e" not in text else np.format_float_positional(value, unique=True, trim="-")
+    text = _EXCEL_DIGITS % value
+    if "e" in text:  # below 1e-4 or from 1e15: written out, as a person types it
+        text = format(Decimal(text), "f")
+    return "0" if text == "-0" else text
 
 
 def _duration_text(value: dt.timedelta) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from importer.errors import ConfigError, UnreadableFile
 from importer.read import ReadOptions, Table, parse_decimal_column, read_table
+from importer.read.arrow_csv import read_uniform_csv
 
 from .builders import cells, write_bytes
 
@@ -205,7 +206,7 @@ def test_old_mac_line_endings_and_dos_eof_mark(tmp_path: Path) -> None:
     assert table.row_numbers.tolist() == [2, 3]
 
 
-def test_value_with_line_breaks_is_one_cell_numbered_by_its_first_line(tmp_path: Path) -> None:
+def test_value_with_line_breaks_is_one_cell_on_the_row_excel_shows(tmp_path: Path) -> None:
     data = b'SKU;Descricao\r\nA;"linha 1\r\nlinha 2\r\nlinha 3"\r\nB;ok\r\n"C";"x\ny"\r\nD;z\r\n'
     table = read(tmp_path, data)
     assert cells(table) == [
@@ -214,8 +215,38 @@ def test_value_with_line_breaks_is_one_cell_numbered_by_its_first_line(tmp_path:
         ["C", "x\ny"],
         ["D", "z"],
     ]
-    # Physical line where each record starts, as a text editor shows it (see text.py).
-    assert table.row_numbers.tolist() == [2, 5, 6, 8]
+    # The rows Excel shows (one per record), not the lines a text editor shows (2, 5, 6, 8).
+    assert table.row_numbers.tolist() == [2, 3, 4, 5]
+
+
+def test_a_magento_export_numbers_rows_as_excel_does_blank_lines_and_hint_included(
+    tmp_path: Path,
+) -> None:
+    """Descriptions of 3 to 9 lines (a Magento export), a blank line, Excel's `sep=` hint:
+    the 102nd record is row 102 (it starts on physical line 600-odd)."""
+    lines = ["sep=,", "sku,description,price"]
+    for n in range(1, 201):
+        text = "\n".join(f"linha {k} do produto {n}" for k in range(3 + n % 7))
+        lines.append(f'SKU-{n},"{text}",{n}.50')
+        if n == 50:
+            lines.append("")
+    table = read(tmp_path, ("\n".join(lines) + "\n").encode())
+    skus = table.frame[0].tolist()
+    rows = dict(zip(skus, table.row_numbers.tolist(), strict=True))
+    assert rows["SKU-1"] == 2
+    assert rows["SKU-50"] == 51
+    assert rows["SKU-51"] == 53  # after the blank row 52
+    assert rows["SKU-101"] == 103
+    assert rows["SKU-200"] == 202
+
+
+def test_rows_without_quotes_keep_their_rows_on_the_fast_path(tmp_path: Path) -> None:
+    """Arrow's fast path (no quote in the file) numbers its records the same way."""
+    data = b"sku,price\nA,1\n\nB,2\nC,3\n"
+    assert read_uniform_csv(data, ",", 2) is not None  # this file takes the fast path
+    table = read(tmp_path, data)
+    assert cells(table) == [["A", "1"], ["B", "2"], ["C", "3"]]
+    assert table.row_numbers.tolist() == [2, 4, 5]
 
 
 def test_header_only_gives_an_empty_frame_with_the_columns(tmp_path: Path) -> None:
@@ -299,3 +330,13 @@ def test_windows_1252_symbols_that_latin1_lacks(tmp_path: Path) -> None:
 def test_sep_hint_with_an_unusual_delimiter(tmp_path: Path) -> None:
     table = read(tmp_path, b'"sep=:"\r\nSKU:Qty\r\nA:1\r\n')
     assert (table.delimiter, table.headers) == (":", ["SKU", "Qty"])
+
+
+def test_a_big_utf16_file_with_a_bom_is_not_taken_for_binary_by_its_first_bytes(
+    tmp_path: Path,
+) -> None:
+    """The first bytes are checked before the rest is read; UTF-16 is all NUL bytes there."""
+    body = "SKU\tPreço\r\n" + "".join(f"A{n}\t{n},5\r\n" for n in range(20_000))
+    table = read(tmp_path, body.encode("utf-16"))
+    assert table.encoding == "utf-16"
+    assert len(table.frame) == 20_000

@@ -66,7 +66,7 @@ def test_prices_read_as_typed_and_integral_numbers_without_a_decimal_part() -> N
     assert numbers.tolist() == [False, True, True, True, True, False, False]
 
 
-def test_half_a_million_prices_read_exactly_as_repr_writes_them() -> None:
+def test_half_a_million_prices_read_exactly_as_excel_shows_them() -> None:
     # Money takes a vectorised path: every kind of price, at every magnitude, with the
     # neighbours of each (one ulp away, which are not money) must read as `_float_text`.
     rng = np.random.default_rng(20260101)

@@ -274,3 +274,32 @@ def test_a_cell_over_a_million_characters_in_a_sheet(tmp_path: Path) -> None:
     # ODS, because openpyxl cuts cells at Excel's 32,767 characters when writing.
     path = write_ods(tmp_path, "big.ods", {"S": [["obs"], ["x" * 1_000_001]]})
     assert "a cell on row 2 is 1,000,001 characters long" in refused(path)
+
+
+# --- numbers as Excel shows them (issue 10, item 15) ----------------------------------------
+
+# What a float cell holds after arithmetic in a spreadsheet, and what Excel shows for it:
+# Excel keeps 15 significant digits.
+STORED_AND_SHOWN = [
+    (54398267125.00001, "54398267125"),  # an EAN computed by a formula
+    (731.9399999999999, "731.94"),  # a price computed by a formula
+    (0.1 + 0.2, "0.3"),
+    (19.899999999999999, "19.9"),
+    (7891234567890.0, "7891234567890"),
+    (1e-05, "0.00001"),
+    (123456789012345.6, "123456789012346"),
+]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_number_cells_read_as_excel_shows_them(tmp_path: Path, kind: str) -> None:
+    values = [stored for stored, _ in STORED_AND_SHOWN]
+    if kind == "xlsx":
+        sheet: dict[str, object] = {"A1": "ean_or_price"}
+        sheet.update({f"A{n}": value for n, value in enumerate(values, start=2)})
+        path = write_xlsx(tmp_path, "p.xlsx", {"Plan1": sheet})
+    else:
+        path = write_ods(tmp_path, "p.ods", {"Plan1": [["ean_or_price"], *([v] for v in values)]})
+    table = read_table(path)
+    assert [row[0] for row in cells(table)] == [shown for _, shown in STORED_AND_SHOWN]
+    assert table.numeric is not None and table.numeric[0].all()
