@@ -24,6 +24,7 @@ from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
 from importer.errors import ConfigError, FatalVtexError, VtexError
+from importer.file_modes import PRIVATE_MODE, chmod_existing, opener
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
@@ -90,7 +91,7 @@ settle_s = 2                           # a file must stay unchanged this long to
 """
 
 
-def _setup_logging(state: Path | None = None) -> None:
+def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -> None:
     logger.remove()
     # diagnose=False: loguru's default prints the values of local variables in a traceback,
     # and the app token is a local variable in the code that builds the client.
@@ -102,13 +103,19 @@ def _setup_logging(state: Path | None = None) -> None:
     )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
+        log = state / "importer.log"
+        # The log names files, orders and hosts: [output] state_mode (0600). The opener gives
+        # every log file loguru creates (rotations too) the mode; a log an older version
+        # created, and the rotated ones beside it, get it here.
+        chmod_existing(mode, log, *state.glob("importer.*.log"))
         logger.add(
-            state / "importer.log",
+            log,
             level="DEBUG",
             rotation="10 MB",
             retention=10,
             encoding="utf-8",
             diagnose=False,
+            opener=opener(mode),
         )
 
 
@@ -178,7 +185,7 @@ def show_config(config: ConfigOption = None) -> None:
 def run(config: ConfigOption = None) -> None:
     """One pass over the inbox, then exit (exit codes: see README)."""
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     settle_s = loaded.settings.watch.settle_s
     with _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
@@ -206,7 +213,7 @@ def watch_command(
 ) -> None:
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         stop = threading.Event()
@@ -229,7 +236,7 @@ def orders_pull(config: ConfigOption = None) -> None:
     from importer.orders.run import pull_orders
 
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
@@ -261,7 +268,7 @@ def orders_export(
     from importer.orders.run import export_order
 
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +61,20 @@ def summary_of(path: Path) -> dict[str, Any]:
     return {field: value for field, value in rows[1:]}
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK()"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK()"),
+        *("+1+1", "-1+2", "\nx", "＝1+1", "＋1", "－1+2", "＠SUM(A1)", " =1+1", "\u00a0-1+2"),
+    ],
+)
 def test_neutralise_prefixes_anything_a_spreadsheet_would_evaluate(text: str) -> None:
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None])
+@pytest.mark.parametrize(
+    "value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None, Decimal("-12.50"), -12.5, "'=x"]
+)
 def test_neutralise_leaves_plain_text_and_numbers_alone(value: object) -> None:
     assert neutralise(value) == value
 
@@ -94,12 +103,13 @@ def test_formula_cells_are_text_in_the_xlsx(tmp_path: Path) -> None:
 
     ws = openpyxl.load_workbook(xlsx)["Rows"]
     value_cells = [ws.cell(row=i + 2, column=5) for i in range(len(evil))]
+    # String cells show what was typed, no apostrophe; the quote prefix (a style, not part of
+    # the value) keeps them text when a person edits them.
     for cell, original in zip(value_cells, evil, strict=True):
-        assert cell.data_type == "s"
-        assert cell.value == "'" + original
+        assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", original, True)
     key_cell = ws.cell(row=len(evil) + 2, column=2)
-    assert key_cell.data_type == "s"
-    assert key_cell.value == "'=cmd|' /C calc'!A0"
+    assert (key_cell.data_type, key_cell.value) == ("s", "=cmd|' /C calc'!A0")
+    assert not ws.cell(row=2, column=2).quotePrefix  # plain text gets no style
     # Numbers stay numbers: the row number and VTEX's status can be sorted and filtered.
     assert ws.cell(row=2, column=1).value == 2
     assert ws.cell(row=len(evil) + 2, column=7).value == 400
@@ -206,10 +216,10 @@ def test_a_failed_file_says_why_and_what_to_do(tmp_path: Path) -> None:
     assert summary["error"] == error
 
 
-def test_a_file_name_starting_with_a_formula_character_is_neutralised(tmp_path: Path) -> None:
+def test_a_file_name_starting_with_a_formula_character_is_text(tmp_path: Path) -> None:
     xlsx, _ = write_report(make_report(file="-precos.csv"), tmp_path)
 
-    assert summary_of(xlsx)["file"] == "'-precos.csv"
+    assert summary_of(xlsx)["file"] == "-precos.csv"  # a string cell: as typed, no formula
     assert xlsx.name.startswith("-precos.csv.")  # the file itself keeps its real name
 
 
