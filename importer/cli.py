@@ -88,6 +88,11 @@ warehouse_id = "1_1"
 [watch]
 scan_interval_s = 10                   # also scan this often (SMB shares send no events)
 settle_s = 2                           # a file must stay unchanged this long to be taken
+
+[output]                               # who can read what the importer writes (README)
+report_mode = "umask"                  # reports: like any file you create
+orders_mode = "0640"                   # orders and cancellations: customers' data, the ERP's group
+state_mode = "0600"                    # the store and the log: the owner only
 """
 
 

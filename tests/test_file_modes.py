@@ -104,7 +104,9 @@ def test_each_setting_changes_its_files(
     }
 
 
-@pytest.mark.parametrize(("umask_value", "expected"), [(0o002, 0o664), (0o077, 0o600)])
+@pytest.mark.parametrize(
+    ("umask_value", "expected"), [(0o002, 0o664), (0o077, 0o600)], ids=["umask-002", "umask-077"]
+)
 def test_reports_follow_the_umask(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, umask_value: int, expected: int
 ) -> None:
