@@ -1,14 +1,15 @@
 """The one rule for every cell the importer writes into a CSV or a workbook: never a formula.
 
 Values in our files come from input files and from VTEX (customers' names and addresses), so
-they are attacker-controlled. A spreadsheet that opens a CSV evaluates a cell starting with
-`=`, `+`, `-` or `@` (and, after a tab, CR or LF, or the full-width `＝ ＋ － ＠` that Excel folds
-to their ASCII forms) as a formula: OWASP's "CSV injection".
+they are attacker-controlled. A spreadsheet that opens a CSV evaluates a cell that starts,
+after any spaces, with `=`, `+`, `-`, `@`, a tab, CR or LF, or the full-width `＝ ＋ － ＠`
+that Excel folds to their ASCII forms: OWASP's "CSV injection".
 
-- **CSV**: such text gets a leading `'` (OWASP's advice). The rule is on *text*, so it can be
-  undone exactly: a cell that starts with `'` and then one of those characters had the `'`
-  added by us. Numbers the importer writes as numbers (amounts, quantities, row numbers, a
-  negative discount) are data, not formulas, and are written as they are.
+- **CSV**: such text gets a leading `'` (OWASP's advice), and so does text that is already
+  `'`s followed by such text. The rule is on *text*, so it can be undone exactly
+  (`unneutralise`): a cell that starts with `'` followed by such text had one `'` added.
+  Numbers the importer writes as numbers (amounts, quantities, row numbers, a negative
+  discount) are data, not formulas, and are written as they are.
 - **Workbooks**: text is stored as a string cell (`t="inlineStr"`), which no spreadsheet
   evaluates, so no `'` is added and a cell shows exactly what was typed. Text that would be a
   formula if a person retyped it also gets Excel's *quote prefix* style, so editing the cell
@@ -33,15 +34,29 @@ def looks_like_formula(text: str) -> bool:
     return text.lstrip(" \u00a0").startswith(FORMULA_TRIGGERS)
 
 
+def _takes_quote(text: str) -> bool:
+    # Text that looks like a formula, and text that is already `'` + such text (so that a
+    # value typed as "'=x" comes back as typed when the quote is removed).
+    return looks_like_formula(text.lstrip("'"))
+
+
 def neutralise(cell: object) -> object:
     """The cell as a CSV must carry it so that a spreadsheet shows it as text.
 
     Text a spreadsheet would evaluate gets a leading `'`; anything else, numbers included,
     comes back unchanged.
     """
-    if isinstance(cell, str) and looks_like_formula(cell):
+    if isinstance(cell, str) and _takes_quote(cell):
         return "'" + cell
     return cell
+
+
+def unneutralise(text: str) -> str:
+    """The text `neutralise` was given, from what it wrote into a CSV: exact, because the `'`
+    is added only before text that looks like a formula, or that is `'`s and then such text."""
+    if text.startswith("'") and _takes_quote(text[1:]):
+        return text[1:]
+    return text
 
 
 def xlsx_text(value: str) -> str:

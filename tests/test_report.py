@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from importer import report as report_module
+from importer.cells import unneutralise
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.report import (
     REPORT_COLUMNS,
@@ -70,13 +71,22 @@ def summary_of(path: Path) -> dict[str, Any]:
 )
 def test_neutralise_prefixes_anything_a_spreadsheet_would_evaluate(text: str) -> None:
     assert neutralise(text) == "'" + text
+    assert unneutralise("'" + text) == text  # and a reader can undo it exactly
 
 
 @pytest.mark.parametrize(
-    "value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None, Decimal("-12.50"), -12.5, "'=x"]
+    "value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None, Decimal("-12.50"), -12.5, "'x", "'"]
 )
 def test_neutralise_leaves_plain_text_and_numbers_alone(value: object) -> None:
     assert neutralise(value) == value
+    if isinstance(value, str):
+        assert unneutralise(value) == value
+
+
+@pytest.mark.parametrize("typed", ["'=1+1", "''-1+2", "' =x"])
+def test_text_typed_with_a_quote_before_a_formula_comes_back_as_typed(typed: str) -> None:
+    assert neutralise(typed) == "'" + typed
+    assert unneutralise(str(neutralise(typed))) == typed
 
 
 def test_report_stem_is_the_input_name_and_the_utc_time() -> None:

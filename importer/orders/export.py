@@ -20,7 +20,7 @@ from typing import IO, Any, Literal
 
 from openpyxl import Workbook
 
-from importer.cells import neutralise, xlsx_cell
+from importer.cells import neutralise, unneutralise, xlsx_cell
 from importer.durable import flush_to_disk, fsync_dir
 from importer.file_modes import CUSTOMER_DATA_MODE, open_fd
 
@@ -212,6 +212,7 @@ def write_cancellations_temp(
 
 
 def read_cancellations(path: Path) -> list[dict[str, str]]:
-    """The notices of a cancellations file (or of its hidden temporary)."""
+    """The notices of a cancellations file (or of its hidden temporary), as they were before
+    `write_cancellations_temp` neutralised them: recovery matches them with the ledger."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return [{k: unneutralise(v) for k, v in row.items()} for row in csv.DictReader(handle)]

@@ -35,7 +35,12 @@ from openpyxl import load_workbook
 from importer.config import VtexSettings, load_settings
 from importer.errors import ConfigError, VtexError
 from importer.models import Action, FileReport, FileSummary, ReportRow
-from importer.orders.export import money, temp_path, write_cancellations_temp
+from importer.orders.export import (
+    money,
+    read_cancellations,
+    temp_path,
+    write_cancellations_temp,
+)
 from importer.orders.run import pull_orders
 from importer.report import read_report_csv, write_report
 from importer.sandbox import Faults, Sandbox
@@ -387,6 +392,8 @@ def test_cancellations_csv_is_neutralised(tmp_path: Path) -> None:
     with temp_path(path).open(encoding="utf-8-sig", newline="") as fh:
         cells = [cell for line in csv.reader(fh) for cell in line]
     assert_csv_cells_are_text(cells, EVIL)
+    # Recovery after a crash matches the notices with the ledger: they read back as given.
+    assert read_cancellations(temp_path(path)) == notices
 
 
 # --- 3. TLS -------------------------------------------------------------------------------
