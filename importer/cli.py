@@ -26,6 +26,7 @@ from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
 from importer.errors import ConfigError, FatalVtexError, StorageError, VtexError, disk_full
+from importer.file_modes import PRIVATE_MODE, chmod_existing, opener
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
 from importer.runtime import Runtime, build_runtime
@@ -91,10 +92,15 @@ warehouse_id = "1_1"
 scan_interval_s = 10                   # also scan this often (SMB shares send no events)
 settle_s = 2                           # a file must stay unchanged this long to be taken
 max_file_mb = 1024                     # bigger files are refused without being read
+
+[output]                               # who can read what the importer writes (README)
+report_mode = "umask"                  # reports: like any file you create
+orders_mode = "0640"                   # orders and cancellations: customers' data, the ERP's group
+state_mode = "0600"                    # the store and the log: the owner only
 """
 
 
-def _setup_logging(state: Path | None = None) -> None:
+def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -> None:
     logger.remove()
     # diagnose=False: loguru's default prints the values of local variables in a traceback,
     # and the app token is a local variable in the code that builds the client.
@@ -107,13 +113,19 @@ def _setup_logging(state: Path | None = None) -> None:
     )
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
+        log = state / "importer.log"
+        # The log names files, orders and hosts: [output] state_mode (0600). The opener gives
+        # every log file loguru creates (rotations too) the mode; a log an older version
+        # created, and the rotated ones beside it, get it here.
+        chmod_existing(mode, log, *state.glob("importer.*.log"))
         logger.add(
-            state / "importer.log",
+            log,
             level="DEBUG",
             rotation="10 MB",
             retention=10,
             encoding="utf-8",
             diagnose=False,
+            opener=opener(mode),
         )
 
 
@@ -206,7 +218,7 @@ def show_config(config: ConfigOption = None) -> None:
 def run(config: ConfigOption = None) -> None:
     """One pass over the inbox, then exit (exit codes: see README)."""
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     settle_s = loaded.settings.watch.settle_s
     with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
@@ -234,7 +246,7 @@ def watch_command(
 ) -> None:
     """Watch the inbox and process every file once it is complete. Ctrl-C stops."""
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         stop = threading.Event()
@@ -257,7 +269,7 @@ def orders_pull(config: ConfigOption = None) -> None:
     from importer.orders.run import pull_orders
 
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
@@ -289,7 +301,7 @@ def orders_export(
     from importer.orders.run import export_order
 
     loaded = _load(config)
-    _setup_logging(loaded.folder("state"))
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from importer.errors import ConfigError
+from importer.file_modes import parse_mode
 
 FLOW_NAMES = ("catalog", "prices", "inventory", "invoices")
 SECRET_KEYS = ("vtex.app_key", "vtex.app_token")
@@ -200,8 +201,50 @@ class StateSettings(_Strict):
     min_free_mb: float = Field(default=64.0, ge=0)
 
 
+class OutputSettings(_Strict):
+    """File modes of what the importer writes (README "Who can read the files"): octal text,
+    applied as written; `report_mode = "umask"` gives reports what any new file gets."""
+
+    report_mode: str = "umask"
+    orders_mode: str = "0640"  # orders and cancellations: customers' data, the ERP's group
+    state_mode: str = "0600"  # the store (with its -wal/-shm) and the log
+
+    @field_validator("report_mode", "orders_mode", "state_mode", mode="before")
+    @classmethod
+    def _mode_is_text(cls, value: Any) -> Any:
+        # TOML reads 640 as decimal 640 (0o1200) and 0o640 as 416: only text is unambiguous.
+        if isinstance(value, int):
+            raise ValueError('write a file mode as text in quotes, e.g. "0640"')
+        return value
+
+    @field_validator("report_mode")
+    @classmethod
+    def _report_mode(cls, value: str) -> str:
+        parse_mode(value, umask_allowed=True)
+        return value
+
+    @field_validator("orders_mode", "state_mode")
+    @classmethod
+    def _file_mode(cls, value: str) -> str:
+        parse_mode(value, umask_allowed=False)
+        return value
+
+    @property
+    def report_file_mode(self) -> int | None:
+        return parse_mode(self.report_mode, umask_allowed=True)
+
+    @property
+    def orders_file_mode(self) -> int | None:
+        return parse_mode(self.orders_mode, umask_allowed=False)
+
+    @property
+    def state_file_mode(self) -> int | None:
+        return parse_mode(self.state_mode, umask_allowed=False)
+
+
 class Settings(_Strict):
     vtex: VtexSettings = Field(default_factory=VtexSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
     orders: OrdersSettings = Field(default_factory=OrdersSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     flows: dict[str, FlowSettings] = Field(default_factory=dict)

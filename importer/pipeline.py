@@ -134,7 +134,7 @@ def finish_report(
         deps.store.finish_file(
             file_id, summary.status, summary.rows_read, summary.unsettled, report=stem
         )
-    write_report(report, reports, stem=stem)
+    write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
     folder = deps.loaded.folder("archive") / ("failed" if failed else "done")
     archive_file(path, folder, summary.finished_at)
     if file_id is not None:
@@ -475,7 +475,7 @@ def write_pass_report(report: FileReport, deps: Deps) -> None:
     summary = report.summary
     stem = free_report_stem(reports, summary.file, summary.finished_at or deps.now())
     deps.store.set_value(_REPORT_BEING_WRITTEN, stem)
-    write_report(report, reports, stem=stem)
+    write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
     deps.store.set_value(_REPORT_BEING_WRITTEN, "")
 
 

@@ -6,8 +6,10 @@ The reports are what an office person opens to learn what happened to their file
   nobody (and no sync client) ever sees half a report;
 - an existing report is never overwritten: a second report for the same name and second
   gets `-2`, `-3`... before `.report`;
-- every text cell that a spreadsheet would evaluate (`=`, `+`, `-`, `@`, tab, CR first) is
-  written with a leading `'`, so values that came from an input file can never run as formulas;
+- no cell can run as a formula: `importer.cells` neutralises every one (a leading `'` on
+  formula-like text in the CSV; string cells, without an apostrophe, in the workbook);
+- the pair gets the file mode `[output] report_mode` (by default what the umask gives any
+  file the user creates: staff on the share can open their reports);
 - rows are streamed (openpyxl write-only mode, `csv.writer`): a million-row report costs
   time in proportion to its rows and little memory beyond the `FileReport` itself.
 """
@@ -18,29 +20,27 @@ import csv
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+# `neutralise` is re-exported: writers and tests have imported it from here.
+from importer.cells import neutralise as neutralise
+from importer.cells import text_cell, xlsx_cell, xlsx_text
 from importer.durable import flush_to_disk, fsync_dir
+from importer.file_modes import UMASK, create_new
 from importer.models import Action, FileReport, FileSummary, ReportRow
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]
 
-# What makes Excel, LibreOffice and Google Sheets treat a typed or imported cell as a formula.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-# Excel's hard limits: rows per sheet and characters per cell.
+# Excel's hard limit of rows per sheet.
 XLSX_MAX_ROWS = 1_048_576
-_XLSX_MAX_CHARS = 32_767
 
 # Column widths are sized from the first rows only, so that sizing stays O(1) per report.
 _WIDTH_SAMPLE = 1_000
@@ -49,18 +49,6 @@ _WIDTH_DEFAULT_CAP = 20
 
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def neutralise(cell: object) -> object:
-    """The cell as a spreadsheet must receive it so that it is shown as text, never evaluated.
-
-    Text starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's advice for
-    CSV injection; Excel also shows it to the reader as "this was text"). Anything else,
-    numbers included, comes back unchanged.
-    """
-    if isinstance(cell, str) and cell.startswith(_FORMULA_TRIGGERS):
-        return "'" + cell
-    return cell
 
 
 MAX_NAME_IN_STEM = 120  # UTF-8 bytes of the input name kept in a report name
@@ -97,8 +85,13 @@ def remove_unfinished(reports_dir: Path, stem: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_report(report: FileReport, reports_dir: Path, stem: str | None = None) -> list[Path]:
+def write_report(
+    report: FileReport, reports_dir: Path, stem: str | None = None, mode: int | None = UMASK
+) -> list[Path]:
     """Write the XLSX and CSV reports of one input file; return `[xlsx_path, csv_path]`.
+
+    `mode` is the pair's file mode (`[output] report_mode`); `UMASK` (None) gives them what
+    the process's umask gives any new file.
 
     The stem comes from `report.summary.file` and `.finished_at` (now, if the summary has no
     finish time yet), unless the caller chose it (`free_report_stem`). Both files are complete
@@ -115,12 +108,12 @@ def write_report(report: FileReport, reports_dir: Path, stem: str | None = None)
 
     temps: list[Path] = []
     try:
-        xlsx_tmp = _temp_beside(xlsx_path)
+        xlsx_tmp = _temp_beside(xlsx_path, mode)
         temps.append(xlsx_tmp)
         with xlsx_tmp.open("wb") as fh:
             _write_xlsx(report, finished_at, fh)
             flush_to_disk(fh)
-        csv_tmp = _temp_beside(csv_path)
+        csv_tmp = _temp_beside(csv_path, mode)
         temps.append(csv_tmp)
         with csv_tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             write_rows_csv(report.rows, fh)
@@ -210,11 +203,11 @@ def _write_summary_sheet(ws: Any, report: FileReport, finished_at: datetime) -> 
         ws.append(
             [
                 _styled(ws, "what to do", font=_BOLD),
-                _styled(ws, _xlsx_text(advice), font=_BOLD, alignment=_WRAP),
+                _styled(ws, xlsx_text(advice), font=_BOLD, alignment=_WRAP),
             ]
         )
     for field, value in summary_fields(report.summary, finished_at):
-        ws.append([field, _xlsx_value(ws, value)])
+        ws.append([field, xlsx_cell(ws, value)])
 
 
 def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow]) -> None:
@@ -229,7 +222,7 @@ def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow]) -> None:
     fits = len(rows) <= room
     shown = rows if fits else rows[: room - 1]  # keep one line to say what was left out
     for r in shown:
-        ws.append([_xlsx_value(ws, v) for v in _row_values(r)])
+        ws.append([xlsx_cell(ws, v) for v in _row_values(r)])
     written = len(shown)
     if not fits:
         left_out = len(rows) - written
@@ -251,32 +244,10 @@ def _column_widths(rows: Sequence[ReportRow]) -> list[float]:
     ]
 
 
-def _xlsx_value(ws: Any, value: object) -> object:
-    """A value ready for a write-only sheet: neutralised text is pinned to the string type."""
-    if not isinstance(value, str):
-        return value
-    text = _xlsx_text(value)
-    if text.startswith("'") or text in ERROR_CODES:
-        # openpyxl guesses a type from the text (`=...` formula, `#N/A` error); a cell we
-        # neutralised, or that merely looks like an error, is pinned to plain text.
-        cell = WriteOnlyCell(ws, text)
-        cell.data_type = "s"
-        return cell
-    return text
-
-
-def _xlsx_text(value: str) -> str:
-    text = str(neutralise(value))
-    # XML cannot carry most control characters; openpyxl would refuse the whole workbook.
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    return text[:_XLSX_MAX_CHARS]
-
-
 def _styled(
     ws: Any, value: str, *, font: Font | None = None, alignment: Alignment | None = None
 ) -> Cell:
-    cell = WriteOnlyCell(ws, value)
-    cell.data_type = "s"
+    cell = text_cell(ws, value)
     if font is not None:
         cell.font = font
     if alignment is not None:
@@ -313,7 +284,7 @@ def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[st
         ("account", summary.account),
         ("error", summary.error),
         ("encoding", summary.encoding),
-        # A bare tab is invisible (and would be neutralised to "'\t"): name it instead.
+        # A bare tab is invisible: name it instead.
         ("delimiter", "tab" if summary.delimiter == "\t" else summary.delimiter),
         ("unknown columns", ", ".join(summary.unknown_columns)),
         ("warnings about the file", " | ".join(summary.file_warnings)),
@@ -347,9 +318,10 @@ def _free_stem(folder: Path, stem: str) -> str:
         n += 1
 
 
-def _temp_beside(final: Path) -> Path:
+def _temp_beside(final: Path, mode: int | None) -> Path:
     # Same folder => os.replace is an atomic rename; a leading '.' => the watcher, Explorer's
-    # defaults and people all leave it alone while it is being written.
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    # defaults and people all leave it alone while it is being written. The mode is set on
+    # the temporary file, so the report appears with it.
+    fd, path = create_new(final.parent, prefix=f".{final.name}.", suffix=".tmp", mode=mode)
     os.close(fd)
-    return Path(name)
+    return path

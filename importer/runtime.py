@@ -15,6 +15,7 @@ from loguru import logger
 
 from importer.config import LoadedSettings
 from importer.errors import ConfigError
+from importer.file_modes import chmod_existing
 from importer.pipeline import Deps
 from importer.sandbox import Sandbox
 from importer.store import Store
@@ -59,6 +60,8 @@ def build_runtime(
         lock_wait_s=loaded.settings.state.lock_wait_s,
         min_free_mb=loaded.settings.state.min_free_mb,
     )
+    # SQLite creates the store 0644 and gives its -wal/-shm the store's mode: [output] state_mode.
+    chmod_existing(loaded.settings.output.state_file_mode, *sqlite_files(store.path))
     key = vtex.app_key.get_secret_value() if vtex.app_key else None
     token = vtex.app_token.get_secret_value() if vtex.app_token else None
     if (key is None) != (token is None):
@@ -100,6 +103,15 @@ def build_runtime(
         )
 
     return Runtime(Deps(loaded, store, http), sandbox if loaded.sandbox else None)
+
+
+def sqlite_files(database: Path) -> list[Path]:
+    """A SQLite database in WAL mode and the two files beside it that hold its latest writes."""
+    return [
+        database,
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ]
 
 
 def open_local_sandbox(state_file: Path, account: str) -> Sandbox:

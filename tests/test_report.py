@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 
 from importer import report as report_module
+from importer.cells import unneutralise
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.report import (
     REPORT_COLUMNS,
@@ -60,14 +62,31 @@ def summary_of(path: Path) -> dict[str, Any]:
     return {field: value for field, value in rows[1:]}
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK()"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK()"),
+        *("+1+1", "-1+2", "\nx", "＝1+1", "＋1", "－1+2", "＠SUM(A1)", " =1+1", "\u00a0-1+2"),
+    ],
+)
 def test_neutralise_prefixes_anything_a_spreadsheet_would_evaluate(text: str) -> None:
     assert neutralise(text) == "'" + text
+    assert unneutralise("'" + text) == text  # and a reader can undo it exactly
 
 
-@pytest.mark.parametrize("value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None])
+@pytest.mark.parametrize(
+    "value", ["SKU-1", "1-2", "", "a=b", 5, -2, 1.5, None, Decimal("-12.50"), -12.5, "'x", "'"]
+)
 def test_neutralise_leaves_plain_text_and_numbers_alone(value: object) -> None:
     assert neutralise(value) == value
+    if isinstance(value, str):
+        assert unneutralise(value) == value
+
+
+@pytest.mark.parametrize("typed", ["'=1+1", "''-1+2", "' =x"])
+def test_text_typed_with_a_quote_before_a_formula_comes_back_as_typed(typed: str) -> None:
+    assert neutralise(typed) == "'" + typed
+    assert unneutralise(str(neutralise(typed))) == typed
 
 
 def test_report_stem_is_the_input_name_and_the_utc_time() -> None:
@@ -94,12 +113,13 @@ def test_formula_cells_are_text_in_the_xlsx(tmp_path: Path) -> None:
 
     ws = openpyxl.load_workbook(xlsx)["Rows"]
     value_cells = [ws.cell(row=i + 2, column=5) for i in range(len(evil))]
+    # String cells show what was typed, no apostrophe; the quote prefix (a style, not part of
+    # the value) keeps them text when a person edits them.
     for cell, original in zip(value_cells, evil, strict=True):
-        assert cell.data_type == "s"
-        assert cell.value == "'" + original
+        assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", original, True)
     key_cell = ws.cell(row=len(evil) + 2, column=2)
-    assert key_cell.data_type == "s"
-    assert key_cell.value == "'=cmd|' /C calc'!A0"
+    assert (key_cell.data_type, key_cell.value) == ("s", "=cmd|' /C calc'!A0")
+    assert not ws.cell(row=2, column=2).quotePrefix  # plain text gets no style
     # Numbers stay numbers: the row number and VTEX's status can be sorted and filtered.
     assert ws.cell(row=2, column=1).value == 2
     assert ws.cell(row=len(evil) + 2, column=7).value == 400
@@ -206,10 +226,10 @@ def test_a_failed_file_says_why_and_what_to_do(tmp_path: Path) -> None:
     assert summary["error"] == error
 
 
-def test_a_file_name_starting_with_a_formula_character_is_neutralised(tmp_path: Path) -> None:
+def test_a_file_name_starting_with_a_formula_character_is_text(tmp_path: Path) -> None:
     xlsx, _ = write_report(make_report(file="-precos.csv"), tmp_path)
 
-    assert summary_of(xlsx)["file"] == "'-precos.csv"
+    assert summary_of(xlsx)["file"] == "-precos.csv"  # a string cell: as typed, no formula
     assert xlsx.name.startswith("-precos.csv.")  # the file itself keeps its real name
 
 

@@ -3,24 +3,26 @@
 VTEX sends money as integer cents; it is converted exactly (Decimal, never float).
 Files are written atomically: a temporary name in the same folder, fsync, then rename, so the
 ERP never reads half a file and the importer never tells VTEX about an order whose file is not
-safely on disk.
+safely on disk. They hold customers' names, documents and addresses: they get
+`[output] orders_mode` (0640, the ERP's group) before they appear, and every cell goes through
+`importer.cells`, because those values come from shoppers.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from openpyxl import Workbook
 
-from importer.durable import fsync_dir
-from importer.report import neutralise
+from importer.cells import neutralise, unneutralise, xlsx_cell
+from importer.durable import flush_to_disk, fsync_dir
+from importer.file_modes import CUSTOMER_DATA_MODE, open_fd
 
 ORDER_COLUMNS = [
     "order_id",
@@ -136,34 +138,42 @@ def temp_path(path: Path) -> Path:
     return path.parent / f".{path.name}.tmp"
 
 
-def write_orders_file(path: Path, rows: list[dict[str, object]]) -> Path:
+def write_orders_file(
+    path: Path, rows: list[dict[str, object]], mode: int | None = CUSTOMER_DATA_MODE
+) -> Path:
     """Write atomically: the temporary file, then `publish`."""
-    publish(write_orders_temp(path, rows), path)
+    publish(write_orders_temp(path, rows, mode), path)
     return path
 
 
-def write_orders_temp(path: Path, rows: list[dict[str, object]]) -> Path:
+def write_orders_temp(
+    path: Path, rows: list[dict[str, object]], mode: int | None = CUSTOMER_DATA_MODE
+) -> Path:
     """The whole file under a temporary name, fsynced: complete on disk, invisible to the ERP
     (names starting with '.' are hidden and ignored)."""
     temp = temp_path(path)
     if path.suffix == ".csv":
-        with temp.open("w", encoding="utf-8-sig", newline="") as handle:
+        with _open_text(temp, mode) as handle:
             writer = csv.DictWriter(handle, fieldnames=ORDER_COLUMNS)
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: _cell(v) for k, v in row.items()})
-            handle.flush()
-            os.fsync(handle.fileno())
+                writer.writerow({k: neutralise(v) for k, v in row.items()})
+            flush_to_disk(handle)
     else:
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Pedidos")
         sheet.append(ORDER_COLUMNS)
         for row in rows:
-            sheet.append([_xlsx_cell(row.get(c, "")) for c in ORDER_COLUMNS])
-        book.save(temp)
-        with temp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+            sheet.append([xlsx_cell(sheet, row.get(c, "")) for c in ORDER_COLUMNS])
+        with os.fdopen(open_fd(temp, mode), "wb") as binary:
+            book.save(binary)
+            flush_to_disk(binary)
     return temp
+
+
+def _open_text(path: Path, mode: int | None) -> IO[str]:
+    """`path` emptied and opened for a UTF-8 CSV with a BOM (Excel's cue), with `mode`."""
+    return os.fdopen(open_fd(path, mode), "w", encoding="utf-8-sig", newline="")
 
 
 def publish(temp: Path, path: Path) -> None:
@@ -172,16 +182,14 @@ def publish(temp: Path, path: Path) -> None:
     fsync_dir(path.parent)
 
 
-# A phone ('+55 11 98765-4321') or a '-' complement is data the ERP needs as written; only
-# text that a spreadsheet would run as a formula is defused.
-_PLAIN = re.compile(r"[+\-]?[\d\s().+-]*")
-
-
 CANCELLATION_COLUMNS = ["order_id", "state", "last_change", "exported_in"]
 
 
 def write_cancellations_temp(
-    folder: Path, stamp: datetime, notices: list[dict[str, object]]
+    folder: Path,
+    stamp: datetime,
+    notices: list[dict[str, object]],
+    mode: int | None = CUSTOMER_DATA_MODE,
 ) -> Path:
     """`cancellations-<UTC timestamp>.csv`: orders the ERP has that were canceled, or whose
     customer asked to cancel (the ERP decides). Written whole under its hidden name, like the
@@ -194,31 +202,17 @@ def write_cancellations_temp(
         path = folder / f"{base}-{n}.csv"
         n += 1
     temp = temp_path(path)
-    with temp.open("w", encoding="utf-8-sig", newline="") as handle:
+    with _open_text(temp, mode) as handle:
         writer = csv.DictWriter(handle, fieldnames=CANCELLATION_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(notices)
-        handle.flush()
-        os.fsync(handle.fileno())
+        # Order ids and states come from VTEX's feed: neutralised like every other cell.
+        writer.writerows({k: neutralise(v) for k, v in notice.items()} for notice in notices)
+        flush_to_disk(handle)
     return path
 
 
 def read_cancellations(path: Path) -> list[dict[str, str]]:
-    """The notices of a cancellations file (or of its hidden temporary)."""
+    """The notices of a cancellations file (or of its hidden temporary), as they were before
+    `write_cancellations_temp` neutralised them: recovery matches them with the ledger."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _cell(value: object) -> object:
-    """Names and addresses come from shoppers: never let a spreadsheet evaluate them."""
-    if isinstance(value, str) and not _PLAIN.fullmatch(value):
-        return neutralise(value)
-    return value
-
-
-def _xlsx_cell(value: object) -> object:
-    if isinstance(value, Decimal):
-        return value  # openpyxl writes Decimals as numbers
-    if isinstance(value, str) and value.startswith("="):
-        return neutralise(value)  # the only text openpyxl would store as a formula
-    return value
+        return [{k: unneutralise(v) for k, v in row.items()} for row in csv.DictReader(handle)]

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from loguru import logger
 
 from importer.errors import RowRejectedError, VtexError
+from importer.file_modes import CUSTOMER_DATA_MODE
 from importer.orders.export import (
     next_orders_path,
     order_rows,
@@ -65,6 +66,7 @@ class OrderPuller:
         folder: Path,
         now: Callable[[], datetime],
         kind: Literal["csv", "xlsx"] = "csv",
+        mode: int | None = CUSTOMER_DATA_MODE,  # [output] orders_mode
     ) -> None:
         self.client, self.store, self.folder, self.now, self.kind = (
             client,
@@ -73,6 +75,7 @@ class OrderPuller:
             now,
             kind,
         )
+        self.mode = mode
 
     async def pull(self, source: Literal["feed", "list"] = "feed") -> PullResult:
         result = PullResult()
@@ -136,7 +139,7 @@ class OrderPuller:
         # The file is complete (under a hidden name) before the ledger says "exporting", and
         # the ledger says so before the file appears: whatever a crash interrupts, recover()
         # knows whether the ERP may already have the file.
-        temp = write_orders_temp(path, rows)
+        temp = write_orders_temp(path, rows, self.mode)
         self.store.set_order_states({o: ("exporting", path.name) for o in ids})
         publish(temp, path)
         self.store.set_order_states({o: ("exported", path.name) for o in ids})
@@ -259,7 +262,7 @@ class OrderPuller:
         # As for orders: the whole file under its hidden name, then the ledger (every marker
         # in one transaction), then the rename. A crash before the markers leaves a stray the
         # next pull removes (the events come back); after them, the next pull publishes it.
-        path = write_cancellations_temp(self.folder, self.now(), notices)
+        path = write_cancellations_temp(self.folder, self.now(), notices, self.mode)
         self.store.set_values({str(n["_marker"]): path.name for n in notices})
         publish(temp_path(path), path)
         result.cancellations += [str(n["order_id"]) for n in notices]

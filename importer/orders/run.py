@@ -19,6 +19,7 @@ def _puller(deps: Any, http: Any) -> OrderPuller:
         deps.loaded.folder("outbox") / "orders",
         deps.now,
         settings.file_format,
+        deps.loaded.settings.output.orders_file_mode,
     )
 
 

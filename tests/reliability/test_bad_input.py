@@ -297,12 +297,13 @@ def test_a_workbook_with_formulas_sends_their_cached_values_and_reports_them_as_
 def _assert_neutralised(
     csv_rows: list[dict[str, str]], xlsx_rows: list[dict[str, Any]], refs: tuple[str, ...]
 ) -> None:
-    """Every formula-looking key is in both reports with a leading quote: a spreadsheet shows
-    it as text and never evaluates it."""
+    """Every formula-looking key is in both reports as text a spreadsheet never evaluates: in
+    the CSV with a leading quote, in the workbook as a string cell holding exactly the key."""
     for ref in refs:
         assert any(r["key"] == "'" + ref for r in csv_rows), ref
-        (cell,) = [r["key"] for r in xlsx_rows if r["key"].value == "'" + ref]
+        (cell,) = [r["key"] for r in xlsx_rows if r["key"].value == ref]
         assert cell.data_type == "s"  # a string cell: no formula, whatever the text
+        assert cell.quotePrefix  # and still text when a person edits it
     formulas = [c for r in xlsx_rows for c in r.values() if c.data_type == "f"]
     assert formulas == []
 

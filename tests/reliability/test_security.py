@@ -5,7 +5,8 @@
   (429, 5xx, timeouts), bad rows, a wrong token (401), configuration errors and a crash, and
   then every byte of state/ (SQLite database and log included), outbox/, archive/, the inbox,
   stdout/stderr, exception text and the sandbox's request log is searched.
-- Report cells a spreadsheet would evaluate as formulas are written as text (CSV and XLSX).
+- Cells a spreadsheet would evaluate as formulas are written as text in every file we write:
+  reports, orders (CSV and XLSX) and cancellations.
 - TLS is verified: a self-signed certificate on loopback is refused; plain http:// is refused
   except to loopback.
 - No XML parser is used that bypasses the workbook guard, and nothing is passed to a shell.
@@ -34,12 +35,18 @@ from openpyxl import load_workbook
 from importer.config import VtexSettings, load_settings
 from importer.errors import ConfigError, VtexError
 from importer.models import Action, FileReport, FileSummary, ReportRow
-from importer.orders.export import money
+from importer.orders.export import (
+    money,
+    read_cancellations,
+    temp_path,
+    write_cancellations_temp,
+)
+from importer.orders.run import pull_orders
 from importer.report import read_report_csv, write_report
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.http import Api, VtexHttp, check_base_url
 from importer.vtex.timing import VirtualClock
-from tests.conftest import RuntimeFactory, drop, one_pass
+from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 from tests.reliability.drop_kit import archived, make_workdir
 from tests.reliability.live import LiveSandbox, start_importer
 
@@ -260,13 +267,58 @@ def test_vtex_errors_carry_no_credentials() -> None:
     assert texts and all(TOKEN not in t and KEY not in t for t in texts)
 
 
-# --- 2. formulas in reports ---------------------------------------------------------------
+# --- 2. formulas in every file we write ---------------------------------------------------
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet evaluates when a CSV cell starts with it (OWASP), plus LF and the
+# full-width forms Excel folds to ASCII; a leading space does not hide them.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+EVIL = [
+    *FORMULAS,
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "=cmd|' /C calc'!A0",
+    "-1+2",
+    "＝1+1",
+    "＋1+1",
+    "－1+2",
+    "＠SUM(A1:A2)",
+    " =1+1",
+    "+5511987654321",
+]
+
+
+def assert_csv_cells_are_text(cells: list[str], evil: list[str]) -> None:
+    """No cell starts with a trigger (after spaces); each evil value is there once quoted."""
+    assert not [c for c in cells if c.lstrip(" ").startswith(TRIGGERS)]
+    assert {"'" + v for v in evil} <= set(cells)
+
+
+def assert_xlsx_cells_are_text(path: Path, evil: list[str]) -> int:
+    """Every evil value is a string cell holding exactly what was typed (no apostrophe), with
+    Excel's quote prefix so that retyping keeps it text; no sheet has a formula element.
+    Returns how many evil cells were seen."""
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+    book = load_workbook(path)  # not read-only: cell types and styles are what matter
+    seen = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value in evil:
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    assert cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+                    seen += 1
+                if isinstance(cell.value, str):
+                    assert not (cell.value.startswith("'") and cell.value[1:] in evil), cell.value
+    return seen
 
 
 def test_report_cells_that_would_be_formulas_are_written_as_text(tmp_path: Path) -> None:
-    evil = [*FORMULAS, "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
     summary = FileSummary(
         file="=HYPERLINK(1).csv",
         flow="prices",
@@ -278,25 +330,70 @@ def test_report_cells_that_would_be_formulas_are_written_as_text(tmp_path: Path)
     )
     rows = [
         ReportRow(i + 2, value, Action.INVALID, "-col", value, "+reason", None, "=type")
-        for i, value in enumerate(evil)
+        for i, value in enumerate(EVIL)
     ]
     xlsx_path, csv_path = write_report(FileReport(summary, rows), tmp_path)
 
     with csv_path.open(encoding="utf-8-sig", newline="") as fh:
         cells = [cell for line in csv.reader(fh) for cell in line]
-    assert not [c for c in cells if c.startswith(TRIGGERS)]
-    assert {"'" + v for v in evil} <= set(cells)
+    assert_csv_cells_are_text(cells, EVIL)
+    assert {"'-col", "'+reason", "'=type"} <= set(cells)
 
-    book = load_workbook(xlsx_path)  # not read-only: cell types are what matter
-    seen = 0
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(TRIGGERS), (sheet.title, cell.value)
-                    seen += cell.value.startswith("'")
-    assert seen >= 4 * len(evil) + 2  # key, column, value, reason, type...; file and error
+    seen = assert_xlsx_cells_are_text(xlsx_path, [*EVIL, "-col", "+reason", "=type", "@SUM(1)"])
+    # key, value, column, reason and type on every row, and the summary's error.
+    assert seen == 5 * len(EVIL) + 1
+
+
+def _evil_order(sandbox: Sandbox, name: str, phone: str) -> str:
+    order = sandbox.add_order(
+        client={"firstName": name, "lastName": "-1+2", "email": "@x.example", "phone": phone},
+        address={"street": "\t=1+1", "complement": "－1+2", "city": "＝1+1", "number": " =2"},
+        queue=True,
+    )
+    return str(order["orderId"])
+
+
+ORDER_EVIL = ["=HYPERLINK(1) -1+2", "@x.example", "\t=1+1", "－1+2", "＝1+1", " =2", "+1+1"]
+
+
+def test_orders_csv_cells_from_shoppers_never_run_as_formulas(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 3)
+    _evil_order(sandbox, "=HYPERLINK(1)", "+1+1")
+    result = pull_orders(make_runtime(sandbox).deps)
+
+    with result.files[0].open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cells = [c for r in rows for c in r.values()]
+    assert_csv_cells_are_text(cells, ORDER_EVIL)
+    # Amounts are numbers we write as numbers: a negative one would stay as it is.
+    assert Decimal(rows[0]["order_total"]) > 0
+
+
+def test_orders_xlsx_holds_shoppers_text_as_typed_and_never_a_formula(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 3)
+    _evil_order(sandbox, "=HYPERLINK(1)", "+1+1")
+    runtime = make_runtime(sandbox, {"IMPORTER__ORDERS__FILE_FORMAT": "xlsx"})
+    result = pull_orders(runtime.deps)
+
+    assert assert_xlsx_cells_are_text(result.files[0], ORDER_EVIL) >= len(ORDER_EVIL)
+
+
+def test_cancellations_csv_is_neutralised(tmp_path: Path) -> None:
+    notices: list[dict[str, object]] = [
+        {"order_id": value, "state": "canceled", "last_change": value, "exported_in": value}
+        for value in EVIL
+    ]
+    path = write_cancellations_temp(tmp_path, datetime(2026, 12, 3, tzinfo=UTC), notices)
+
+    with temp_path(path).open(encoding="utf-8-sig", newline="") as fh:
+        cells = [cell for line in csv.reader(fh) for cell in line]
+    assert_csv_cells_are_text(cells, EVIL)
+    # Recovery after a crash matches the notices with the ledger: they read back as given.
+    assert read_cancellations(temp_path(path)) == notices
 
 
 # --- 3. TLS -------------------------------------------------------------------------------
