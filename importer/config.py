@@ -178,6 +178,10 @@ class OrdersSettings(_Strict):
     enabled: bool = True
     source: Literal["feed", "list"] = "feed"  # Feed v3 (VTEX's advice), or List Orders
     pull_interval_s: float = Field(default=60.0, gt=0)  # how often `importer watch` pulls
+    # How often a pull also lists the orders ready for handling and exports those the feed
+    # never delivered (VTEX deletes a feed's configuration after a retention period without
+    # events, and events expire): hourly; 0 only with `importer orders pull --sweep`.
+    sweep_interval_s: float = Field(default=3600.0, ge=0)
     file_format: Literal["csv", "xlsx"] = "csv"
 
 
