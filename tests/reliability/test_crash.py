@@ -39,7 +39,7 @@ from importer.report import read_report_csv
 from importer.sandbox import Sandbox
 from importer.sandbox import storage as sandbox_storage
 from importer.store import Store
-from tests.conftest import TEST_CONFIG, Faults, RuntimeFactory, one_pass, seed_store
+from tests.conftest import CHECK_UP, TEST_CONFIG, Faults, RuntimeFactory, one_pass, seed_store
 from tests.reliability.crash_harness import (
     Aim,
     CrashLog,
@@ -1057,7 +1057,9 @@ def test_a_crash_between_the_two_files_of_a_pass_report_leaves_no_half_of_it(
     finished with: before the fix, a kill between its workbook and its CSV left the workbook
     alone and the CSV's temporary file in outbox/reports for good."""
     seed_store(sandbox, 3)
-    sandbox.faults = Faults(rate_5xx=1.0)  # VTEX down: the file's rows stay pending
+    sandbox.faults = Faults(
+        rate_5xx=1.0, spared=CHECK_UP
+    )  # VTEX down: the file's rows stay pending
     place_file(workdir, "prices", "precos.csv", "sku_ref,base_price\nSKU-00001,10\nSKU-00002,20\n")
     first = make_runtime(sandbox)
     assert one_pass(first).reports[0].summary.pending == 2
