@@ -39,7 +39,15 @@ from importer.report import read_report_csv
 from importer.sandbox import Sandbox
 from importer.sandbox import storage as sandbox_storage
 from importer.store import Store
-from tests.conftest import CHECK_UP, TEST_CONFIG, Faults, RuntimeFactory, one_pass, seed_store
+from tests.conftest import (
+    CHECK_PATH,
+    CHECK_UP,
+    TEST_CONFIG,
+    Faults,
+    RuntimeFactory,
+    one_pass,
+    seed_store,
+)
 from tests.reliability.crash_harness import (
     Aim,
     CrashLog,
@@ -1005,8 +1013,11 @@ def test_the_kills_land_where_they_are_aimed(worlds: tuple[World, World]) -> Non
     crash, _ = worlds
     drop_prices(crash, 0)
     sandbox = crash.sandbox
+    start = len(sandbox.requests)
     untouched = crash.run(["run"], Kill("step", 1))  # before the claim, its first
-    assert untouched.killed and untouched.requests == 0
+    # Only the read-only check before taking files (importer.preflight) has gone out.
+    assert untouched.killed and untouched.requests == 1
+    assert [r.path for r in sandbox.requests[start:]] == [CHECK_PATH]
     assert [p.name for p in (crash.workdir / "inbox" / "prices").glob("*.csv")] == ["prices-00.csv"]
 
     def applied_since(start: int) -> list[tuple[str, str]]:
