@@ -8,6 +8,7 @@ Exit codes of `importer run` (also documented in the README):
     4  another importer is already running on this working folder
     5  the importer's own storage failed (state/ locked, damaged or deleted; the disk full):
        the message names the cause and the fix; no file was blamed, none was refused
+    6  VTEX did not answer (no connection, timeouts, 429/5xx after every retry): nothing taken
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ import typer
 from loguru import logger
 
 from importer.config import LoadedSettings, describe, load_settings
-from importer.errors import ConfigError, FatalVtexError, StorageError, VtexError, disk_full
+from importer.errors import (
+    ConfigError,
+    FatalVtexError,
+    RetriableVtexError,
+    StorageError,
+    VtexError,
+    disk_full,
+)
 from importer.file_modes import PRIVATE_MODE, chmod_existing, opener
 from importer.lock import AlreadyRunning, FolderLock
 from importer.runner import run_pass, watch
@@ -34,6 +42,7 @@ from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_STORAGE = 5
+EXIT_NO_ANSWER = 6  # 5 is the state store's trouble
 
 app = typer.Typer(
     add_completion=False,
@@ -207,11 +216,21 @@ def show_config(config: ConfigOption = None) -> None:
     """Print the resolved settings, where each came from; secrets masked."""
     loaded = _load(config)
     typer.echo(f"config file: {loaded.config_file or '(none: defaults and environment)'}")
-    typer.echo(f"target: {'BUILT-IN SANDBOX (no credentials set)' if loaded.sandbox else 'VTEX'}")
+    refusal = loaded.missing_credentials()
+    if refusal is not None:
+        target = "NONE: refused (see below)"
+    elif loaded.sandbox:
+        target = "sandbox: the BUILT-IN SANDBOX (no store named, no credentials set)"
+    else:
+        target = f"VTEX account {loaded.settings.vtex.account}"
+    typer.echo(f"target: {target}")
     rows = describe(loaded)
     width = max(len(k) for k, _, _ in rows)
     for key, value, source in rows:
         typer.echo(f"{key:<{width}}  {value}  [{source}]")
+    if refusal is not None:
+        typer.echo(f"configuration error: {refusal}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
 
 
 @app.command()
@@ -230,6 +249,19 @@ def run(config: ConfigOption = None) -> None:
             )
         finally:
             runtime.close()
+    if result.vtex_failure is not None:
+        typer.echo(
+            (
+                "VTEX refused the credentials"
+                if result.vtex_failure.kind == "refused"
+                else "VTEX did not answer"
+            )
+            + f" ({result.vtex_failure.detail}): no file was taken, run again later",
+            err=True,
+        )
+        raise typer.Exit(
+            EXIT_CREDENTIALS if result.vtex_failure.kind == "refused" else EXIT_NO_ANSWER
+        )
     if any(row.type == "vtex-forbidden" for r in result.reports for row in r.rows):
         raise typer.Exit(EXIT_CREDENTIALS)
     if result.waiting:
@@ -264,7 +296,16 @@ app.add_typer(orders_app, name="orders")
 
 
 @orders_app.command("pull")
-def orders_pull(config: ConfigOption = None) -> None:
+def orders_pull(
+    config: ConfigOption = None,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            help="also list every order ready for handling and export those the feed never "
+            "delivered (done every [orders] sweep_interval_s anyway)"
+        ),
+    ] = False,
+) -> None:
     """Pull the orders ready for handling into outbox/orders/, tell VTEX, then exit."""
     from importer.orders.run import pull_orders
 
@@ -273,15 +314,19 @@ def orders_pull(config: ConfigOption = None) -> None:
     with _storage_failures(), _exclusive(loaded.folder("state")):
         runtime = _runtime(loaded)
         try:
-            result = pull_orders(runtime.deps)
+            result = pull_orders(runtime.deps, sweep=sweep)
         except FatalVtexError as exc:
             typer.echo(f"VTEX refused the credentials: {exc}", err=True)
             raise typer.Exit(EXIT_CREDENTIALS) from None
-        except VtexError as exc:
+        except RetriableVtexError as exc:
             # Nothing is lost: what was not committed comes back on the next pull.
             typer.echo(
                 f"the pull stopped: VTEX did not answer ({exc}); run it again later", err=True
             )
+            raise typer.Exit(EXIT_NO_ANSWER) from None
+        except VtexError as exc:
+            # Nothing is lost: what was not committed comes back on the next pull.
+            typer.echo(f"the pull stopped: {exc}; run it again later", err=True)
             raise typer.Exit(EXIT_ATTENTION) from None
         finally:
             runtime.close()

@@ -19,6 +19,8 @@ from importer.errors import ConfigError
 from importer.file_modes import parse_mode
 
 FLOW_NAMES = ("catalog", "prices", "inventory", "invoices")
+# The account name that means "no store": the built-in sandbox (the default).
+SANDBOX_ACCOUNT = "sandbox"
 SECRET_KEYS = ("vtex.app_key", "vtex.app_token")
 
 # Environment variables with a name of their own (FORMATS.md); anything else can be set with
@@ -45,7 +47,7 @@ class RateLimit(_Strict):
 
 
 class VtexSettings(_Strict):
-    account: str = "sandbox"
+    account: str = SANDBOX_ACCOUNT
     environment: str = "vtexcommercestable"
     base_url: str | None = None
     app_key: SecretStr | None = None
@@ -187,6 +189,10 @@ class OrdersSettings(_Strict):
     enabled: bool = True
     source: Literal["feed", "list"] = "feed"  # Feed v3 (VTEX's advice), or List Orders
     pull_interval_s: float = Field(default=60.0, gt=0)  # how often `importer watch` pulls
+    # How often a pull also lists the orders ready for handling and exports those the feed
+    # never delivered (VTEX deletes a feed's configuration after a retention period without
+    # events, and events expire): hourly; 0 only with `importer orders pull --sweep`.
+    sweep_interval_s: float = Field(default=3600.0, ge=0)
     file_format: Literal["csv", "xlsx"] = "csv"
 
 
@@ -274,8 +280,33 @@ class LoadedSettings:
 
     @property
     def sandbox(self) -> bool:
-        """No credentials: everything goes to the built-in VTEX sandbox."""
+        """No credentials: everything goes to the built-in VTEX sandbox (allowed only when no
+        store is named: see `missing_credentials`)."""
         return not self.settings.vtex.has_credentials and not self.settings.vtex.base_url
+
+    def missing_credentials(self) -> str | None:
+        """Why this configuration must not run, when it names a store but lacks its secrets.
+
+        The sandbox stands in only when no store is named: an environment file that did not
+        load, or misspelt variable names, must not turn a production run into a sandbox run
+        that "pulls" demo orders and exits 0. A `base_url` on loopback (the sandbox served on a
+        port, a test double) needs no secrets: no store can be reached through it."""
+        vtex = self.settings.vtex
+        if vtex.has_credentials or vtex.account == SANDBOX_ACCOUNT or vtex.base_url:
+            return None
+        missing = [
+            name
+            for name, secret in (("VTEX_APP_KEY", vtex.app_key), ("VTEX_APP_TOKEN", vtex.app_token))
+            if secret is None
+        ]
+        named_by = self.sources.get("vtex.account", "default")
+        where = "VTEX_ACCOUNT" if named_by.startswith("env") else f"[vtex] account in {named_by}"
+        return (
+            f"{where} names the store {vtex.account!r}, but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set: set "
+            f"{' and '.join(missing)} in the environment (the built-in sandbox is used only "
+            f'when no store is named: unset VTEX_ACCOUNT and leave account = "sandbox")'
+        )
 
     def folder(self, name: Literal["inbox", "outbox", "archive", "state"]) -> Path:
         path = getattr(self.settings.folders, name)

@@ -36,6 +36,7 @@ from importer.pipeline import (
     retry_pending,
     sha256_of,
 )
+from importer.preflight import Preflight, PreflightFailure
 from importer.resume import resume_file, settle_ledger
 from importer.runtime import Runtime
 from importer.watch import (
@@ -57,6 +58,8 @@ class PassResult:
     waiting: int = 0  # files seen but not yet complete
     # Flow or claim folders that are links: nothing was taken from them (`unsafe_folders`).
     unsafe: list[str] = field(default_factory=list)
+    # Set when the check before taking files failed: nothing was claimed in this pass.
+    vtex_failure: PreflightFailure | None = None
 
     @property
     def needs_attention(self) -> bool:
@@ -109,7 +112,12 @@ def run_pass(
     owner = claim_owner(deps.loaded.folder("state"), on_new=lambda me: _adopt_leftovers(inbox, me))
     leftovers = claimed_files(inbox, flows, owner)
     settle_ledger(deps, [(c.flow, c.path.name) for c in leftovers])
+    # VTEX must answer and take the credentials before any file is taken: otherwise every
+    # file would be archived "done" with all its rows pending.
+    preflight = Preflight(deps)
     for leftover in leftovers:
+        if not preflight.passed():
+            break
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
         result.reports.append(_safely(leftover, runtime, resume=True))
     result.unsafe = unsafe_folders(inbox, flows, owner)
@@ -128,18 +136,23 @@ def run_pass(
     result.waiting = len(scan_inbox(inbox, flows)) - len(ready)
     order = {flow: i for i, flow in enumerate(FLOW_NAMES)}
     for candidate in sorted(ready, key=lambda c: order[c.flow]):
+        if not preflight.passed():
+            break
         claimed = claim(candidate, owner)
         if claimed is None:
             continue  # vanished, or another importer took it
         result.reports.append(_safely(Candidate(candidate.flow, claimed), runtime))
     # Pending rows go last: a file taken in this pass may carry newer values for their keys,
     # which supersede them (sending the stale value first would flash an old price).
+    if preflight.failed:
+        pending_before = {}  # they would only spend their retries on a VTEX that is not there
     for flow, keys in pending_before.items():
         report = retry_pending(flow, deps, only=keys)
         if report is not None:
             result.reports.append(report)
     if runtime.sandbox is not None:
         runtime.sandbox.save()
+    result.vtex_failure = preflight.failure
     return result
 
 

@@ -1,7 +1,8 @@
 """Builds what a run needs from the settings: the store, and VTEX (real or the sandbox).
 
-Without credentials every call goes to the built-in sandbox, in-process, with its store kept
-in state/sandbox.json so that runs see what earlier runs sent.
+When no store is named (account "sandbox") and no credentials are set, every call goes to
+the built-in sandbox, in-process, with its store kept in state/sandbox.json so that runs see
+what earlier runs sent. A named store without its secrets is a configuration error.
 """
 
 from __future__ import annotations
@@ -72,16 +73,23 @@ def build_runtime(
         )
     if vtex.base_url:
         check_base_url(vtex.base_url)
+    # A prepared emulator (tests) is the target whatever the credentials: a test must never
+    # reach a real store because its environment happened to hold a key.
+    in_process = transport is None and not vtex.base_url and (loaded.sandbox or sandbox is not None)
+    refusal = loaded.missing_credentials()
+    if refusal is not None and sandbox is None and transport is None:
+        raise ConfigError(refusal)
     if key is None or token is None:
         if vtex.base_url and not _is_loopback_url(vtex.base_url):
             raise ConfigError("VTEX_BASE_URL points at a remote host but no credentials are set")
         key, token = SANDBOX_KEY, SANDBOX_TOKEN
-    if not loaded.sandbox and transport is None:
+    if not in_process and transport is None:
         check_trust_store(os.environ)
-    if loaded.sandbox and transport is None:
+    if in_process:
         if sandbox is None:
             sandbox = open_local_sandbox(state / "sandbox.json", loaded.settings.vtex.account)
         transport = sandbox.async_transport()
+    if loaded.sandbox and sandbox is not None and in_process:
         logger.warning(
             "NO VTEX CREDENTIALS SET: USING THE BUILT-IN VTEX SANDBOX. Nothing reaches a real "
             "store (the sandbox keeps its data in {}). Set VTEX_ACCOUNT, VTEX_APP_KEY and "
@@ -102,7 +110,7 @@ def build_runtime(
             buckets=buckets,
         )
 
-    return Runtime(Deps(loaded, store, http), sandbox if loaded.sandbox else None)
+    return Runtime(Deps(loaded, store, http), sandbox if in_process else None)
 
 
 def sqlite_files(database: Path) -> list[Path]:

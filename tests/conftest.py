@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,11 +10,19 @@ import httpx
 import pytest
 
 from importer.config import load_settings
+from importer.preflight import PREFLIGHT_CALL
 from importer.runner import PassResult, run_pass
 from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN, Runtime, build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.timing import VirtualClock
 from importer.watch import CompletenessGate
+
+# The check a pass makes before it takes files (importer.preflight). Tests of an outage that
+# must leave rows pending spare it (`Faults(..., spared=CHECK_UP)`): the outage starts after
+# the check, the files are taken, and their calls fail. An outage that the check sees leaves
+# the files in the inbox (tests/test_credentials_preflight.py).
+CHECK_UP = frozenset({PREFLIGHT_CALL})
+CHECK_PATH = PREFLIGHT_CALL.split(" ", 1)[1]
 
 TEST_CONFIG = """
 [vtex]
@@ -31,6 +40,16 @@ list_price = ["Preço De"]
 [flows.inventory.columns]
 quantity = ["Saldo"]
 """
+
+
+@pytest.fixture(autouse=True)
+def no_real_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's or CI's VTEX_* / IMPORTER__* variables never reach a test: code that reads
+    the process environment (the command line in-process, `load_settings()` without
+    `environ`) must not pick a real account. Subprocess tests strip them too (test_cli)."""
+    for name in list(os.environ):
+        if name.startswith(("VTEX_", "IMPORTER__")):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -177,4 +196,4 @@ def drop(workdir: Path, flow: str, name: str, content: str | bytes) -> Path:
     return path
 
 
-__all__ = ["Faults", "drop", "one_pass", "seed_store"]
+__all__ = ["CHECK_PATH", "CHECK_UP", "Faults", "drop", "one_pass", "seed_store"]

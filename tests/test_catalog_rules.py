@@ -8,7 +8,7 @@ import httpx
 
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import HEADERS, catalog_rows, write_catalog_csv
-from tests.conftest import RuntimeFactory, one_pass, sandbox_client
+from tests.conftest import CHECK_UP, RuntimeFactory, one_pass, sandbox_client
 
 COL = {name: i for i, name in enumerate(HEADERS)}
 
@@ -88,7 +88,7 @@ def test_vtex_down_then_back_lands_everything_once(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
     runtime = make_runtime(sandbox)
-    sandbox.faults = Faults(rate_5xx=1.0)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)
     drop_rows(workdir, "c.csv", catalog_rows(products=3, skus_per_product=2))
     first = one_pass(runtime).reports[0].summary
     assert first.pending == 6

@@ -11,7 +11,7 @@ import httpx
 
 from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
-from tests.conftest import RuntimeFactory, one_pass, sandbox_client
+from tests.conftest import CHECK_UP, RuntimeFactory, one_pass, sandbox_client
 
 IMG = "https://img.example.com"
 BASE: dict[str, str] = {
@@ -164,7 +164,7 @@ def test_a_product_rename_during_an_outage_lands_after_recovery(
     runtime = make_runtime(sandbox)
     drop_csv(workdir, "c1.csv", [row()])
     one_pass(runtime)
-    sandbox.faults = Faults(rate_5xx=1.0, seed=1)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP, seed=1)
     drop_csv(workdir, "c2.csv", [row(product_name="Camiseta Nova")])
     report = one_pass(runtime).reports[0]
     assert any(r.key == "product P1" and r.action == "pending" for r in report.rows)
@@ -186,7 +186,7 @@ def test_a_stale_pending_row_does_not_undo_a_newer_product_rename(
 ) -> None:
     runtime = make_runtime(sandbox)
     s2 = row(sku_ref="S2", sku_name="Camiseta M", ean="7890000000002", image_urls=f"{IMG}/s2.jpg")
-    sandbox.faults = Faults(rate_5xx=1.0, seed=1)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP, seed=1)
     drop_csv(workdir, "c1.csv", [row(), s2])
     one_pass(runtime)
     assert runtime.deps.store.pending_keys("catalog") == {"S1", "S2"}

@@ -17,7 +17,7 @@ from importer.runtime import build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.ratelimit import TokenBucket
 from importer.vtex.timing import VirtualClock
-from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
+from tests.conftest import CHECK_UP, RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 
 def _inventory_writes(sandbox: Sandbox) -> list[tuple[str, str]]:
@@ -83,7 +83,7 @@ def test_redropping_a_file_after_its_pending_row_failed_on_retry_sends_it(
     seed_store(sandbox, 1)
     runtime = make_runtime(sandbox)
     content = "sku_ref,base_price\nSKU-00001,10.00\nNEW-1,12.00\n"
-    sandbox.faults = Faults(rate_5xx=1.0)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)
     drop(workdir, "prices", "precos.csv", content)
     first = one_pass(runtime).reports[0].summary
     assert first.pending == 2
@@ -141,7 +141,7 @@ def test_full_file_refused_by_the_removal_guard_keeps_older_pending_rows(
     one_pass(runtime)
 
     # SKU-00001 goes 1 -> 99 while VTEX answers 503: the row is pending.
-    sandbox.faults = Faults(rate_5xx=1.0)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)
     drop(
         workdir, "inventory", "full-2.csv", full.replace("SKU-00001,1_1,1\n", "SKU-00001,1_1,99\n")
     )
@@ -400,7 +400,7 @@ def test_retried_removal_is_still_reported_as_deactivated(
     )
     drop(workdir, "inventory", "f1.csv", full)
     one_pass(runtime)
-    sandbox.faults = Faults(rate_5xx=1.0)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)
     drop(workdir, "inventory", "f2.csv", full.replace("SKU-00020,1_1,20\n", ""))
     assert one_pass(runtime).reports[0].summary.pending == 1
     sandbox.faults = None

@@ -49,20 +49,24 @@ def test_the_app_token_never_reaches_logs_reports_or_the_request_log(
     lines: list[str] = []
     sink = logger.add(lines.append, level="DEBUG")
     try:
-        # Wrong credentials: VTEX answers 401, which is logged and reported.
+        # Wrong credentials: VTEX answers 401 to the check before any file is taken, which
+        # is logged and returned (the file stays in the inbox, so no report is written).
         runtime = make_runtime(
             sandbox,
             {"VTEX_BASE_URL": served.url, "VTEX_APP_KEY": "sandbox-key", "VTEX_APP_TOKEN": token},
         )
         drop(workdir, "prices", "p.csv", "sku_ref,base_price\nSKU-00001,1.00\n")
-        report = one_pass(runtime).reports[0]
+        result = one_pass(runtime)
     finally:
         logger.remove(sink)
-    assert report.rows[0].type == "vtex-forbidden"
+    assert result.vtex_failure is not None and result.vtex_failure.kind == "refused"
+    assert result.reports == []
     written = [
         p.read_bytes().decode("utf-8", "replace")
         for p in (workdir / "outbox" / "reports").glob("*.csv")
     ]
-    seen = "\n".join(lines + written + [repr(r) for r in sandbox.requests] + [repr(report)])
+    seen = "\n".join(
+        lines + written + [repr(r) for r in sandbox.requests] + [repr(result.vtex_failure)]
+    )
     assert token not in seen
     assert "401" in seen

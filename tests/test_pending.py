@@ -6,7 +6,7 @@ from pathlib import Path
 
 from importer.report import read_report_csv
 from importer.sandbox import Faults, Sandbox
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import CHECK_UP, RuntimeFactory, drop, one_pass, seed_store
 
 
 def test_pending_rows_land_on_the_next_pass_without_a_new_file(
@@ -14,7 +14,7 @@ def test_pending_rows_land_on_the_next_pass_without_a_new_file(
 ) -> None:
     seed_store(sandbox, 3)
     runtime = make_runtime(sandbox)
-    sandbox.faults = Faults(rate_5xx=1.0)  # VTEX is down
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)  # VTEX is down
     drop(workdir, "prices", "p.csv", "sku_ref,base_price\nSKU-00001,1.00\nSKU-00002,2.00\n")
     reports = one_pass(runtime).reports
     assert len(reports) == 1  # rows that just spent their retries wait for the next pass
@@ -47,7 +47,7 @@ def test_a_newer_file_supersedes_a_pending_row(
 ) -> None:
     seed_store(sandbox, 1)
     runtime = make_runtime(sandbox)
-    sandbox.faults = Faults(rate_5xx=1.0)
+    sandbox.faults = Faults(rate_5xx=1.0, spared=CHECK_UP)
     drop(workdir, "prices", "old.csv", "sku_ref,base_price\nSKU-00001,1.00\n")
     one_pass(runtime)
     assert runtime.deps.store.pending_count() == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from importer.report import read_report_csv
 from importer.sandbox import Faults, Sandbox
-from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
+from tests.conftest import CHECK_PATH, RuntimeFactory, drop, one_pass, seed_store
 
 
 def price_file(n: int, changed: set[int] = frozenset()) -> str:  # type: ignore[assignment]
@@ -68,7 +68,7 @@ def test_only_changed_prices_are_sent_and_reported(
     third = one_pass(runtime).reports[0].summary
     assert third.status == "duplicate"
     assert third.duplicate_of == "prices-2.csv"
-    assert sandbox.requests == []
+    assert [r.path for r in sandbox.requests] == [CHECK_PATH]  # the check before taking files
     assert sorted(p.name for p in (workdir / "archive" / "done").iterdir()) == [
         "prices-1.csv",
         "prices-2.csv",

@@ -9,6 +9,15 @@ A crash between any two steps is finished on the next pull: an *exporting* order
 exists is *exported* (its file is complete, the write was atomic), otherwise it is exported
 again; an *exported* order is handled; an event that was not committed comes back, and the
 ledger makes its order a no-op. Duplicate and out-of-order events do the same.
+
+The feed only has events for status changes made while its configuration existed. So when the
+configuration is (re)created, the orders already ready for handling are caught up with List
+Orders, and that catch-up is recorded as owed *before* the configuration is created and
+cleared only once it finished: a pull that dies in between (or whose List Orders fails) does
+the catch-up on the next pull, although the configuration is then there. And because VTEX
+deletes a configuration after a retention period without events, and events expire, a sweep
+(`sweep_interval_s`, or `--sweep`) lists the ready orders now and then and exports any the
+feed never delivered; the ledger makes the orders it already has a no-op.
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ READY = "ready-for-handling"
 CANCEL_STATES = {"cancellation-requested", "request-cancel", "canceled", "cancel"}
 HANDLED_OR_LATER = {"start-handling", "handling", "invoice", "invoiced"}
 MAX_READS = 1000  # one pull drains the feed, but never loops forever
+# The store's named values (kv) of the catch-up and the sweep.
+CATCH_UP = "orders:catch-up"  # "owed" from before a config is created until List Orders ran
+LAST_SWEEP = "orders:last-sweep"  # when List Orders last ran to the end (ISO 8601, UTC)
 
 
 @dataclass
@@ -51,6 +63,7 @@ class PullResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (order id, why)
     problems: list[str] = field(default_factory=list)
     cancellations: list[str] = field(default_factory=list)  # order ids with a notice
+    swept: bool = False  # List Orders ran to the end in this pull (catch-up or sweep)
 
 
 def _takes_ready_orders(config: dict[str, Any]) -> bool:
@@ -77,14 +90,59 @@ class OrderPuller:
         )
         self.mode = mode
 
-    async def pull(self, source: Literal["feed", "list"] = "feed") -> PullResult:
+    async def pull(
+        self,
+        source: Literal["feed", "list"] = "feed",
+        *,
+        sweep_interval_s: float = 0.0,
+        sweep: bool = False,
+    ) -> PullResult:
+        """`sweep`: list the ready orders whatever the time; `sweep_interval_s` (> 0): also
+        when the last full listing is at least that old."""
         result = PullResult()
         await self.recover(result)
         if source == "feed":
             await self._from_feed(result)
+            if not result.swept and (sweep or self._sweep_due(sweep_interval_s)):
+                await self._sweep(result)
         else:
             await self._from_list(result)
         return result
+
+    def _sweep_due(self, interval_s: float) -> bool:
+        if interval_s <= 0:
+            return False
+        last = self.store.get_value(LAST_SWEEP)
+        if not last:
+            return True
+        return (self.now() - datetime.fromisoformat(last)).total_seconds() >= interval_s
+
+    async def _sweep(self, result: PullResult) -> None:
+        """Orders ready for handling that the feed never delivered (its configuration was
+        deleted while idle, its events expired): exported as List Orders finds them."""
+        before = len(result.exported)
+        await self._from_list(result)
+        self.store.set_value(LAST_SWEEP, self.now().isoformat())
+        result.swept = True
+        if len(result.exported) > before:
+            logger.warning(
+                "orders sweep: {} ready order(s) the feed never delivered were exported",
+                len(result.exported) - before,
+            )
+
+    async def _create_feed_config(self, result: PullResult) -> None:
+        """(Re)create the feed's configuration and catch up with the orders that became ready
+        without it (they made no event). The catch-up is owed in the store before the POST and
+        cleared after List Orders finished, so an interruption anywhere in between is caught
+        up by the next pull."""
+        self.store.set_value(CATCH_UP, "owed")
+        await self.client.set_feed_config(FEED_CONFIG)
+        await self._catch_up(result)
+
+    async def _catch_up(self, result: PullResult) -> None:
+        await self._from_list(result)
+        self.store.set_values({CATCH_UP: "", LAST_SWEEP: self.now().isoformat()})
+        result.swept = True
 
     async def recover(self, result: PullResult) -> None:
         """Finish what an earlier pull left half done (see the module docstring)."""
@@ -192,13 +250,14 @@ class OrderPuller:
             # First use, VTEX deleted an idle config, or someone set another filter: (re)create
             # it (API-NOTES §6.1, FLOWS §7). Orders that became ready meanwhile made no event,
             # so List Orders catches them up.
-            await self.client.set_feed_config(FEED_CONFIG)
-            await self._from_list(result)
+            await self._create_feed_config(result)
+        elif self.store.get_value(CATCH_UP) == "owed":
+            # An earlier pull created the config but did not finish its catch-up.
+            await self._catch_up(result)
         for _ in range(MAX_READS):
             events = await self.client.read_feed()
             if events is None:
-                await self.client.set_feed_config(FEED_CONFIG)
-                await self._from_list(result)
+                await self._create_feed_config(result)
                 continue
             if not events:
                 return

@@ -23,10 +23,15 @@ def _puller(deps: Any, http: Any) -> OrderPuller:
     )
 
 
-def pull_orders(deps: Any) -> PullResult:
+def pull_orders(deps: Any, *, sweep: bool = False) -> PullResult:
+    """One pull; `sweep` also lists every ready order (else every `sweep_interval_s`)."""
+    settings = deps.loaded.settings.orders
+
     async def go() -> PullResult:
         async with deps.http() as http:
-            return await _puller(deps, http).pull(deps.loaded.settings.orders.source)
+            return await _puller(deps, http).pull(
+                settings.source, sweep_interval_s=settings.sweep_interval_s, sweep=sweep
+            )
 
     result = asyncio.run(go())
     for problem in result.problems:

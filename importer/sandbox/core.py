@@ -431,6 +431,11 @@ class Sandbox:
 
     # -- the handler
 
+    def _draw_fault(self, call: str) -> Fault | None:
+        if self._draw is None or call in self._draw.faults.spared:
+            return None
+        return self._draw.next()
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         arrived = time.time()
         content = request.read()
@@ -455,7 +460,7 @@ class Sandbox:
             if not auth_ok:
                 reply = _error(401, "missing or invalid X-VTEX-API-AppKey / X-VTEX-API-AppToken")
             else:
-                fault = self._draw.next() if self._draw is not None else None
+                fault = self._draw_fault(f"{method} {path}")
                 if fault is not None and fault.status is not None:
                     reply = _fault_reply(fault, self.faults)
                 elif fault is not None and not fault.applies:

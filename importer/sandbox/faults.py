@@ -58,6 +58,10 @@ class Faults:
     # On a port, a timed-out request holds its connection until the client gives up (closes
     # it) or this many seconds pass, whichever comes first; then the socket is closed unanswered.
     timeout_stall_s: float = 30.0
+    # Requests ("METHOD /path") that draw no fault and leave the seeded sequence alone: one
+    # VTEX API still up while another is down (e.g. the importer's check before it takes
+    # files answering, while the Pricing API fails every write).
+    spared: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         rates = (self.rate_429, self.rate_5xx, self.rate_timeout, self.rate_drop)

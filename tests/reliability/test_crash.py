@@ -39,7 +39,15 @@ from importer.report import read_report_csv
 from importer.sandbox import Sandbox
 from importer.sandbox import storage as sandbox_storage
 from importer.store import Store
-from tests.conftest import TEST_CONFIG, Faults, RuntimeFactory, one_pass, seed_store
+from tests.conftest import (
+    CHECK_PATH,
+    CHECK_UP,
+    TEST_CONFIG,
+    Faults,
+    RuntimeFactory,
+    one_pass,
+    seed_store,
+)
 from tests.reliability.crash_harness import (
     Aim,
     CrashLog,
@@ -1006,8 +1014,11 @@ def test_the_kills_land_where_they_are_aimed(worlds: tuple[World, World]) -> Non
     crash, _ = worlds
     drop_prices(crash, 0)
     sandbox = crash.sandbox
+    start = len(sandbox.requests)
     untouched = crash.run(["run"], Kill("step", 1))  # before the claim, its first
-    assert untouched.killed and untouched.requests == 0
+    # Only the read-only check before taking files (importer.preflight) has gone out.
+    assert untouched.killed and untouched.requests == 1
+    assert [r.path for r in sandbox.requests[start:]] == [CHECK_PATH]
     assert [p.name for p in (crash.workdir / "inbox" / "prices").glob("*.csv")] == ["prices-00.csv"]
 
     def applied_since(start: int) -> list[tuple[str, str]]:
@@ -1058,7 +1069,9 @@ def test_a_crash_between_the_two_files_of_a_pass_report_leaves_no_half_of_it(
     finished with: before the fix, a kill between its workbook and its CSV left the workbook
     alone and the CSV's temporary file in outbox/reports for good."""
     seed_store(sandbox, 3)
-    sandbox.faults = Faults(rate_5xx=1.0)  # VTEX down: the file's rows stay pending
+    sandbox.faults = Faults(
+        rate_5xx=1.0, spared=CHECK_UP
+    )  # VTEX down: the file's rows stay pending
     place_file(workdir, "prices", "precos.csv", "sku_ref,base_price\nSKU-00001,10\nSKU-00002,20\n")
     first = make_runtime(sandbox)
     assert one_pass(first).reports[0].summary.pending == 2

@@ -465,10 +465,13 @@ def test_a_self_signed_certificate_is_refused(
 
     runtime = make_runtime(sandbox, {"VTEX_BASE_URL": url, **secret_env()})
     drop(workdir, "prices", "precos.csv", "sku_id,base_price\n1,10.00\n")
-    [report] = one_pass(runtime).reports
+    result = one_pass(runtime)
     assert server.refused >= 1  # it tried, and the handshake failed on its side
     assert server.requests == ["/ping"]  # not one request (nor the token) went through
-    assert (report.summary.pending, report.summary.created) == (1, 0)
+    # No answer from a VTEX it can trust: the check before taking files fails, nothing is
+    # claimed (the file waits in the inbox for a VTEX that answers).
+    assert result.vtex_failure is not None and result.vtex_failure.kind == "no-answer"
+    assert result.reports == [] and (workdir / "inbox" / "prices" / "precos.csv").exists()
     assert sandbox.requests == []
 
 
