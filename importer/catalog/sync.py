@@ -42,6 +42,10 @@ from importer.push import RowOutcome, describe, vtex_outcome
 from importer.store import Store
 from importer.vtex.catalog import CatalogClient, create_once
 
+# The main trade policy, which every product must be linked to to be shown (API-NOTES §3.3).
+TRADE_POLICY = 1
+LINKED = f"trade-policy-{TRADE_POLICY}"  # the store's catalog_ids kind for linked products
+
 SKU_CORE = (
     "sku_name",
     "manufacturer_code",
@@ -107,6 +111,10 @@ class CatalogSync:
         self.attempts = attempts
         self.clock = client.http.clock
         self.product_ids = store.catalog_ids("product")
+        # Products known to be linked to the main trade policy (product id -> trade policy):
+        # a link is made once, not on every update (VTEX counts every write).
+        self.linked = store.catalog_ids(LINKED)
+        self.newly_linked: dict[str, int] = {}
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
@@ -146,6 +154,7 @@ class CatalogSync:
 
         await asyncio.gather(*(product_task(p) for p in to_write))
         self.store.remember_catalog_ids("product", self.product_ids)
+        self.store.remember_catalog_ids(LINKED, self.newly_linked)
         for ref in sorted(work.changed_products):
             _, outcome = product_state.get(ref, (None, None))
             if outcome is not None:
@@ -221,9 +230,7 @@ class CatalogSync:
                         merged_product(current, product, category_id, brand_id, work.present),
                     )
                 action = Action.UPDATED
-            # On every write, not only after a create: a link that failed once (the product
-            # was created, the link timed out) is made on the retry. The link is idempotent.
-            await self.client.link_trade_policy(product_id)
+            await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
             outcome = RowOutcome(dict(product), action)
             if previous is not None:
@@ -237,6 +244,17 @@ class CatalogSync:
             return None, _failed(product, failure)
         except VtexError as exc:
             return None, vtex_outcome(product, exc)
+
+    async def _link(self, product_id: int, *, created: bool) -> None:
+        """Link the product to the main trade policy once. A product this importer has not
+        seen linked (created by an earlier version, by hand, or its link timed out) is read
+        first: it is linked only when VTEX lacks the link. A new product lacks it for sure."""
+        key = str(product_id)
+        if key in self.linked:
+            return
+        if created or TRADE_POLICY not in await self.client.trade_policies(product_id):
+            await self.client.link_trade_policy(product_id, TRADE_POLICY)
+        self.linked[key] = self.newly_linked[key] = TRADE_POLICY
 
     async def _product_specs(
         self, product_id: int, product: Record, previous: Record | None
