@@ -41,6 +41,20 @@ TEMPLATES: dict[str, str] = {
     "removal-guard": "{detail}",
     "internal-error": "the importer could not send this row ({detail}). It was not sent; "
     "send this report to support.",
+    # Catalog: EANs are unique, image lists are split as exports write them, and a value VTEX
+    # cannot store as written is said on its row (action `warning`).
+    "duplicate-ean": '"ean" {value} is also on row {first_row} (SKU {first_sku}), and VTEX keeps '
+    "an EAN on one SKU only: this row was not sent. Give each SKU its own EAN (or leave the "
+    "cell empty) and drop the file again.",
+    "ean-refused": "VTEX refused EAN {value} (HTTP {status}: {answer}); the rest of the SKU was "
+    "saved without it. VTEX keeps an EAN on one SKU only: if another SKU has it, remove it "
+    "there or correct this row, and drop the file again.",
+    "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
+    'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
+    "line breaks are understood between URLs). Correct the cell and drop the file again.",
+    "value-rounded": '"{column}" {value} was sent as {sent} {unit}: VTEX stores {what} as a '
+    "whole number of {unit}. Write the value in whole {unit} to silence this, or set "
+    "weight_unit under [flows.catalog] to the store's unit.",
 }
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importer.catalog.records import file_name_for
 from importer.models import Action, ReportRow
 from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, one_pass, sandbox_client
-from tests.test_catalog_safety import drop_csv, product_id, row
+from tests.test_catalog_safety import IMG, drop_csv, product_id, row, sku_id
 
 SALESPOLICY_LINK = "POST /api/catalog/pvt/product/{productId}/salespolicy/{tradepolicyId}"
 SALESPOLICY_LIST = "GET /api/catalog/pvt/product/{productId}/salespolicy"
@@ -79,3 +80,120 @@ def test_a_product_the_store_does_not_know_as_linked_is_read_once_and_linked_onl
     drop_csv(workdir, "c3.csv", [dict(p, product_name="Camiseta 3") for p in products])
     one_pass(runtime)
     assert (links(sandbox) - before_links, reads(sandbox) - before_reads) == (1, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Item 15: one EAN, one SKU.
+
+
+def test_an_ean_on_two_skus_of_one_file_is_a_row_error_naming_the_first_row(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    rows = [
+        row(),
+        row(sku_ref="S2", sku_name="Camiseta M", image_urls=f"{IMG}/s2.jpg"),  # S1's EAN
+        row(sku_ref="S3", sku_name="Camiseta G", ean="7890000000003", image_urls=f"{IMG}/s3.jpg"),
+    ]
+    drop_csv(workdir, "c.csv", rows)
+    report = one_pass(runtime).reports[0]
+    [error] = rows_of(report.rows, "S2")
+    assert (error.row, error.action, error.type, error.column, error.value) == (
+        3,
+        Action.INVALID,
+        "duplicate-ean",
+        "ean",
+        "7890000000001",
+    )
+    assert "row 2" in error.reason and "S1" in error.reason
+    assert (report.summary.created, report.summary.invalid) == (2, 1)
+    assert "S2" not in sandbox.sku_refids
+    assert sandbox.sku_eans(sku_id(sandbox, "S1")) == ["7890000000001"]
+
+
+def test_an_ean_vtex_has_on_another_sku_fails_its_row_with_vtex_s_answer(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    drop_csv(workdir, "c1.csv", [row()])
+    one_pass(runtime)
+    # Another file (another ERP, or last month's export) gives S1's EAN to a new SKU.
+    drop_csv(
+        workdir,
+        "c2.csv",
+        [row(sku_ref="S2", sku_name="Camiseta M", image_urls=f"{IMG}/s2.jpg")],
+    )
+    report = one_pass(runtime).reports[0]
+    [failed] = rows_of(report.rows, "S2")
+    assert (failed.action, failed.type, failed.column, failed.status) == (
+        Action.FAILED,
+        "ean-refused",
+        "ean",
+        409,
+    )
+    assert "7890000000001" in failed.reason and f"SKU {sku_id(sandbox, 'S1')}" in failed.reason
+    # The rest of the SKU landed (its image, so it is active); the EAN stayed with S1.
+    s2 = sku_id(sandbox, "S2")
+    assert sandbox.sku_eans(s2) == [] and len(sandbox.sku_files(s2)) == 1
+    assert sandbox.skus[s2]["IsActive"] is True
+    assert sandbox.sku_eans(sku_id(sandbox, "S1")) == ["7890000000001"]
+    # Corrected in the ERP, the same row lands on the next drop.
+    drop_csv(
+        workdir,
+        "c3.csv",
+        [row(sku_ref="S2", sku_name="Camiseta M", ean="7890000000002", image_urls=f"{IMG}/s2.jpg")],
+    )
+    assert one_pass(runtime).reports[0].summary.failed == 0
+    assert sandbox.sku_eans(s2) == ["7890000000002"]
+
+
+# --------------------------------------------------------------------------------------------
+# Item 15: image lists as WooCommerce, Shopify and ERPs write them.
+
+
+def main_first(sandbox: Sandbox, ref: str) -> list[tuple[str, bool]]:
+    files = sorted(sandbox.sku_files(sku_id(sandbox, ref)), key=lambda f: f["Position"])
+    return [(str(f["Name"]).rsplit("-", 1)[0], bool(f["IsMain"])) for f in files]
+
+
+def test_image_lists_separated_as_real_exports_do_become_one_image_per_url(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    cells = {
+        "S1": f"{IMG}/front.jpg, {IMG}/back.jpg",  # WooCommerce
+        "S2": f"{IMG}/front.jpg,{IMG}/back.jpg",
+        "S3": f"{IMG}/front.jpg;{IMG}/back.jpg",
+        "S4": f"{IMG}/front.jpg\n{IMG}/back.jpg",  # one URL per line, in a quoted cell
+        "S5": f"{IMG}/w_800,h_600/front.jpg,{IMG}/back.jpg",  # a comma inside a URL (CDN)
+    }
+    rows = [
+        row(sku_ref=ref, sku_name=f"Camiseta {ref}", ean=f"789000000001{n}", image_urls=cell)
+        for n, (ref, cell) in enumerate(cells.items())
+    ]
+    drop_csv(workdir, "c.csv", rows)
+    report = one_pass(runtime).reports[0]
+    assert (report.summary.created, report.summary.invalid) == (5, 0), report.rows
+    for ref in cells:
+        assert main_first(sandbox, ref) == [("front", True), ("back", False)], ref
+    comma = sorted(sandbox.sku_files(sku_id(sandbox, "S5")), key=lambda f: f["Position"])
+    assert comma[0]["Name"] == file_name_for(f"{IMG}/w_800,h_600/front.jpg", "")
+
+
+def test_an_image_cell_that_is_not_a_list_of_urls_is_a_row_error(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    rows = [
+        row(image_urls=f"{IMG}/front.jpg, back.jpg"),  # a URL and a bare file name
+        row(sku_ref="S2", ean="7890000000002", image_urls=f"{IMG}/my photo.jpg"),
+        row(sku_ref="S3", ean="7890000000003", image_urls=f"{IMG}/ok.jpg"),
+    ]
+    drop_csv(workdir, "c.csv", rows)
+    report = one_pass(runtime).reports[0]
+    invalid = [(r.key, r.type, r.column) for r in report.rows if r.action == Action.INVALID]
+    assert invalid == [
+        ("S1", "image-urls-unsplittable", "image_urls"),
+        ("S2", "image-urls-unsplittable", "image_urls"),
+    ]
+    assert "S1" not in sandbox.sku_refids and "S3" in sandbox.sku_refids

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from importer.catalog.images import split_image_urls
 from importer.flows import PRODUCT_COLUMNS, SKU_COLUMNS
 
 Record = dict[str, Any]
@@ -45,7 +46,12 @@ def brand_key(name: str) -> str:
 
 
 def image_urls(text: str) -> list[str]:
-    return list(dict.fromkeys(u.strip() for u in text.split("|") if u.strip()))
+    """The cell's URLs, main image first (validation refused cells that do not split into
+    URLs; a row kept pending from before that rule falls back to "|" alone)."""
+    urls = split_image_urls(text)
+    if urls is None:
+        return list(dict.fromkeys(u.strip() for u in text.split("|") if u.strip()))
+    return urls
 
 
 def spec_values(text: str) -> list[str]:

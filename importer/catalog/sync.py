@@ -37,6 +37,7 @@ from importer.catalog.records import (
 from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.messages import render
 from importer.models import Action
 from importer.push import RowOutcome, describe, vtex_outcome
 from importer.store import Store
@@ -325,6 +326,7 @@ class CatalogSync:
                 sku_id = await self._create_sku(sku, product_id)
                 previous = None
             columns = changed_columns(sku, previous, sku_columns(list(sku)))
+            problems: list[_RowFailure] = []
             desired_active = is_true(sku.get("sku_active", ""))
             current: Record | None = None
             if not created and columns & set(SKU_CORE):
@@ -338,9 +340,10 @@ class CatalogSync:
                     work.present,
                 )
                 await self.client.put_sku(sku_id, current)
-            problems: list[_RowFailure] = []
             if "ean" in columns and sku.get("ean"):
-                await self._ean(sku_id, sku["ean"])
+                refused = await self._ean(sku_id, sku["ean"])
+                if refused is not None:
+                    problems.append(refused)
             if "image_urls" in columns and sku.get("image_urls"):
                 problems += await self._images(sku_id, sku)
             spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
@@ -380,19 +383,33 @@ class CatalogSync:
         self.store.remember_sku_ids({ref: sku_id})
         return sku_id
 
-    async def _ean(self, sku_id: int, ean: str) -> None:
+    async def _ean(self, sku_id: int, ean: str) -> _RowFailure | None:
+        """The SKU's EAN becomes `ean` (VTEX's way: delete the old, post the new). VTEX keeps
+        an EAN on one SKU: when it refuses the new one, the row fails with VTEX's answer and
+        the rest of the SKU (images, specifications, activation) still goes."""
         held = await self.client.eans(sku_id)
         for stale in sorted(set(held) - {ean}):
             await self.client.delete_ean(sku_id, stale)
-        if ean not in held:
+        if ean in held:
+            return None
 
-            async def add() -> None:
-                await self.client.add_ean(sku_id, ean)
+        async def add() -> None:
+            await self.client.add_ean(sku_id, ean)
 
-            async def landed() -> bool:
-                return ean in await self.client.eans(sku_id)
+        async def landed() -> bool:
+            return ean in await self.client.eans(sku_id)
 
+        try:
             await self._add_once(add, landed)
+        except RowRejectedError as exc:
+            return _RowFailure(
+                "ean-refused",
+                render("ean-refused", value=ean, status=exc.status, answer=_short(exc.body)),
+                column="ean",
+                value=ean,
+                status=exc.status,
+            )
+        return None
 
     async def _add_once(
         self, add: Callable[[], Awaitable[None]], landed: Callable[[], Awaitable[bool]]
