@@ -52,9 +52,10 @@ TEMPLATES: dict[str, str] = {
     "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
     'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
     "line breaks are understood between URLs). Correct the cell and drop the file again.",
-    "value-rounded": '"{column}" {value} was sent as {sent} {unit}: VTEX stores {what} as a '
-    "whole number of {unit}. Write the value in whole {unit} to silence this, or set "
-    "weight_unit under [flows.catalog] to the store's unit.",
+    "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
+    "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
+    "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "
+    "written.",
 }
 
 

@@ -52,7 +52,7 @@ class PushResult:
         return [
             Applied(r.record["key"], int(r.record["hash"]), r.record)
             for r in self.outcomes
-            if r.action in (Action.CREATED, Action.UPDATED, Action.DEACTIVATED)
+            if r.action in (Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.WARNING)
         ]
 
 

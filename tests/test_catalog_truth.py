@@ -197,3 +197,61 @@ def test_an_image_cell_that_is_not_a_list_of_urls_is_a_row_error(
         ("S2", "image-urls-unsplittable", "image_urls"),
     ]
     assert "S1" not in sandbox.sku_refids and "S3" in sandbox.sku_refids
+
+
+# --------------------------------------------------------------------------------------------
+# Item 15: a value VTEX cannot store as written is said on its row.
+
+
+def test_a_weight_rounded_to_whole_grams_lands_as_a_warning_naming_what_was_sent(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    rows = [
+        row(weight_kg="0.1234"),  # 123.4 g
+        row(sku_ref="S2", ean="7890000000002", image_urls=f"{IMG}/s2.jpg", weight_kg="0.25"),
+        row(sku_ref="S3", ean="7890000000003", image_urls=f"{IMG}/s3.jpg", weight_kg="0.0004"),
+    ]
+    drop_csv(workdir, "c1.csv", rows)
+    report = one_pass(runtime).reports[0]
+    [s1] = rows_of(report.rows, "S1")
+    assert (s1.action, s1.type, s1.column, s1.value) == (
+        Action.WARNING,
+        "weight-rounded",
+        "weight_kg",
+        "0.1234",
+    )
+    assert "sent as 123 g" in s1.reason
+    [s3] = rows_of(report.rows, "S3")
+    assert (s3.action, s3.value) == (Action.WARNING, "0.0004") and "sent as 1 g" in s3.reason
+    assert [r.action for r in rows_of(report.rows, "S2")] == [Action.CREATED]
+    assert (report.summary.warnings, report.summary.created, report.summary.failed) == (2, 1, 0)
+    assert sandbox.skus[sku_id(sandbox, "S1")]["PackagedWeightKg"] == 123
+    # It landed: the snapshot moved, so the same rows in a new file send nothing.
+    drop_csv(workdir, "c2.csv", [*rows, row(sku_ref="S4", ean="7890000000004")])
+    again = one_pass(runtime).reports[0]
+    assert (again.summary.unchanged, again.summary.warnings) == (3, 0)
+    # An update that changes the weight to a fraction of a gram is a warning too.
+    drop_csv(
+        workdir,
+        "c3.csv",
+        [row(sku_ref="S2", ean="7890000000002", image_urls=f"{IMG}/s2.jpg", weight_kg="0.2505")],
+    )
+    [s2] = rows_of(one_pass(runtime).reports[0].rows, "S2")
+    assert (s2.action, s2.value) == (Action.WARNING, "0.2505") and "sent as 251 g" in s2.reason
+    assert sandbox.skus[sku_id(sandbox, "S2")]["PackagedWeightKg"] == 251
+
+
+def test_a_weight_in_a_store_weighing_in_kilos_is_a_warning_when_not_whole_kilos(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__CATALOG__WEIGHT_UNIT": "kg"})
+    drop_csv(
+        workdir,
+        "c.csv",
+        [row(weight_kg="0.5"), row(sku_ref="S2", ean="7890000000002", weight_kg="3")],
+    )
+    report = one_pass(runtime).reports[0]
+    [s1] = rows_of(report.rows, "S1")
+    assert (s1.action, s1.column) == (Action.WARNING, "weight_kg") and "sent as 1 kg" in s1.reason
+    assert [r.action for r in rows_of(report.rows, "S2")] == [Action.CREATED]

@@ -64,9 +64,20 @@ def is_true(text: str, default: bool = True) -> bool:
 
 def grams(weight_kg: str, unit: str) -> int:
     """VTEX's PackagedWeightKg is in the store's unit (grams by default) and an integer."""
+    return max(1, int(exact_weight(weight_kg, unit).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+def exact_weight(weight_kg: str, unit: str) -> Decimal:
+    """The file's weight in the store's unit, before VTEX's whole number."""
     kilos = Decimal(weight_kg)
-    value = kilos * 1000 if unit == "g" else kilos
-    return max(1, int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    return kilos * 1000 if unit == "g" else kilos
+
+
+def weight_rounded(weight_kg: str, unit: str) -> int | None:
+    """What VTEX gets instead of the file's weight, when that is not the weight itself (a
+    fraction of the unit is rounded off, and nothing weighs less than 1); None when exact."""
+    sent = grams(weight_kg, unit)
+    return None if exact_weight(weight_kg, unit) == sent else sent
 
 
 def changed_columns(record: Record, previous: Record | None, columns: list[str]) -> set[str]:

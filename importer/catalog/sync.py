@@ -33,6 +33,7 @@ from importer.catalog.records import (
     product_columns,
     sku_columns,
     spec_values,
+    weight_rounded,
 )
 from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.config import FlowSettings
@@ -81,7 +82,8 @@ class SyncResult:
 
 
 class _RowFailure(Exception):
-    """A part of a row failed for good: the row is reported failed with this reason."""
+    """A part of a row that did not land as written: raised, the row is reported failed with
+    this reason; returned as a note (`_weight_note`), the row landed and is a warning."""
 
     def __init__(
         self, type: str, reason: str, column: str = "", value: str = "", status: int | None = None
@@ -355,11 +357,30 @@ class CatalogSync:
                     problems.append(activation)
             if problems:
                 raise problems[0]
+            note = self._weight_note(sku, created, columns)
+            if note is not None:
+                return _failed(sku, note, Action.WARNING)
             return RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
         except _RowFailure as failure:
             return _failed(sku, failure)
         except VtexError as exc:
             return vtex_outcome(sku, exc)
+
+    def _weight_note(self, sku: Record, created: bool, columns: set[str]) -> _RowFailure | None:
+        """The weight this row sent, when VTEX did not get it as written (whole units only)."""
+        if not sku.get("weight_kg") or not (created or "weight_kg" in columns):
+            return None
+        unit = self.settings.weight_unit
+        sent = weight_rounded(sku["weight_kg"], unit)
+        if sent is None:
+            return None
+        value = sku["weight_kg"]
+        return _RowFailure(
+            "weight-rounded",
+            render("weight-rounded", value=value, sent=sent, unit=unit),
+            column="weight_kg",
+            value=value,
+        )
 
     async def _create_sku(self, sku: Record, product_id: int) -> int:
         missing = [c for c in REQUIRED_DIMENSIONS if not sku.get(c)]
@@ -591,10 +612,10 @@ def _short(body: str) -> str:
     return " ".join(body.split())[:200]
 
 
-def _failed(record: Record, failure: _RowFailure) -> RowOutcome:
+def _failed(record: Record, failure: _RowFailure, action: Action = Action.FAILED) -> RowOutcome:
     return RowOutcome(
         dict(record),
-        Action.FAILED,
+        action,
         type=failure.type,
         column=failure.column,
         value=failure.value,
