@@ -52,6 +52,8 @@ TEMPLATES: dict[str, str] = {
     "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
     'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
     "line breaks are understood between URLs). Correct the cell and drop the file again.",
+    "text-too-long": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
+    "{field}: this row was not sent (nothing is cut short). Shorten it and drop the file again.",
     "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
     "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
     "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "

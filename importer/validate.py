@@ -546,6 +546,16 @@ _NORMALIZE: dict[str, Callable[[pd.DataFrame], None]] = {
 }
 
 
+# VTEX's documented lengths (API-NOTES §3.3, §3.4: product Name and Title <= 150, product RefId
+# <= 100, SKU Name <= 200, SKU RefId <= 50): a longer value would not land as written.
+CATALOG_TEXT_LIMITS = {
+    "product_name": ("the product's Name and Title", 150),
+    "product_ref": ("the product's RefId", 100),
+    "sku_name": ("the SKU's Name", 200),
+    "sku_ref": ("the SKU's RefId", 50),
+}
+
+
 def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
     results: RuleResult = []
 
@@ -573,6 +583,22 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             ),
         )
     )
+    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
+        lengths = frame[name].str.len()
+        results.append(
+            (
+                (lengths > limit).to_numpy(dtype=bool),
+                lambda row, i, name=name, vtex_field=vtex_field, limit=limit: row_error(
+                    "text-too-long",
+                    row=row,
+                    column=name,
+                    value=str(raw[name].iloc[i]),
+                    length=len(str(frame[name].iloc[i])),
+                    limit=limit,
+                    field=vtex_field,
+                ),
+            )
+        )
     images = frame["image_urls"]
     unsplittable = (
         (images != "") & images.map(lambda cell: split_image_urls(cell) is None)

@@ -255,3 +255,26 @@ def test_a_weight_in_a_store_weighing_in_kilos_is_a_warning_when_not_whole_kilos
     [s1] = rows_of(report.rows, "S1")
     assert (s1.action, s1.column) == (Action.WARNING, "weight_kg") and "sent as 1 kg" in s1.reason
     assert [r.action for r in rows_of(report.rows, "S2")] == [Action.CREATED]
+
+
+def test_a_text_longer_than_vtex_takes_is_a_row_error_not_cut_short(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    long_name = "Camiseta " + "x" * 150  # 159 characters; VTEX's product Name takes 150
+    rows = [
+        row(product_name=long_name),
+        row(product_ref="P2", sku_ref="S2", ean="7890000000002", sku_name="M" * 201),
+        row(product_ref="P3", sku_ref="S" * 51, ean="7890000000003"),
+        row(product_ref="P4", sku_ref="S4", ean="7890000000004", sku_name="N" * 200),
+    ]
+    drop_csv(workdir, "c.csv", rows)
+    report = one_pass(runtime).reports[0]
+    invalid = [(r.row, r.type, r.column) for r in report.rows if r.action == Action.INVALID]
+    assert invalid == [
+        (2, "text-too-long", "product_name"),
+        (3, "text-too-long", "sku_name"),
+        (4, "text-too-long", "sku_ref"),
+    ]
+    assert "159 characters" in report.rows[0].reason and "150" in report.rows[0].reason
+    assert report.summary.created == 1 and "S4" in sandbox.sku_refids
