@@ -207,8 +207,8 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             )
         records = records[~dup]
     for unique in _RECORD_RULES.get(spec.name, []):
-        records, found = unique(records)
-        errors.extend(found)
+        records, repeated = unique(records)
+        errors.extend(repeated)
     if damaged:  # a damaged cell is reported once, as damaged, not again as a wrong value
         errors = [e for e in errors if e.type in DAMAGE_TYPES or (e.row, e.column) not in damaged]
     errors.sort(key=lambda e: (e.row or 0, e.column or ""))
@@ -583,22 +583,21 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             ),
         )
     )
-    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
-        lengths = frame[name].str.len()
-        results.append(
-            (
-                (lengths > limit).to_numpy(dtype=bool),
-                lambda row, i, name=name, vtex_field=vtex_field, limit=limit: row_error(
-                    "text-too-long",
-                    row=row,
-                    column=name,
-                    value=str(raw[name].iloc[i]),
-                    length=len(str(frame[name].iloc[i])),
-                    limit=limit,
-                    field=vtex_field,
-                ),
-            )
+
+    def too_long(name: str, vtex_field: str, limit: int) -> Callable[[int, int], RowError]:
+        return lambda row, i: row_error(
+            "text-too-long",
+            row=row,
+            column=name,
+            value=str(raw[name].iloc[i]),
+            length=len(str(frame[name].iloc[i])),
+            limit=limit,
+            field=vtex_field,
         )
+
+    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
+        over = (frame[name].str.len() > limit).to_numpy(dtype=bool)
+        results.append((over, too_long(name, vtex_field, limit)))
     images = frame["image_urls"]
     unsplittable = (
         (images != "") & images.map(lambda cell: split_image_urls(cell) is None)
@@ -687,7 +686,7 @@ def _unique_eans(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
             column="ean",
             value=str(rec["ean"]),
             key=str(rec["key"]),
-            first_row=int(first.at[rec["ean"], "row"]),
+            first_row=int(str(first.at[rec["ean"], "row"])),
             first_sku=str(first.at[rec["ean"], "sku_ref"]),
         )
         for _, rec in records[again].iterrows()
