@@ -54,6 +54,8 @@ TEMPLATES: dict[str, str] = {
     "line breaks are understood between URLs). Correct the cell and drop the file again.",
     "text-too-long": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
     "{field}: this row was not sent (nothing is cut short). Shorten it and drop the file again.",
+    "value-kept": '"{column}" was emptied (it was "{before}"), but an empty cell never clears a '
+    "catalog value: VTEX keeps what it has. Clear it in the VTEX admin if it must be empty.",
     "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
     "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
     "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "

@@ -278,3 +278,35 @@ def test_a_text_longer_than_vtex_takes_is_a_row_error_not_cut_short(
     ]
     assert "159 characters" in report.rows[0].reason and "150" in report.rows[0].reason
     assert report.summary.created == 1 and "S4" in sandbox.sku_refids
+
+
+def test_an_emptied_cell_vtex_keeps_is_a_warning_not_a_claimed_change(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = make_runtime(sandbox)
+    headers = [*row(), "description", "manufacturer_code"]
+    first = row(description="Algodão penteado", manufacturer_code="MC-1")
+    drop_csv(workdir, "c1.csv", [first], headers)
+    one_pass(runtime)
+    emptied = dict(first, description="", ean="", sku_name="Camiseta P2")
+    drop_csv(workdir, "c2.csv", [emptied], headers)
+    report = one_pass(runtime).reports[0]
+    [product] = rows_of(report.rows, "product P1")
+    assert (product.action, product.type, product.column) == (
+        Action.WARNING,
+        "value-kept",
+        "description",
+    )
+    assert "Algodão penteado" in product.reason and "->" not in product.reason
+    [sku] = rows_of(report.rows, "S1")
+    assert (sku.action, sku.type, sku.column) == (Action.WARNING, "value-kept", "ean")
+    assert report.summary.warnings == 2
+    # What the report says is what VTEX holds: the old values, and the new name.
+    s1 = sku_id(sandbox, "S1")
+    assert sandbox.sku_eans(s1) == ["7890000000001"]
+    assert sandbox.skus[s1]["Name"] == "Camiseta P2"
+    assert sandbox.products[product_id(sandbox, "P1")]["Description"] == "Algodão penteado"
+    # A file without the columns says nothing about them: no warning.
+    drop_csv(workdir, "c3.csv", [row(sku_name="Camiseta P3")])
+    later = one_pass(runtime).reports[0]
+    assert later.summary.warnings == 0, later.rows

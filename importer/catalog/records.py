@@ -80,6 +80,39 @@ def weight_rounded(weight_kg: str, unit: str) -> int | None:
     return None if exact_weight(weight_kg, unit) == sent else sent
 
 
+# Columns whose emptied cell leaves VTEX's value in place (an update sends only filled cells,
+# so that a blank in an export never wipes what the admin holds), plus every specification.
+KEPT_WHEN_EMPTIED = (
+    "description",
+    "short_description",
+    "keywords",
+    "product_active",
+    "ean",
+    "manufacturer_code",
+    "weight_kg",
+    "height_cm",
+    "width_cm",
+    "length_cm",
+    "unit_multiplier",
+    "measurement_unit",
+    "image_urls",
+)
+
+
+def emptied(record: Record, previous: Record | None, columns: list[str]) -> list[str]:
+    """Columns of `columns` that VTEX keeps although the row emptied them (they held a value
+    VTEX accepted): the report must say so rather than claim 'X -> (empty)'."""
+    if previous is None:
+        return []
+    return [
+        c
+        for c in columns
+        if (c in KEPT_WHEN_EMPTIED or c.startswith((PRODUCT_SPEC, SKU_SPEC)))
+        and str(previous.get(c, "") or "")
+        and not str(record.get(c, "") or "")
+    ]
+
+
 def changed_columns(record: Record, previous: Record | None, columns: list[str]) -> set[str]:
     """Which of `columns` differ from what VTEX accepted last (all of them for a new row)."""
     if previous is None:

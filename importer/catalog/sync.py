@@ -22,6 +22,7 @@ from importer.catalog.records import (
     SKU_SPEC,
     Record,
     changed_columns,
+    emptied,
     file_name_for,
     image_urls,
     is_importer_file_name,
@@ -235,8 +236,9 @@ class CatalogSync:
                 action = Action.UPDATED
             await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
-            outcome = RowOutcome(dict(product), action)
-            if previous is not None:
+            kept = _kept(product, previous, product_columns(sorted(work.present)))
+            outcome = _warning(product, kept) or RowOutcome(dict(product), action)
+            if previous is not None and not kept:
                 changed_now = sorted(
                     changed_columns(product, previous, product_columns(list(product)))
                 )
@@ -357,10 +359,10 @@ class CatalogSync:
                     problems.append(activation)
             if problems:
                 raise problems[0]
-            note = self._weight_note(sku, created, columns)
-            if note is not None:
-                return _failed(sku, note, Action.WARNING)
-            return RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
+            notes = [self._weight_note(sku, created, columns)]
+            notes += _kept(sku, previous, sku_columns(sorted(work.present)))
+            outcome = _warning(sku, [n for n in notes if n is not None])
+            return outcome or RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
         except _RowFailure as failure:
             return _failed(sku, failure)
         except VtexError as exc:
@@ -610,6 +612,29 @@ def _why_inactive(context: Record, sku: Record) -> str:
 
 def _short(body: str) -> str:
     return " ".join(body.split())[:200]
+
+
+def _kept(record: Record, previous: Record | None, columns: list[str]) -> list[_RowFailure]:
+    """A note per column the row emptied while VTEX keeps its value (`columns`: those the file
+    carries; a column the file lacks says nothing about its value)."""
+    return [
+        _RowFailure(
+            "value-kept",
+            render("value-kept", column=c, before=previous[c]),
+            column=c,
+        )
+        for c in emptied(record, previous, columns)
+        if previous is not None
+    ]
+
+
+def _warning(record: Record, notes: list[_RowFailure]) -> RowOutcome | None:
+    """The row landed, but not all of it as written: one warning line with every note."""
+    if not notes:
+        return None
+    outcome = _failed(record, notes[0], Action.WARNING)
+    outcome.reason = " ".join(n.reason for n in notes)
+    return outcome
 
 
 def _failed(record: Record, failure: _RowFailure, action: Action = Action.FAILED) -> RowOutcome:
