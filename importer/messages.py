@@ -73,6 +73,25 @@ TEMPLATES: dict[str, str] = {
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",
+    # Catalog: EANs are unique, image lists are split as exports write them, and a value VTEX
+    # cannot store as written is said on its row (action `warning`).
+    "duplicate-ean": '"ean" {value} is also on row {first_row} (SKU {first_sku}), and VTEX keeps '
+    "an EAN on one SKU only: this row was not sent. Give each SKU its own EAN (or leave the "
+    "cell empty) and drop the file again.",
+    "ean-refused": "VTEX refused EAN {value} (HTTP {status}: {answer}); the rest of the SKU was "
+    "saved without it. VTEX keeps an EAN on one SKU only: if another SKU has it, remove it "
+    "there or correct this row, and drop the file again.",
+    "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
+    'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
+    "line breaks are understood between URLs). Correct the cell and drop the file again.",
+    "text-too-long": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
+    "{field}: this row was not sent (nothing is cut short). Shorten it and drop the file again.",
+    "value-kept": '"{column}" was emptied (it was "{before}"), but an empty cell never clears a '
+    "catalog value: VTEX keeps what it has. Clear it in the VTEX admin if it must be empty.",
+    "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
+    "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
+    "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "
+    "written.",
 }
 
 

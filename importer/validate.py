@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from importer.catalog.images import split_image_urls
 from importer.config import FlowSettings
 from importer.errors import HeaderError
 from importer.flows import PRODUCT_COLUMNS, Column, FlowSpec
@@ -216,6 +217,9 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
                 )
             )
         records = records[~dup]
+    for unique in _RECORD_RULES.get(spec.name, []):
+        records, repeated = unique(records)
+        errors.extend(repeated)
     if damaged:  # a damaged cell is reported once, as damaged, not again as a wrong value
         errors = [e for e in errors if e.type in DAMAGE_TYPES or (e.row, e.column) not in damaged]
     errors.sort(key=lambda e: (e.row or 0, e.column or ""))
@@ -632,6 +636,16 @@ _NORMALIZE: dict[str, Callable[[pd.DataFrame], None]] = {
 }
 
 
+# VTEX's documented lengths (API-NOTES §3.3, §3.4: product Name and Title <= 150, product RefId
+# <= 100, SKU Name <= 200, SKU RefId <= 50): a longer value would not land as written.
+CATALOG_TEXT_LIMITS = {
+    "product_name": ("the product's Name and Title", 150),
+    "product_ref": ("the product's RefId", 100),
+    "sku_name": ("the SKU's Name", 200),
+    "sku_ref": ("the SKU's RefId", 50),
+}
+
+
 def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
     results: RuleResult = []
 
@@ -656,6 +670,36 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
                 value=str(raw["category"].iloc[i]),
                 detail='"category" has an empty level. Write the path as "Dept > Category > Sub" '
                 "(or a VTEX category id).",
+            ),
+        )
+    )
+
+    def too_long(name: str, vtex_field: str, limit: int) -> Callable[[int, int], RowError]:
+        return lambda row, i: row_error(
+            "text-too-long",
+            row=row,
+            column=name,
+            value=str(raw[name].iloc[i]),
+            length=len(str(frame[name].iloc[i])),
+            limit=limit,
+            field=vtex_field,
+        )
+
+    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
+        over = (frame[name].str.len() > limit).to_numpy(dtype=bool)
+        results.append((over, too_long(name, vtex_field, limit)))
+    images = frame["image_urls"]
+    unsplittable = (
+        (images != "") & images.map(lambda cell: split_image_urls(cell) is None)
+    ).to_numpy(dtype=bool)
+    results.append(
+        (
+            unsplittable,
+            lambda row, i: row_error(
+                "image-urls-unsplittable",
+                row=row,
+                column="image_urls",
+                value=str(raw["image_urls"].iloc[i]),
             ),
         )
     )
@@ -714,6 +758,36 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
             differs = (frame[name] != first[name]).to_numpy(dtype=bool) & has_product
             results.append((differs, disagrees(str(name))))
     return results
+
+
+def _unique_eans(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
+    """VTEX keeps an EAN on one SKU: a valid row whose EAN an earlier valid row (another SKU:
+    each SKU has one row by now) already has is invalid, and names that row."""
+    eans = records["ean"]
+    filled = eans != ""
+    again = (filled & eans.duplicated(keep="first")).to_numpy(dtype=bool)
+    if not again.any():
+        return records, []
+    first = records[filled].drop_duplicates("ean").set_index("ean")
+    errors = [
+        row_error(
+            "duplicate-ean",
+            row=int(rec["row"]),
+            column="ean",
+            value=str(rec["ean"]),
+            key=str(rec["key"]),
+            first_row=int(str(first.at[rec["ean"], "row"])),
+            first_sku=str(first.at[rec["ean"], "sku_ref"]),
+        )
+        for _, rec in records[again].iterrows()
+    ]
+    return records[~again], errors
+
+
+_RECORD_RULES: dict[str, list[Callable[[pd.DataFrame], tuple[pd.DataFrame, list[RowError]]]]] = {
+    "catalog": [_unique_eans]
+}
+"""Rules over the valid rows of a file, once each key has one row (uniqueness across keys)."""
 
 
 INVOICE_NUMBER = r"[A-Za-z0-9][A-Za-z0-9._-]*"

@@ -2,6 +2,7 @@
 EANs, images, specifications and activation in VTEX, in that order, sending only what changed.
 
     records.py   pure: columns -> product and SKU records, request bodies, merges
+    images.py    pure: an image_urls cell as exports write it -> its URLs, main image first
     resolve.py   category paths and brand names -> VTEX ids (creating what is missing)
     sync.py      products, then SKUs and what hangs off them, then activation
     process.py   the two-level diff (products and SKUs), removals, commit, report

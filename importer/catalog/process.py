@@ -160,7 +160,7 @@ def _record_products(result: SyncResult, deps: Any, report: FileReport) -> None:
         [
             Applied(str(o.record["key"]), int(o.record["hash"]), o.record)
             for o in outcomes
-            if o.action in (Action.CREATED, Action.UPDATED)
+            if o.action in (Action.CREATED, Action.UPDATED, Action.WARNING)
         ],
     )
     store.drop_pending(
@@ -183,6 +183,8 @@ def _record_products(result: SyncResult, deps: Any, report: FileReport) -> None:
     report.summary.products_not_saved += sum(
         o.action in (Action.FAILED, Action.PENDING) for o in outcomes
     )
+    # A product line that landed with a value kept is a warning a person must see, like a row.
+    report.summary.warnings += sum(o.action == Action.WARNING for o in outcomes)
 
 
 def _overridden(

@@ -11,6 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from importer.catalog.images import split_image_urls
 from importer.flows import PRODUCT_COLUMNS, SKU_COLUMNS
 
 Record = dict[str, Any]
@@ -45,7 +46,12 @@ def brand_key(name: str) -> str:
 
 
 def image_urls(text: str) -> list[str]:
-    return list(dict.fromkeys(u.strip() for u in text.split("|") if u.strip()))
+    """The cell's URLs, main image first (validation refused cells that do not split into
+    URLs; a row kept pending from before that rule falls back to "|" alone)."""
+    urls = split_image_urls(text)
+    if urls is None:
+        return list(dict.fromkeys(u.strip() for u in text.split("|") if u.strip()))
+    return urls
 
 
 def spec_values(text: str) -> list[str]:
@@ -58,9 +64,53 @@ def is_true(text: str, default: bool = True) -> bool:
 
 def grams(weight_kg: str, unit: str) -> int:
     """VTEX's PackagedWeightKg is in the store's unit (grams by default) and an integer."""
+    return max(1, int(exact_weight(weight_kg, unit).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+def exact_weight(weight_kg: str, unit: str) -> Decimal:
+    """The file's weight in the store's unit, before VTEX's whole number."""
     kilos = Decimal(weight_kg)
-    value = kilos * 1000 if unit == "g" else kilos
-    return max(1, int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    return kilos * 1000 if unit == "g" else kilos
+
+
+def weight_rounded(weight_kg: str, unit: str) -> int | None:
+    """What VTEX gets instead of the file's weight, when that is not the weight itself (a
+    fraction of the unit is rounded off, and nothing weighs less than 1); None when exact."""
+    sent = grams(weight_kg, unit)
+    return None if exact_weight(weight_kg, unit) == sent else sent
+
+
+# Columns whose emptied cell leaves VTEX's value in place (an update sends only filled cells,
+# so that a blank in an export never wipes what the admin holds), plus every specification.
+KEPT_WHEN_EMPTIED = (
+    "description",
+    "short_description",
+    "keywords",
+    "product_active",
+    "ean",
+    "manufacturer_code",
+    "weight_kg",
+    "height_cm",
+    "width_cm",
+    "length_cm",
+    "unit_multiplier",
+    "measurement_unit",
+    "image_urls",
+)
+
+
+def emptied(record: Record, previous: Record | None, columns: list[str]) -> list[str]:
+    """Columns of `columns` that VTEX keeps although the row emptied them (they held a value
+    VTEX accepted): the report must say so rather than claim 'X -> (empty)'."""
+    if previous is None:
+        return []
+    return [
+        c
+        for c in columns
+        if (c in KEPT_WHEN_EMPTIED or c.startswith((PRODUCT_SPEC, SKU_SPEC)))
+        and str(previous.get(c, "") or "")
+        and not str(record.get(c, "") or "")
+    ]
 
 
 def changed_columns(record: Record, previous: Record | None, columns: list[str]) -> set[str]:

@@ -22,6 +22,7 @@ from importer.catalog.records import (
     SKU_SPEC,
     Record,
     changed_columns,
+    emptied,
     file_name_for,
     image_urls,
     is_importer_file_name,
@@ -33,14 +34,20 @@ from importer.catalog.records import (
     product_columns,
     sku_columns,
     spec_values,
+    weight_rounded,
 )
 from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.messages import render
 from importer.models import Action
 from importer.push import RowOutcome, describe, vtex_outcome
 from importer.store import Store
 from importer.vtex.catalog import CatalogClient, create_once
+
+# The main trade policy, which every product must be linked to to be shown (API-NOTES §3.3).
+TRADE_POLICY = 1
+LINKED = f"trade-policy-{TRADE_POLICY}"  # the store's catalog_ids kind for linked products
 
 SKU_CORE = (
     "sku_name",
@@ -76,7 +83,8 @@ class SyncResult:
 
 
 class _RowFailure(Exception):
-    """A part of a row failed for good: the row is reported failed with this reason."""
+    """A part of a row that did not land as written: raised, the row is reported failed with
+    this reason; returned as a note (`_weight_note`), the row landed and is a warning."""
 
     def __init__(
         self, type: str, reason: str, column: str = "", value: str = "", status: int | None = None
@@ -107,6 +115,10 @@ class CatalogSync:
         self.attempts = attempts
         self.clock = client.http.clock
         self.product_ids = store.catalog_ids("product")
+        # Products known to be linked to the main trade policy (product id -> trade policy):
+        # a link is made once, not on every update (VTEX counts every write).
+        self.linked = store.catalog_ids(LINKED)
+        self.newly_linked: dict[str, int] = {}
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
@@ -146,6 +158,7 @@ class CatalogSync:
 
         await asyncio.gather(*(product_task(p) for p in to_write))
         self.store.remember_catalog_ids("product", self.product_ids)
+        self.store.remember_catalog_ids(LINKED, self.newly_linked)
         for ref in sorted(work.changed_products):
             _, outcome = product_state.get(ref, (None, None))
             if outcome is not None:
@@ -221,12 +234,11 @@ class CatalogSync:
                         merged_product(current, product, category_id, brand_id, work.present),
                     )
                 action = Action.UPDATED
-            # On every write, not only after a create: a link that failed once (the product
-            # was created, the link timed out) is made on the retry. The link is idempotent.
-            await self.client.link_trade_policy(product_id)
+            await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
-            outcome = RowOutcome(dict(product), action)
-            if previous is not None:
+            kept = _kept(product, previous, product_columns(sorted(work.present)))
+            outcome = _warning(product, kept) or RowOutcome(dict(product), action)
+            if previous is not None and not kept:
                 changed_now = sorted(
                     changed_columns(product, previous, product_columns(list(product)))
                 )
@@ -237,6 +249,17 @@ class CatalogSync:
             return None, _failed(product, failure)
         except VtexError as exc:
             return None, vtex_outcome(product, exc)
+
+    async def _link(self, product_id: int, *, created: bool) -> None:
+        """Link the product to the main trade policy once. A product this importer has not
+        seen linked (created by an earlier version, by hand, or its link timed out) is read
+        first: it is linked only when VTEX lacks the link. A new product lacks it for sure."""
+        key = str(product_id)
+        if key in self.linked:
+            return
+        if created or TRADE_POLICY not in await self.client.trade_policies(product_id):
+            await self.client.link_trade_policy(product_id, TRADE_POLICY)
+        self.linked[key] = self.newly_linked[key] = TRADE_POLICY
 
     async def _product_specs(
         self, product_id: int, product: Record, previous: Record | None
@@ -307,6 +330,7 @@ class CatalogSync:
                 sku_id = await self._create_sku(sku, product_id)
                 previous = None
             columns = changed_columns(sku, previous, sku_columns(list(sku)))
+            problems: list[_RowFailure] = []
             desired_active = is_true(sku.get("sku_active", ""))
             current: Record | None = None
             if not created and columns & set(SKU_CORE):
@@ -320,9 +344,10 @@ class CatalogSync:
                     work.present,
                 )
                 await self.client.put_sku(sku_id, current)
-            problems: list[_RowFailure] = []
             if "ean" in columns and sku.get("ean"):
-                await self._ean(sku_id, sku["ean"])
+                refused = await self._ean(sku_id, sku["ean"])
+                if refused is not None:
+                    problems.append(refused)
             if "image_urls" in columns and sku.get("image_urls"):
                 problems += await self._images(sku_id, sku)
             spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
@@ -334,11 +359,30 @@ class CatalogSync:
                     problems.append(activation)
             if problems:
                 raise problems[0]
-            return RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
+            notes = [self._weight_note(sku, created, columns)]
+            notes += _kept(sku, previous, sku_columns(sorted(work.present)))
+            outcome = _warning(sku, [n for n in notes if n is not None])
+            return outcome or RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
         except _RowFailure as failure:
             return _failed(sku, failure)
         except VtexError as exc:
             return vtex_outcome(sku, exc)
+
+    def _weight_note(self, sku: Record, created: bool, columns: set[str]) -> _RowFailure | None:
+        """The weight this row sent, when VTEX did not get it as written (whole units only)."""
+        if not sku.get("weight_kg") or not (created or "weight_kg" in columns):
+            return None
+        unit = self.settings.weight_unit
+        sent = weight_rounded(sku["weight_kg"], unit)
+        if sent is None:
+            return None
+        value = sku["weight_kg"]
+        return _RowFailure(
+            "weight-rounded",
+            render("weight-rounded", value=value, sent=sent, unit=unit),
+            column="weight_kg",
+            value=value,
+        )
 
     async def _create_sku(self, sku: Record, product_id: int) -> int:
         missing = [c for c in REQUIRED_DIMENSIONS if not sku.get(c)]
@@ -362,19 +406,33 @@ class CatalogSync:
         self.store.remember_sku_ids({ref: sku_id})
         return sku_id
 
-    async def _ean(self, sku_id: int, ean: str) -> None:
+    async def _ean(self, sku_id: int, ean: str) -> _RowFailure | None:
+        """The SKU's EAN becomes `ean` (VTEX's way: delete the old, post the new). VTEX keeps
+        an EAN on one SKU: when it refuses the new one, the row fails with VTEX's answer and
+        the rest of the SKU (images, specifications, activation) still goes."""
         held = await self.client.eans(sku_id)
         for stale in sorted(set(held) - {ean}):
             await self.client.delete_ean(sku_id, stale)
-        if ean not in held:
+        if ean in held:
+            return None
 
-            async def add() -> None:
-                await self.client.add_ean(sku_id, ean)
+        async def add() -> None:
+            await self.client.add_ean(sku_id, ean)
 
-            async def landed() -> bool:
-                return ean in await self.client.eans(sku_id)
+        async def landed() -> bool:
+            return ean in await self.client.eans(sku_id)
 
+        try:
             await self._add_once(add, landed)
+        except RowRejectedError as exc:
+            return _RowFailure(
+                "ean-refused",
+                render("ean-refused", value=ean, status=exc.status, answer=_short(exc.body)),
+                column="ean",
+                value=ean,
+                status=exc.status,
+            )
+        return None
 
     async def _add_once(
         self, add: Callable[[], Awaitable[None]], landed: Callable[[], Awaitable[bool]]
@@ -556,10 +614,33 @@ def _short(body: str) -> str:
     return " ".join(body.split())[:200]
 
 
-def _failed(record: Record, failure: _RowFailure) -> RowOutcome:
+def _kept(record: Record, previous: Record | None, columns: list[str]) -> list[_RowFailure]:
+    """A note per column the row emptied while VTEX keeps its value (`columns`: those the file
+    carries; a column the file lacks says nothing about its value)."""
+    return [
+        _RowFailure(
+            "value-kept",
+            render("value-kept", column=c, before=previous[c]),
+            column=c,
+        )
+        for c in emptied(record, previous, columns)
+        if previous is not None
+    ]
+
+
+def _warning(record: Record, notes: list[_RowFailure]) -> RowOutcome | None:
+    """The row landed, but not all of it as written: one warning line with every note."""
+    if not notes:
+        return None
+    outcome = _failed(record, notes[0], Action.WARNING)
+    outcome.reason = " ".join(n.reason for n in notes)
+    return outcome
+
+
+def _failed(record: Record, failure: _RowFailure, action: Action = Action.FAILED) -> RowOutcome:
     return RowOutcome(
         dict(record),
-        Action.FAILED,
+        action,
         type=failure.type,
         column=failure.column,
         value=failure.value,

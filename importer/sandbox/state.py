@@ -72,10 +72,11 @@ class Store:
     # The sandbox clock's reading at the config's creation or its last queued event (a feed
     # without events for its retention period loses its config). Not saved.
     feed_active_at: float = field(default=0.0, repr=False)
-    # Derived indexes: RefId -> id, FieldId -> its FieldValueIds. Kept in step by the
+    # Derived indexes: RefId -> id, EAN -> SKU id, FieldId -> its FieldValueIds. Kept in step by the
     # handlers, rebuilt by `reindex`.
     product_refids: dict[str, int] = field(default_factory=dict)
     sku_refids: dict[str, int] = field(default_factory=dict)
+    ean_skus: dict[str, int] = field(default_factory=dict)  # EAN -> the SKU that holds it
     field_value_ids: dict[int, list[int]] = field(default_factory=dict)
     # Last generated id per table: creating 10,000 SKUs must not scan the table each time.
     last_ids: dict[str, int] = field(default_factory=dict, repr=False)
@@ -109,7 +110,7 @@ class Store:
             self.warehouses, self.inventory, self.sku_files, self.sku_eans,
             self.trade_policies, self.product_trade_policies, self.spec_groups,
             self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
-            self.sku_activation_off, self.product_refids, self.sku_refids,
+            self.sku_activation_off, self.product_refids, self.sku_refids, self.ean_skus,
             self.field_value_ids, self.last_ids, self.orders, self.feed_queue,
             self.reservations,
         ):  # fmt: skip
@@ -121,6 +122,7 @@ class Store:
     def reindex(self) -> None:
         self.product_refids = {p["RefId"]: i for i, p in self.products.items() if p.get("RefId")}
         self.sku_refids = {s["RefId"]: i for i, s in self.skus.items() if s.get("RefId")}
+        self.ean_skus = {e: i for i, owned in self.sku_eans.items() for e in owned}
         self.field_value_ids = {}
         for value in self.spec_values.values():
             self.field_value_ids.setdefault(value["FieldId"], []).append(value["FieldValueId"])

@@ -129,6 +129,15 @@ class CatalogClient:
             "POST", f"/api/catalog/pvt/product/{product_id}/salespolicy/{trade_policy}"
         )
 
+    async def trade_policies(self, product_id: int) -> set[int]:
+        """The trade policies (sales channels) the product is linked to."""
+        body = await self._get(f"/api/catalog/pvt/product/{product_id}/salespolicy")
+        return {
+            int(link["StoreId"])
+            for link in body or []
+            if isinstance(link, dict) and link.get("StoreId") is not None
+        }
+
     async def product_specs(self, product_id: int) -> dict[str, tuple[int | None, list[str]]]:
         """Field name -> (field id, values), as VTEX holds them for the product."""
         body = await self._get(f"/api/catalog_system/pvt/products/{product_id}/specification")

@@ -40,6 +40,24 @@ def test_deleting_an_ean_removes_every_copy(client: httpx.Client) -> None:
     assert client.delete(EAN.format(1)).status_code == 200  # none left: still 200
 
 
+def test_an_ean_another_sku_holds_is_refused_until_that_sku_lets_it_go(
+    client: httpx.Client, sandbox: Sandbox
+) -> None:
+    """VTEX keeps an EAN on one SKU (it looks SKUs up by EAN): the sandbox refuses the second
+    holder with 409 naming the first, and takes it once the first one's EAN is deleted."""
+    assert client.post(EAN.format(1) + "/7891234567890").status_code == 200
+    refused = client.post(EAN.format(2) + "/7891234567890")
+    assert refused.status_code == 409
+    assert "SKU 1" in refused.text
+    assert sandbox.sku_eans(2) == []
+    assert client.post(EAN.format(1) + "/7891234567890").status_code == 200  # its own: piles up
+    client.delete(EAN.format(1) + "/7891234567890")
+    assert client.post(EAN.format(2) + "/7891234567890").status_code == 200
+    assert sandbox.sku_eans(2) == ["7891234567890"]
+    client.delete(EAN.format(2))  # every EAN of SKU 2 goes, and the EAN is free again
+    assert client.post(EAN.format(3) + "/7891234567890").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
