@@ -25,9 +25,8 @@ from loguru import logger
 from importer.config import LoadedSettings, describe, load_settings
 from importer.errors import ConfigError, FatalVtexError, VtexError
 from importer.lock import AlreadyRunning, FolderLock
-from importer.runner import run_pass, watch
+from importer.runner import make_gate, run_pass, watch
 from importer.runtime import Runtime, build_runtime
-from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 
@@ -184,9 +183,7 @@ def run(config: ConfigOption = None) -> None:
         runtime = _runtime(loaded)
         try:
             result = run_pass(
-                runtime,
-                CompletenessGate(settle_seconds=settle_s),
-                settle=lambda: time.sleep(settle_s),
+                runtime, make_gate(loaded.settings.watch), settle=lambda: time.sleep(settle_s)
             )
         finally:
             runtime.close()

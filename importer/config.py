@@ -170,6 +170,16 @@ class WatchSettings(_Strict):
     scan_interval_s: float = Field(default=10.0, gt=0)
     settle_s: float = Field(default=2.0, ge=0)
     polling: bool = False
+    # Take NAME only once NAME<done_marker> exists beside it (".ok": precos.csv.ok), for ERPs
+    # that write such a marker when their export is complete. Empty: no marker is needed.
+    done_marker: str = ""
+
+    @field_validator("done_marker")
+    @classmethod
+    def _a_name_suffix(cls, value: str) -> str:
+        if value and (len(value) < 2 or value[0] != "." or "/" in value or "\\" in value):
+            raise ValueError('must be empty or a suffix such as ".ok" or ".done"')
+        return value
 
 
 class OrdersSettings(_Strict):
