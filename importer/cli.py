@@ -86,6 +86,7 @@ warehouse_id = "1_1"
 [watch]
 scan_interval_s = 10                   # also scan this often (SMB shares send no events)
 settle_s = 2                           # a file must stay unchanged this long to be taken
+# done_marker = ".ok"                  # take NAME only once the ERP wrote NAME.ok beside it
 """
 
 
