@@ -36,9 +36,8 @@ from importer.errors import (
 )
 from importer.file_modes import PRIVATE_MODE, chmod_existing, opener
 from importer.lock import AlreadyRunning, FolderLock
-from importer.runner import run_pass, watch
+from importer.runner import make_gate, run_pass, watch
 from importer.runtime import Runtime, build_runtime
-from importer.watch import CompletenessGate
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_STORAGE = 5
@@ -101,6 +100,7 @@ warehouse_id = "1_1"
 scan_interval_s = 10                   # also scan this often (SMB shares send no events)
 settle_s = 2                           # a file must stay unchanged this long to be taken
 max_file_mb = 1024                     # bigger files are refused without being read
+# done_marker = ".ok"                  # take NAME only once the ERP wrote NAME.ok beside it
 
 [output]                               # who can read what the importer writes (README)
 report_mode = "umask"                  # reports: like any file you create
@@ -243,9 +243,7 @@ def run(config: ConfigOption = None) -> None:
         runtime = _runtime(loaded)
         try:
             result = run_pass(
-                runtime,
-                CompletenessGate(settle_seconds=settle_s),
-                settle=lambda: time.sleep(settle_s),
+                runtime, make_gate(loaded.settings.watch), settle=lambda: time.sleep(settle_s)
             )
         finally:
             runtime.close()

@@ -182,6 +182,17 @@ class WatchSettings(_Strict):
     # file's size in memory).
     max_file_mb: int = Field(default=1024, ge=1)  # = importer.read.limits.DEFAULT_MAX_FILE_MB
 
+    # Take NAME only once NAME<done_marker> exists beside it (".ok": precos.csv.ok), for ERPs
+    # that write such a marker when their export is complete. Empty: no marker is needed.
+    done_marker: str = ""
+
+    @field_validator("done_marker")
+    @classmethod
+    def _a_name_suffix(cls, value: str) -> str:
+        if value and (len(value) < 2 or value[0] != "." or "/" in value or "\\" in value):
+            raise ValueError('must be empty or a suffix such as ".ok" or ".done"')
+        return value
+
 
 class OrdersSettings(_Strict):
     # Pull orders that are ready for handling into outbox/orders/ and tell VTEX they are being

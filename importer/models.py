@@ -103,6 +103,9 @@ class FileReport:
 
     summary: FileSummary
     rows: list[ReportRow] = field(default_factory=list)
+    # Why the input is still claimed after its report was written (it could not be archived:
+    # retried on the next pass, without a second report); empty once it is archived.
+    left_behind: str = ""
 
     def flatten(self, columns: list[str]) -> list[list[object]]:
         """The report rows as a plain table, for tests and quick looks."""

@@ -9,7 +9,10 @@ archived, so a crash in between leaves the claimed file to be finished on the ne
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from importer.errors import FileRejected, UnreadableFile
 from importer.flows import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
+from importer.openfiles import open_for_writing
 from importer.push import (
     FILE_COLUMNS,
     Clients,
@@ -62,32 +66,127 @@ class Deps:
 
 
 def sha256_of(path: Path) -> str:
-    """The file's digest; raises UnreadableFile for a link, a FIFO, a folder...: those are
-    never read (`importer.read.entry`)."""
+    return fingerprint(path).sha256
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a file was when it was read: compared again before it is archived."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """Size and time from the open handle, taken before the bytes are hashed: a write that
+    lands while (or after) the file is read always leaves a difference to see. Raises
+    UnreadableFile for a link, a FIFO, a folder...: those are never read
+    (`importer.read.entry`)."""
     digest = hashlib.sha256()
     with open_regular(path) as handle:
+        st = os.fstat(handle.fileno())
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
+
+
+def still_as_read(path: Path, read_as: Fingerprint) -> bool:
+    """True when the claimed file is what was read: same size, time and bytes, and no process
+    of this machine holds it open for writing (a writer keeps its handle on the claimed file:
+    the claim is a rename)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return True  # nothing left to read again; the archive step says what became of it
+    if (st.st_size, st.st_mtime_ns) != (read_as.size, read_as.mtime_ns):
+        return False
+    if open_for_writing([path]):
+        return False
+    try:
+        return fingerprint(path).sha256 == read_as.sha256
+    except OSError:
+        return True
+
+
+# A file that keeps changing under the importer is read again at most this many times in one
+# pass; then it stays claimed, unreported, and the next pass reads it again.
+MAX_READS = 5
+# How long one pass waits for a file that changed while it was processed to be quiet again.
+SETTLE_WAIT_MAX_S = 60.0
+
+
+class _ChangedWhileReporting(Exception):
+    """The claimed file changed between its processing and its archiving."""
 
 
 def process_file(
     path: Path, flow: str, deps: Deps, *, display_name: str | None = None
 ) -> FileReport:
     """Process one claimed file completely: report written, input archived. Never raises for
-    bad input; the report says what happened."""
+    bad input; the report says what happened.
+
+    A file that changed while it was processed (a writer still appending to it: the claim
+    moved the file, not the writer's handle) is never archived half-read: once it is quiet
+    again it is read again (the diff sends only what VTEX does not have yet), and it gets one
+    report, for its final content, in which rows that landed during an earlier read keep
+    their action."""
     name = display_name or path.name
+    earlier: FileReport | None = None
+    for reads in range(1, MAX_READS + 1):
+        try:
+            # A link, a FIFO, a folder, a file over max_file_mb: refused without reading a byte.
+            check_entry(path, deps.loaded.settings.watch.max_file_mb)
+            read_as = fingerprint(path)
+        except PermissionError:
+            return _refuse_unreadable(path, flow, deps, name)
+        except UnreadableFile as exc:
+            summary = FileSummary(name, flow, "", deps.now(), account=deps.account)
+            return _refuse_unread(path, FileReport(summary), deps, exc)
+        report, file_id = _process_once(path, flow, deps, name, read_as.sha256)
+        if earlier is not None:
+            _carry_landed(earlier, report)
+        failed = report.summary.status == "failed"
+        if still_as_read(path, read_as):
+            try:
+                return finish_report(
+                    path,
+                    report,
+                    deps,
+                    failed=failed,
+                    file_id=file_id,
+                    unchanged=functools.partial(still_as_read, path, read_as),
+                )
+            except _ChangedWhileReporting:
+                pass
+        else:
+            deps.store.abandon_file(file_id)
+        earlier = report
+        logger.warning(
+            "{}: the file changed while it was being processed (read {} time(s)); it is read "
+            "again once it is quiet",
+            name,
+            reads,
+        )
+        _wait_until_quiet(path, deps.loaded.settings.watch.settle_s)
+    report = earlier or FileReport(FileSummary(name, flow, "", deps.now()))
+    report.left_behind = (
+        f"it was still changing after {MAX_READS} reads; it stays claimed and is read again on "
+        "the next pass"
+    )
+    logger.error("{}: {}", name, report.left_behind)
+    return report
+
+
+def _process_once(
+    path: Path, flow: str, deps: Deps, name: str, sha256: str
+) -> tuple[FileReport, int]:
     summary = FileSummary(
-        file=name, flow=flow, sha256="", received_at=deps.now(), account=deps.account
+        file=name, flow=flow, sha256=sha256, received_at=deps.now(), account=deps.account
     )
     report = FileReport(summary)
-    try:
-        # A link, a FIFO, a folder, a file over max_file_mb: refused without reading a byte.
-        check_entry(path, deps.loaded.settings.watch.max_file_mb)
-        summary.sha256 = sha256_of(path)
-    except UnreadableFile as exc:
-        return _refuse_unread(path, report, deps, exc)
     previous = deps.store.last_landed(flow)
+    file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
     if previous is not None and previous.sha256 == summary.sha256 and previous.failed == 0:
         # The same bytes as the last file of this flow, which landed completely: nothing can
         # have changed. Only the *last* file counts: an export that reverts to an older one
@@ -95,10 +194,7 @@ def process_file(
         # dropping the same file again is how staff retry them, so it is processed.
         summary.status = "duplicate"
         summary.duplicate_of = previous.name
-        file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
-        return finish_report(path, report, deps, failed=False, file_id=file_id)
-
-    file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
+        return report, file_id
     try:
         _process(path, flow, deps, report)
     except FileRejected as exc:
@@ -106,7 +202,73 @@ def process_file(
         summary.error = str(exc)
         # Most reasons already start with the file's name ("bomba.xlsx: the workbook ...").
         logger.error("{}", summary.error if summary.error.startswith(name) else f"{name}: {exc}")
-    return finish_report(path, report, deps, failed=summary.status == "failed", file_id=file_id)
+    return report, file_id
+
+
+def _refuse_unreadable(path: Path, flow: str, deps: Deps, name: str) -> FileReport:
+    """A file the importer's user may not open: reported and moved to archive/failed, so the
+    person who dropped it learns why, rather than it waiting in the inbox unseen."""
+    summary = FileSummary(
+        file=name,
+        flow=flow,
+        sha256="",
+        received_at=deps.now(),
+        account=deps.account,
+        status="failed",
+        error=f"{name}: the importer may not read this file (permission denied). Give the "
+        "user the importer runs as read access to it (or export it again into the inbox) and "
+        "drop it again.",
+    )
+    logger.error("{}", summary.error)
+    file_id = deps.store.start_file("", name, flow, summary.received_at)
+    return finish_report(path, FileReport(summary), deps, failed=True, file_id=file_id)
+
+
+# Actions that say a row reached VTEX: kept in the final report when a file is read again
+# and the row, already in the snapshot, comes out unchanged the second time.
+_LANDED = frozenset({Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.WARNING})
+
+
+def _carry_landed(earlier: FileReport, final: FileReport) -> None:
+    """Rows that landed while an earlier read of the same file was processed keep their
+    action in the one report of its final content (read again, they are unchanged)."""
+    in_final = {r.key for r in final.rows}
+    summary = final.summary
+    for row in earlier.rows:
+        if row.action not in _LANDED or row.key in in_final:
+            continue
+        final.rows.append(row)
+        match row.action:
+            case Action.CREATED:
+                summary.created += 1
+            case Action.UPDATED:
+                summary.updated += 1
+            case Action.DEACTIVATED:
+                summary.deactivated += 1
+            case Action.WARNING:
+                summary.warnings += 1
+        summary.unchanged = max(summary.unchanged - 1, 0)
+    final.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+
+
+def _wait_until_quiet(path: Path, settle_s: float) -> None:
+    """Until the file's size and time have not moved for `settle_s` and no local process
+    holds it open for writing, at most SETTLE_WAIT_MAX_S."""
+    deadline = time.monotonic() + SETTLE_WAIT_MAX_S
+    step = min(max(settle_s / 4, 0.05), 1.0)
+    last: tuple[int, int] | None = None
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            st = path.stat()
+        except OSError:
+            return
+        now = (st.st_size, st.st_mtime_ns)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= settle_s and not open_for_writing([path]):
+            return
+        time.sleep(step)
 
 
 def _refuse_unread(path: Path, report: FileReport, deps: Deps, exc: UnreadableFile) -> FileReport:
@@ -121,11 +283,25 @@ def _refuse_unread(path: Path, report: FileReport, deps: Deps, exc: UnreadableFi
 
 
 def finish_report(
-    path: Path, report: FileReport, deps: Deps, *, failed: bool, file_id: int | None = None
+    path: Path,
+    report: FileReport,
+    deps: Deps,
+    *,
+    failed: bool,
+    file_id: int | None = None,
+    unchanged: Callable[[], bool] | None = None,
 ) -> FileReport:
     """Report, then archive. With the file's ledger entry (`file_id`), the outcome and the
     report's name are recorded first, so that a crash before the archive is finished by
-    `importer.resume` without a second report."""
+    `importer.resume` without a second report.
+
+    Whatever fails from here on, VTEX may already hold the file's rows: nothing here writes a
+    second report. A report that cannot be written, or an input that cannot be archived (a
+    read-only or full archive folder), leaves the input claimed (`report.left_behind` says
+    why), and the next pass finishes it: it archives an input whose report is on disk, and
+    reads again one whose report is not. `unchanged` (if given) is asked once the report is
+    on disk: when the input changed meanwhile, the report is taken back and
+    `_ChangedWhileReporting` raised, so that the caller reads the file again."""
     summary = report.summary
     summary.finished_at = deps.now()
     reports = deps.loaded.folder("outbox") / "reports"
@@ -134,9 +310,20 @@ def finish_report(
         deps.store.finish_file(
             file_id, summary.status, summary.rows_read, summary.unsettled, report=stem
         )
-    write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
+    try:
+        write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
+    except OSError as exc:
+        return _left_claimed(path, report, f"its report could not be written ({exc})")
+    if unchanged is not None and not unchanged():
+        remove_unfinished(reports, stem)
+        if file_id is not None:
+            deps.store.abandon_file(file_id)
+        raise _ChangedWhileReporting
     folder = deps.loaded.folder("archive") / ("failed" if failed else "done")
-    archive_file(path, folder, summary.finished_at)
+    try:
+        archive_file(path, folder, summary.finished_at)
+    except OSError as exc:
+        return _left_claimed(path, report, f"it could not be moved into {folder} ({exc})")
     if file_id is not None:
         deps.store.set_archived(file_id)
     s = report.summary
@@ -154,6 +341,12 @@ def finish_report(
         s.failed,
         s.pending,
     )
+    return report
+
+
+def _left_claimed(path: Path, report: FileReport, why: str) -> FileReport:
+    report.left_behind = f"{why}; it stays in {path.parent} and is finished on the next pass"
+    logger.error("{}: {}", report.summary.file, report.left_behind)
     return report
 
 

@@ -4,8 +4,9 @@
 ledger, in one transaction, before it writes the report and archives the input. So when the
 importer starts again and finds a claimed file:
 
-- its report is on disk (both files): the crash came between the report and the archive; the
-  file is archived, and nothing is sent or reported again;
+- its report is on disk (both files): the crash came between the report and the archive, or
+  the archive move failed (a read-only or full archive folder); the file is archived, and
+  nothing is sent or reported again (if the move fails again, it waits for the next pass);
 - half its report, or none, is on disk: what is there is removed, the recorded outcome no
   longer counts (it is not the "last landed file" a duplicate is compared with), and the file
   is processed again: the snapshot knows which of its rows VTEX already confirmed;
@@ -54,11 +55,26 @@ def resume_file(path: Path, flow: str, deps: Deps) -> FileReport:
                 failed=entry.failed,
                 account=deps.account,
             )
-            folder = "failed" if entry.status == "failed" else "done"
-            archive_file(path, deps.loaded.folder("archive") / folder, deps.now())
+            folder = deps.loaded.folder("archive") / (
+                "failed" if entry.status == "failed" else "done"
+            )
+            report = FileReport(summary)
+            try:
+                archive_file(path, folder, deps.now())
+            except OSError as exc:
+                # Still not movable (a read-only or full archive): claimed and reported, it
+                # waits for the next pass; its report is never written a second time.
+                report.left_behind = (
+                    f"it could not be moved into {folder} ({exc}); it stays in {path.parent} "
+                    "and is archived on the next pass"
+                )
+                logger.error("{}: {}", entry.name, report.left_behind)
+                return report
             deps.store.set_archived(entry.id)
-            logger.info("{} was reported before the crash: archived", entry.name)
-            return FileReport(summary)
+            logger.info(
+                "{} was reported earlier (before a crash or a failed move): archived", entry.name
+            )
+            return report
         remove_unfinished(reports, entry.report)
         deps.store.abandon_file(entry.id)
     return process_file(path, flow, deps)

@@ -22,11 +22,12 @@ from pathlib import Path
 
 from loguru import logger
 
-from importer.config import FLOW_NAMES
+from importer.config import FLOW_NAMES, WatchSettings
 from importer.errors import StorageError, UnreadableFile, disk_full
 from importer.flows import FLOW_SPECS
 from importer.lock import claim_owner
 from importer.models import FileReport, FileSummary
+from importer.openfiles import open_for_writing
 from importer.pipeline import (
     Deps,
     finish_pass_report,
@@ -46,6 +47,7 @@ from importer.watch import (
     adopt_host_leftovers,
     claim,
     claimed_files,
+    done_marker_of,
     scan_inbox,
     scan_refused,
     unsafe_folders,
@@ -62,14 +64,25 @@ class PassResult:
     vtex_failure: PreflightFailure | None = None
 
     @property
+    def left_behind(self) -> list[FileReport]:
+        """Files this pass left claimed for a reason a person must fix (an archive folder it
+        cannot move them into, say): `run` exits 1 for them."""
+        return [r for r in self.reports if r.left_behind]
+
+    @property
     def needs_attention(self) -> bool:
-        if self.unsafe:
+        if self.unsafe or self.left_behind:
             return True
         for report in self.reports:
             s = report.summary
             if s.status == "failed" or s.invalid or s.failed or s.pending:
                 return True
         return False
+
+
+def make_gate(settings: WatchSettings) -> CompletenessGate:
+    """The completeness gate `run` and `watch` take files through."""
+    return CompletenessGate(settle_seconds=settings.settle_s, done_marker=settings.done_marker)
 
 
 def enabled_flows(runtime: Runtime) -> list[str]:
@@ -115,7 +128,13 @@ def run_pass(
     # VTEX must answer and take the credentials before any file is taken: otherwise every
     # file would be archived "done" with all its rows pending.
     preflight = Preflight(deps)
+    # A claimed file a local writer still holds open (it reopened the file just before the
+    # claim) is read once the writer is done with it, not now.
+    busy = open_for_writing(c.path for c in leftovers) if leftovers else set()
     for leftover in leftovers:
+        if leftover.path in busy:
+            result.waiting += 1
+            continue
         if not preflight.passed():
             break
         logger.warning("finishing {} left claimed by an earlier run", leftover.path.name)
@@ -130,10 +149,11 @@ def run_pass(
             result.reports.append(_safely(Candidate(entry.flow, claimed), runtime))
     candidates = scan_inbox(inbox, flows)
     ready = gate.ready(candidates)
-    if settle is not None and len(ready) < len(candidates):
+    if settle is not None and gate.waiting:
         settle()
         ready = gate.ready(scan_inbox(inbox, flows))
-    result.waiting = len(scan_inbox(inbox, flows)) - len(ready)
+    result.waiting += gate.waiting
+    marker = deps.loaded.settings.watch.done_marker
     order = {flow: i for i, flow in enumerate(FLOW_NAMES)}
     for candidate in sorted(ready, key=lambda c: order[c.flow]):
         if not preflight.passed():
@@ -141,6 +161,10 @@ def run_pass(
         claimed = claim(candidate, owner)
         if claimed is None:
             continue  # vanished, or another importer took it
+        if marker:
+            # Gone as soon as its file is ours: a marker left behind would let the ERP's next
+            # file of that name be taken before its own marker says it is complete.
+            _remove_marker(done_marker_of(candidate.path, marker))
         result.reports.append(_safely(Candidate(candidate.flow, claimed), runtime))
     # Pending rows go last: a file taken in this pass may carry newer values for their keys,
     # which supersede them (sending the stale value first would flash an old price).
@@ -154,6 +178,13 @@ def run_pass(
         runtime.sandbox.save()
     result.vtex_failure = preflight.failure
     return result
+
+
+def _remove_marker(marker: Path) -> None:
+    try:
+        marker.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("{}: the completion marker could not be removed: {}", marker, exc)
 
 
 def _safely(candidate: Candidate, runtime: Runtime, *, resume: bool = False) -> FileReport:
@@ -274,7 +305,7 @@ def _watched_pass(runtime: Runtime, gate: CompletenessGate, trouble: _Trouble) -
 
 def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
     settings = runtime.deps.loaded.settings.watch
-    gate = CompletenessGate(settle_seconds=settings.settle_s)
+    gate = make_gate(settings)
     inbox = runtime.deps.loaded.folder("inbox")
     with InboxEvents(inbox, polling=polling or settings.polling) as events:
         logger.info(

@@ -49,6 +49,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from importer.openfiles import open_for_writing
 from importer.read.entry import special_kind
 
 FLOWS = ("catalog", "prices", "inventory", "invoices")
@@ -309,20 +310,40 @@ class _Seen:
     since: float  # clock time when this (size, mtime_ns) was first seen
 
 
+def done_marker_of(path: Path, marker: str) -> Path:
+    """The completion marker that says `path` is written whole: `precos.csv.ok` for
+    `precos.csv` with `marker = ".ok"` (Apache Camel's doneFileName)."""
+    return path.with_name(path.name + marker)
+
+
+def is_done_marker(name: str, marker: str) -> bool:
+    return bool(marker) and name.endswith(marker) and len(name) > len(marker)
+
+
+WritersOf = Callable[[Iterable[Path]], set[Path]]
+
+
 class CompletenessGate:
     """Decides when a file has stopped being written, without ever sleeping.
 
-    A file is ready when its (size, mtime_ns) were the same at two calls at least
-    `settle_seconds` apart and it is not empty; an empty file is ready after
-    `3 * settle_seconds`, so that it is reported rather than ignored forever. A workbook
-    (known by its bytes, whatever its name) must also open whole: a zip whose central
-    directory is still missing, or an OLE2 `.xls` whose allocation table points past the end
-    of the file, is still being written or copied. A stable workbook that still does not open
-    whole after `broken_after_seconds` is let through, so the pipeline reports it as
-    unreadable instead of it waiting in the inbox forever. A file that cannot even be opened
-    (locked by its writer) is never ready.
+    A file is ready when it has been quiet for `settle_seconds`: its (size, mtime_ns) were
+    the same at two calls that far apart, or its own modification time is that old (so a
+    one-shot `importer run` from a scheduler takes at first sight a file dropped an hour ago,
+    instead of calling it "still being written" on every run). An empty file must be quiet for
+    `3 * settle_seconds`, so that it is reported rather than ignored forever. A file that a
+    process of this machine holds open for writing is never ready, however quiet
+    (`importer.openfiles`: an ERP pausing between the pages of its export). With a
+    `done_marker` (".ok"), a file is ready only once `NAME.ok` exists beside it, and the
+    markers themselves are never candidates. A workbook (known by its bytes, whatever its
+    name) must also open whole: a zip whose central directory is still missing, or an OLE2
+    `.xls` whose allocation table points past the end of the file, is still being written or
+    copied. A workbook that still does not open whole after `broken_after_seconds` of quiet is
+    let through, so the pipeline reports it as unreadable instead of it waiting in the inbox
+    forever. A file that is locked by its writer (Windows) is never ready; a file the importer
+    may not read (permissions) is let through, so that the pipeline reports it.
 
     Call `ready()` with the whole of each scan: paths no longer passed in are forgotten.
+    `waiting` is how many of the last call's candidates (markers aside) were not ready.
     """
 
     def __init__(
@@ -331,19 +352,28 @@ class CompletenessGate:
         settle_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         broken_after_seconds: float = 300.0,
+        wall_clock: Callable[[], float] = time.time,
+        done_marker: str = "",
+        writers: WritersOf = open_for_writing,
     ) -> None:
         self._settle = settle_seconds
         self._clock = clock
+        self._wall_clock = wall_clock
         self._broken_after = max(broken_after_seconds, settle_seconds)
+        self._marker = done_marker
+        self._writers = writers
         self._seen: dict[Path, _Seen] = {}
+        self.waiting = 0
 
     def ready(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         now = self._clock()
+        wall = self._wall_clock()
+        candidates = [c for c in candidates if not is_done_marker(c.path.name, self._marker)]
         current = {c.path for c in candidates}
         for gone in self._seen.keys() - current:
             del self._seen[gone]
 
-        out: list[Candidate] = []
+        quiet: list[tuple[Candidate, int, float]] = []
         for candidate in candidates:
             path = candidate.path
             try:
@@ -356,23 +386,39 @@ class CompletenessGate:
             seen = self._seen.get(path)
             if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
                 self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
+                if seen is not None:
+                    continue  # it changed since the last look: being written right now
+            stable_for = now - self._seen[path].since
+            # A clock ahead of ours (an SMB server's) gives a negative age: it counts for
+            # nothing, and the two looks decide.
+            age = wall - st.st_mtime_ns / 1e9
+            quiet_for = max(stable_for, age)
+            needed = 3 * self._settle if st.st_size == 0 else self._settle
+            if quiet_for < needed:
                 continue
-            stable_for = now - seen.since
-            if st.st_size == 0:
-                if stable_for >= 3 * self._settle:
-                    out.append(candidate)
+            if self._marker and not os.path.lexists(done_marker_of(path, self._marker)):
                 continue
-            if stable_for < self._settle:
+            quiet.append((candidate, st.st_size, quiet_for))
+
+        out: list[Candidate] = []
+        busy = self._writers(c.path for c, _, _ in quiet) if quiet else set()
+        for candidate, size, quiet_for in quiet:
+            if candidate.path in busy:
                 continue
-            whole = _opens_whole(path, st.st_size)
-            if whole or (whole is False and stable_for >= self._broken_after):
+            if size == 0:
                 out.append(candidate)
+                continue
+            whole = _opens_whole(candidate.path, size)
+            if whole or (whole is False and quiet_for >= self._broken_after):
+                out.append(candidate)
+        self.waiting = len(candidates) - len(out)
         return out
 
 
 def _opens_whole(path: Path, size: int) -> bool | None:
-    """True if complete as far as its bytes show; False if a workbook is cut short;
-    None if the file cannot be opened at all (its writer still holds it)."""
+    """True if complete as far as its bytes show (or not ours to read: the pipeline reports
+    that); False if a workbook is cut short; None if the file cannot be opened right now (its
+    writer holds it locked, or the share hiccups)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -381,8 +427,19 @@ def _opens_whole(path: Path, size: int) -> bool | None:
             if head == _OLE2_MAGIC:
                 return _ole2_whole(fh, size)
             return True
+    except PermissionError as exc:
+        return None if _locked_by_its_writer(exc) else True
     except OSError:
         return None
+
+
+# Windows' sharing and lock violations: another program has the file open. Everywhere else a
+# PermissionError means the importer's user may not read the file, which a person must fix.
+_WINDOWS_IN_USE = frozenset({32, 33})
+
+
+def _locked_by_its_writer(exc: PermissionError) -> bool:
+    return getattr(exc, "winerror", None) in _WINDOWS_IN_USE
 
 
 def _zip_whole(fh: IO[bytes], size: int) -> bool:

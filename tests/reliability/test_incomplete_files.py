@@ -9,7 +9,10 @@ five writers work in the inbox at once, as ERPs, Office, copies and browsers do:
   (paused longer than the settle time), then renamed into place;
 - a workbook written half, left alone for twice the settle time, then completed: only its
   missing zip directory says it is not done;
-- a browser download written to `.crdownload` with a long pause, then renamed.
+- a browser download written to `.crdownload` with a long pause, then renamed;
+- an ERP export written in two pages through one open handle, with a pause three times the
+  settle time between them (computing its next page): only the open handle (seen in /proc)
+  says it is not done (issue 10, item 4).
 
 Office's `~$x.xlsx` and LibreOffice's `.~lock.x.xlsx#` lock files sit in the inbox throughout.
 
@@ -47,7 +50,7 @@ from tests.reliability.live import LiveSandbox, start_importer
 # The settle time is the importer's one promise: a file unchanged for that long is complete.
 # Every writer below pauses at most a third of it between writes (the slow writer, the copy),
 # or pauses longer but in a way the importer must see through (a temporary name, a workbook
-# without its zip directory).
+# without its zip directory, a handle still open for writing).
 SETTLE_S = 1.5
 SLOW_ROWS, SLOW_EVERY_S = 20, 0.5  # 10 seconds of appending
 BIG_ROWS, BIG_CHUNK, BIG_PAUSE_S = 200, 256 * 1024, 0.25
@@ -146,12 +149,27 @@ def browser_download(inbox: Path) -> None:
     os.replace(partial, folder / "precos-download.csv")
 
 
+PAGE_ROWS = 10
+
+
+def export_in_pages(inbox: Path) -> None:
+    with (inbox / "prices" / "precos-paginas.csv").open("w", encoding="utf-8") as fh:
+        fh.write("sku_ref,base_price\n")
+        for page in range(2):
+            first = 51 + page * PAGE_ROWS
+            fh.write("".join(f"SKU-{i:05d},{price(i)}\n" for i in range(first, first + PAGE_ROWS)))
+            fh.flush()
+            if page == 0:
+                time.sleep(3 * SETTLE_S)  # the next page takes a while; the file stays open
+
+
 WRITERS: list[Callable[[Path], None]] = [
     slow_writer,
     big_copy,
     office_save,
     workbook_in_two_steps,
     browser_download,
+    export_in_pages,
 ]
 EXPECTED_ROWS = {
     "precos-lento.csv": SLOW_ROWS,
@@ -159,7 +177,9 @@ EXPECTED_ROWS = {
     "precos-office.xlsx": 20,
     "estoque-parcial.xlsx": 30,
     "precos-download.csv": 10,
+    "precos-paginas.csv": 2 * PAGE_ROWS,
 }
+PRICED = range(1, 51 + 2 * PAGE_ROWS)
 
 
 def test_files_still_being_written_are_taken_once_and_whole(tmp_path: Path) -> None:
@@ -209,10 +229,10 @@ def test_files_still_being_written_are_taken_once_and_whole(tmp_path: Path) -> N
         f"{flow}/{name}" for flow, names in LOCK_FILES.items() for name in names
     )
     # Every row is in VTEX, and every price was sent exactly once.
-    prices = {i: sandbox.prices[i]["basePrice"] for i in range(1, 51)}
-    assert prices == {i: price(i) for i in range(1, 51)}
+    prices = {i: sandbox.prices[i]["basePrice"] for i in PRICED}
+    assert prices == {i: price(i) for i in PRICED}
     puts = requests_per_path(sandbox, "PUT", "/pricing/prices/")
-    assert puts == Counter({f"/pricing/prices/{i}": 1 for i in range(1, 51)})
+    assert puts == Counter({f"/pricing/prices/{i}": 1 for i in PRICED})
     stock = {key: rec["quantity"] for key, rec in sandbox.inventory.items()}
     assert stock == {(i, "1_1"): i for i in range(1, BIG_ROWS + 1)} | {
         (i, "WH-2"): 1000 + i for i in range(1, 31)
