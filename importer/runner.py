@@ -318,11 +318,12 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
         next_pull = time.monotonic()
         trouble = _Trouble()
         while not stop.is_set():
-            result = _watched_pass(runtime, gate, trouble)
-            # No pull while the store is in trouble: it could not record what it exported.
+            # Orders first: shoppers wait on them, and a big file in the pass must not hold
+            # them back. No pull while the store is in trouble: it could not record them.
             if orders.enabled and trouble.kind is None and time.monotonic() >= next_pull:
                 _pull_orders(runtime)
                 next_pull = time.monotonic() + orders.pull_interval_s
+            result = _watched_pass(runtime, gate, trouble)
             # A file seen but not yet complete is looked at again once it may have settled.
             timeout = settings.scan_interval_s
             if result.waiting:

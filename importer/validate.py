@@ -690,7 +690,8 @@ def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleRes
         results.append((over, too_long(name, vtex_field, limit)))
     images = frame["image_urls"]
     unsplittable = (
-        (images != "") & images.map(lambda cell: split_image_urls(cell) is None)
+        # astype: an empty column maps to object dtype, which `&` with booleans refuses.
+        (images != "") & images.map(lambda cell: split_image_urls(cell) is None).astype(bool)
     ).to_numpy(dtype=bool)
     results.append(
         (
