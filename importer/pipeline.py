@@ -26,7 +26,7 @@ from importer import batches
 from importer.archive import archive_file
 from importer.config import LoadedSettings
 from importer.diff import content_hash, diff
-from importer.errors import FileRejected, UnreadableFile
+from importer.errors import FileRejected, UnreadableFile, disk_full
 from importer.flows import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
@@ -313,6 +313,9 @@ def finish_report(
     try:
         write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
     except OSError as exc:
+        full = disk_full(exc, reports)
+        if full is not None:  # our own disk: the pass stops (exit 5), the file stays claimed
+            raise full from exc
         return _left_claimed(path, report, f"its report could not be written ({exc})")
     if unchanged is not None and not unchanged():
         remove_unfinished(reports, stem)

@@ -334,6 +334,15 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", open_unless_denied)
+    real_os_open = os.open
+
+    def os_open_unless_denied(path: Any, *args: Any, **kwargs: Any) -> int:
+        # Inputs are opened without following links (`importer.read.entry.open_regular`).
+        if os.path.basename(os.fsdecode(path)) == name:
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open_unless_denied)
 
 
 def test_a_file_the_importer_may_not_read_is_reported_and_archived_in_failed(
@@ -382,7 +391,7 @@ def test_a_failed_archive_move_leaves_one_report_and_the_next_pass_archives_it(
     assert claimed_names(workdir, "prices") == ["precos.csv"]
     assert not (workdir / "archive" / "failed").exists()
     assert len(report_pairs(workdir, "precos.csv")) == 2
-    sent = len(sandbox.requests)
+    sent = len(_writes(sandbox))
 
     again = one_pass(runtime)  # still blocked: nothing new, still claimed
     assert [r.left_behind != "" for r in again.reports] == [True]
@@ -396,7 +405,7 @@ def test_a_failed_archive_move_leaves_one_report_and_the_next_pass_archives_it(
     assert not (workdir / "archive" / "failed").exists()
     assert claimed_names(workdir, "prices") == []
     assert len(report_pairs(workdir, "precos.csv")) == 2  # still the one report
-    assert len(sandbox.requests) == sent  # nothing sent again
+    assert len(_writes(sandbox)) == sent  # nothing sent again
 
 
 def test_a_report_that_cannot_be_written_leaves_the_file_claimed_then_one_report(
@@ -422,3 +431,8 @@ def test_a_report_that_cannot_be_written_leaves_the_file_claimed_then_one_report
     assert [p.name for p in (workdir / "archive" / "done").iterdir()] == ["precos.csv"]
     assert not (workdir / "archive" / "failed").exists()
     assert len(price_puts(sandbox)) == puts  # VTEX already had every row
+
+
+def _writes(sandbox: Sandbox) -> list[object]:
+    """What was sent to VTEX, without the read-only credentials check each pass makes."""
+    return [r for r in sandbox.requests if r.method != "GET"]

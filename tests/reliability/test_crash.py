@@ -1016,9 +1016,10 @@ def test_the_kills_land_where_they_are_aimed(worlds: tuple[World, World]) -> Non
     sandbox = crash.sandbox
     start = len(sandbox.requests)
     untouched = crash.run(["run"], Kill("step", 1))  # before the claim, its first
-    # Only the read-only check before taking files (importer.preflight) has gone out.
-    assert untouched.killed and untouched.requests == 1
-    assert [r.path for r in sandbox.requests[start:]] == [CHECK_PATH]
+    # The pass's first local side effect is the store's own write check (a pass starts only
+    # with a writable store), before the credentials check: nothing has gone out.
+    assert untouched.killed and untouched.requests == 0
+    assert sandbox.requests[start:] == []
     assert [p.name for p in (crash.workdir / "inbox" / "prices").glob("*.csv")] == ["prices-00.csv"]
 
     def applied_since(start: int) -> list[tuple[str, str]]:
