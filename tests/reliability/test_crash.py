@@ -40,7 +40,6 @@ from importer.sandbox import Sandbox
 from importer.sandbox import storage as sandbox_storage
 from importer.store import Store
 from tests.conftest import (
-    CHECK_PATH,
     CHECK_UP,
     TEST_CONFIG,
     Faults,
