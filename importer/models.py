@@ -55,6 +55,18 @@ class ReportRow:
     type: str = ""  # the error slug, empty for created/updated/deactivated
 
 
+# The summary's counter of each action a pushed row can end with.
+_COUNTERS = {
+    Action.CREATED: "created",
+    Action.UPDATED: "updated",
+    Action.DEACTIVATED: "deactivated",
+    Action.FAILED: "failed",
+    Action.PENDING: "pending",
+    Action.SKIPPED: "skipped",
+    Action.WARNING: "warnings",
+}
+
+
 @dataclass
 class FileSummary:
     """The summary block of a report. Counts are rows of the input file."""
@@ -84,6 +96,13 @@ class FileSummary:
     unknown_columns: list[str] = field(default_factory=list)
     # File-level warnings a person must see (an unmapped column that looks like a known one).
     file_warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: Action) -> None:
+        """Count one row of `action` (an unchanged or invalid row is counted where it is
+        known, not row by row)."""
+        counter = _COUNTERS.get(action)
+        if counter is not None:
+            setattr(self, counter, getattr(self, counter) + 1)
 
     @property
     def unsettled(self) -> int:

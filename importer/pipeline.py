@@ -238,15 +238,7 @@ def _carry_landed(earlier: FileReport, final: FileReport) -> None:
         if row.action not in _LANDED or row.key in in_final:
             continue
         final.rows.append(row)
-        match row.action:
-            case Action.CREATED:
-                summary.created += 1
-            case Action.UPDATED:
-                summary.updated += 1
-            case Action.DEACTIVATED:
-                summary.deactivated += 1
-            case Action.WARNING:
-                summary.warnings += 1
+        summary.count(row.action)
         summary.unchanged = max(summary.unchanged - 1, 0)
     final.rows.sort(key=lambda r: (r.row is None, r.row or 0))
 
@@ -578,21 +570,7 @@ def _record(
     summary.file_warnings.extend(result.file_warnings)
     for outcome in result.outcomes:
         report.rows.append(_report_row(outcome))
-        match outcome.action:
-            case Action.CREATED:
-                summary.created += 1
-            case Action.UPDATED:
-                summary.updated += 1
-            case Action.DEACTIVATED:
-                summary.deactivated += 1
-            case Action.FAILED:
-                summary.failed += 1
-            case Action.PENDING:
-                summary.pending += 1
-            case Action.SKIPPED:
-                summary.skipped += 1
-            case Action.WARNING:
-                summary.warnings += 1
+        summary.count(outcome.action)
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
     if result.fatal:
         logger.error("VTEX refused the credentials: {}", result.fatal)
