@@ -31,12 +31,12 @@ from loguru import logger
 from bench import vtex_store
 from bench.common import log, machine_lines
 from importer.config import load_settings
+from importer.files.watch import CompletenessGate
 from importer.models import FileReport
-from importer.runner import run_pass
-from importer.runtime import build_runtime
+from importer.run.runner import run_pass
+from importer.run.runtime import build_runtime
 from importer.sandbox import Sandbox
 from importer.vtex.timing import VirtualClock
-from importer.watch import CompletenessGate
 
 DEFAULT_SKUS = 200
 DEFAULT_CHANGED = 20
@@ -241,7 +241,7 @@ def _count(kind: Kind, skus: int, changed: int) -> Counted:
 
 
 def _drop(runtime: object, folder: Path, kind: Kind, name: str, lines: list[str]) -> FileReport:
-    from importer.runtime import Runtime
+    from importer.run.runtime import Runtime
 
     assert isinstance(runtime, Runtime)
     path = folder / "inbox" / kind.flow / name

@@ -155,7 +155,7 @@ def _floor(who: str) -> Result:
 
     if who == "ours":
         import importer.diff
-        import importer.flows
+        import importer.flows.spec
         import importer.read
         import importer.validate  # noqa: F401
     return {}
@@ -246,7 +246,7 @@ def warm_up() -> None:
     """Import what ours uses, so that the clock does not count the imports."""
     import importer.config
     import importer.diff
-    import importer.flows
+    import importer.flows.spec
     import importer.read
     import importer.store
     import importer.validate  # noqa: F401
@@ -255,7 +255,7 @@ def warm_up() -> None:
 def read_validate_hash(path: Path) -> Any:
     from importer.config import FlowSettings
     from importer.diff import content_hash
-    from importer.flows import PRICES
+    from importer.flows.spec import PRICES
     from importer.read import ReadOptions, read_table
     from importer.validate import validate
 
@@ -289,7 +289,7 @@ def _ours(folder: str, repeats: str) -> Result:
 
     from importer.config import FlowSettings
     from importer.diff import content_hash, diff
-    from importer.flows import PRICES
+    from importer.flows.spec import PRICES
     from importer.read import ReadOptions, read_table
     from importer.validate import validate
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from bench import vtex_store
 from bench.common import ROOT, log, machine_lines
 from importer.config import VtexSettings
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox, serve
 from importer.sandbox.core import LoggedRequest
 

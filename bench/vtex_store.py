@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Sandbox
 
 ACCOUNT = "benchstore"

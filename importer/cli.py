@@ -34,10 +34,10 @@ from importer.errors import (
     VtexError,
     disk_full,
 )
-from importer.file_modes import PRIVATE_MODE, chmod_existing, opener
-from importer.lock import AlreadyRunning, FolderLock
-from importer.runner import make_gate, run_pass, watch
-from importer.runtime import Runtime, build_runtime
+from importer.files.modes import PRIVATE_MODE, chmod_existing, opener
+from importer.run.lock import AlreadyRunning, FolderLock
+from importer.run.runner import make_gate, run_pass, watch
+from importer.run.runtime import Runtime, build_runtime
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_STORAGE = 5
@@ -384,7 +384,7 @@ def sandbox(
     ] = False,
 ) -> None:
     """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
-    from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+    from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
     from importer.sandbox import Faults, Sandbox, serve
 
     _setup_logging()

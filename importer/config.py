@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from importer.errors import ConfigError
-from importer.file_modes import parse_mode
+from importer.files.modes import parse_mode
 
 FLOW_NAMES = ("catalog", "prices", "inventory", "invoices")
 # The account name that means "no store": the built-in sandbox (the default).

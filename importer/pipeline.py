@@ -23,14 +23,15 @@ import pandas as pd
 from loguru import logger
 
 from importer import batches
-from importer.archive import archive_file
 from importer.config import LoadedSettings
 from importer.diff import content_hash, diff
 from importer.errors import FileRejected, UnreadableFile, disk_full
-from importer.flows import FLOW_SPECS, FlowSpec
+from importer.files.archive import archive_file
+from importer.files.openfiles import open_for_writing
+from importer.files.watch import ACCEPTED_SUFFIXES
+from importer.flows.spec import FLOW_SPECS, FlowSpec
 from importer.messages import render
 from importer.models import Action, FileReport, FileSummary, ReportRow
-from importer.openfiles import open_for_writing
 from importer.push import (
     FILE_COLUMNS,
     Clients,
@@ -46,7 +47,6 @@ from importer.report import free_report_stem, remove_unfinished, report_paths, w
 from importer.store import PendingRow, Store
 from importer.validate import shown_key, stamp_count_time, utc_text, validate
 from importer.vtex.http import VtexHttp
-from importer.watch import ACCEPTED_SUFFIXES
 
 HttpFactory = Callable[[], VtexHttp]
 
@@ -285,7 +285,7 @@ def finish_report(
 ) -> FileReport:
     """Report, then archive. With the file's ledger entry (`file_id`), the outcome and the
     report's name are recorded first, so that a crash before the archive is finished by
-    `importer.resume` without a second report.
+    `importer.run.resume` without a second report.
 
     Whatever fails from here on, VTEX may already hold the file's rows: nothing here writes a
     second report. A report that cannot be written, or an input that cannot be archived (a
@@ -387,7 +387,7 @@ def _process(path: Path, flow: str, deps: Deps, report: FileReport) -> None:
             )
         )
     if flow == "catalog":
-        from importer.catalog.process import sync_catalog
+        from importer.flows.catalog.process import sync_catalog
 
         summary.invalid = checked.rows_read - len(checked.records)
         sync_catalog(
@@ -729,7 +729,7 @@ def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileRe
 def _retry_catalog(rows: list[PendingRow], products: list[PendingRow], deps: Deps) -> FileReport:
     """Pending SKU rows and pending products. Product values come from the pending product,
     else from what VTEX accepted last, never from an older row (which could undo a rename)."""
-    from importer.catalog.process import sync_catalog
+    from importer.flows.catalog.process import sync_catalog
 
     now = deps.now()
     summary = FileSummary(

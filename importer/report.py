@@ -33,8 +33,8 @@ from openpyxl.utils import get_column_letter
 # `neutralise` is re-exported: writers and tests have imported it from here.
 from importer.cells import neutralise as neutralise
 from importer.cells import text_cell, xlsx_cell, xlsx_text
-from importer.durable import flush_to_disk, fsync_dir
-from importer.file_modes import UMASK, create_new
+from importer.files.durable import flush_to_disk, fsync_dir
+from importer.files.modes import UMASK, create_new
 from importer.models import Action, FileReport, FileSummary, ReportRow
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]

@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from importer.catalog.images import split_image_urls
 from importer.config import FlowSettings
 from importer.errors import HeaderError
-from importer.flows import PRODUCT_COLUMNS, Column, FlowSpec
+from importer.flows.catalog.images import split_image_urls
+from importer.flows.spec import PRODUCT_COLUMNS, Column, FlowSpec
 from importer.lookalike import lookalikes
 from importer.messages import render, row_error
 from importer.models import RowError

@@ -10,14 +10,14 @@ import httpx
 import pytest
 
 from importer.config import load_settings
-from importer.preflight import PREFLIGHT_CALL
-from importer.runner import PassResult, run_pass
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN, Runtime, build_runtime
+from importer.files.watch import CompletenessGate
+from importer.run.preflight import PREFLIGHT_CALL
+from importer.run.runner import PassResult, run_pass
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN, Runtime, build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.timing import VirtualClock
-from importer.watch import CompletenessGate
 
-# The check a pass makes before it takes files (importer.preflight). Tests of an outage that
+# The check a pass makes before it takes files (importer.run.preflight). Tests of an outage that
 # must leave rows pending spare it (`Faults(..., spared=CHECK_UP)`): the outage starts after
 # the check, the files are taken, and their calls fail. An outage that the check sees leaves
 # the files in the inbox (tests/test_credentials_preflight.py).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.archive import archive_file
+from importer.files.archive import archive_file
 
 NOW = datetime(2026, 11, 27, 4, 44, 58, tzinfo=UTC)
 

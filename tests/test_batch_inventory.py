@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from importer.report import read_report_csv
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Sandbox, serve
 from importer.vtex.batch_inventory import BatchInventoryClient, iso_duration
 from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from importer.report import read_report_csv
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from importer.sandbox import bulk_pricing as sandbox_bulk
 from importer.sandbox.core import LoggedRequest

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import catalog_rows, write_catalog_csv, write_catalog_xlsx
 from tests.conftest import CHECK_PATH, RuntimeFactory, one_pass, sandbox_client

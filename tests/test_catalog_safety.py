@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.conftest import CHECK_UP, RuntimeFactory, one_pass, sandbox_client
 

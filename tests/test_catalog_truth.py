@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer.catalog.records import file_name_for
+from importer.flows.catalog.records import file_name_for
 from importer.models import Action, ReportRow
 from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, one_pass, sandbox_client

@@ -138,7 +138,7 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
 
 
 def test_a_second_importer_on_the_same_folder_refuses_to_start(tmp_path: Path) -> None:
-    from importer.lock import FolderLock
+    from importer.run.lock import FolderLock
 
     with FolderLock(tmp_path / "state"):
         second = importer("run", cwd=tmp_path)

@@ -28,10 +28,10 @@ import pytest
 
 import importer.pipeline as pipeline
 from importer.config import WatchSettings
-from importer.openfiles import open_for_writing
-from importer.runner import make_gate, run_pass
+from importer.files.openfiles import open_for_writing
+from importer.files.watch import CLAIM_DIR, Candidate, CompletenessGate
+from importer.run.runner import make_gate, run_pass
 from importer.sandbox import Sandbox
-from importer.watch import CLAIM_DIR, Candidate, CompletenessGate
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 HOUR = 3600.0

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 from importer.cli import app
 from importer.config import load_settings
 from importer.errors import ConfigError
-from importer.runner import watch
-from importer.runtime import SANDBOX_KEY, build_runtime
+from importer.run.runner import watch
+from importer.run.runtime import SANDBOX_KEY, build_runtime
 from importer.sandbox import Faults, Sandbox, serve
 from importer.sandbox.server import SandboxServer
 from tests.conftest import CHECK_PATH, RuntimeFactory, drop, one_pass, seed_store

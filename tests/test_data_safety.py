@@ -13,7 +13,7 @@ import pytest
 
 from importer.config import load_settings
 from importer.errors import ConfigError
-from importer.runtime import build_runtime
+from importer.run.runtime import build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.ratelimit import TokenBucket
 from importer.vtex.timing import VirtualClock
@@ -441,7 +441,7 @@ def test_scan_survives_a_folder_that_cannot_be_listed_right_now(
 ) -> None:
     import os
 
-    from importer.watch import scan_inbox
+    from importer.files.watch import scan_inbox
 
     drop(workdir, "inventory", "estoque.csv", "sku_ref,warehouse_id,quantity\nSKU-00001,1_1,1\n")
     real = os.scandir

@@ -20,7 +20,7 @@ from importer.cli import _setup_logging
 from importer.config import load_settings
 from importer.errors import ConfigError
 from importer.orders.run import pull_orders
-from importer.runtime import sqlite_files
+from importer.run.runtime import sqlite_files
 from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 

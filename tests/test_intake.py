@@ -22,19 +22,19 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-import importer.archive as archive
+import importer.files.archive as archive
 import importer.pipeline as pipeline
 import importer.read.table as table_module
 from importer.errors import UnreadableFile
-from importer.lock import claim_owner
+from importer.files.watch import CLAIM_DIR
 from importer.read import ReadOptions, read_table
 from importer.read.entry import NOT_A_FILE, open_regular
 from importer.read.limits import HEAD_BYTES
 from importer.report import read_report_csv
-from importer.runner import PassResult
-from importer.runtime import Runtime
+from importer.run.lock import claim_owner
+from importer.run.runner import PassResult
+from importer.run.runtime import Runtime
 from importer.sandbox import Sandbox
-from importer.watch import CLAIM_DIR
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 SECRET = "root:$6$SECRET-HASH-of-the-shadow-file:19000:0:99999:7:::"

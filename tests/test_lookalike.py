@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importer.flows import CATALOG, INVENTORY, PRICES
+from importer.flows.spec import CATALOG, INVENTORY, PRICES
 from importer.lookalike import lookalikes
 
 ALIASES = {"base_price": ["Preço Venda"], "list_price": ["Preço De"]}

@@ -24,7 +24,7 @@ import pytest
 import importer.orders.pull as pull_module
 from importer.config import load_settings
 from importer.orders.run import pull_orders
-from importer.runtime import Runtime, build_runtime
+from importer.run.runtime import Runtime, build_runtime
 from importer.sandbox import Sandbox
 from importer.store import Store
 from importer.vtex.timing import VirtualClock

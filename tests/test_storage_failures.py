@@ -20,12 +20,12 @@ from loguru import logger
 
 import importer.store
 from importer.errors import StorageError, StoreDamaged, StoreFull, StoreGone, StoreLocked
-from importer.lock import claim_owner
-from importer.runner import watch
-from importer.runtime import Runtime
+from importer.files.watch import CLAIM_DIR
+from importer.run.lock import claim_owner
+from importer.run.runner import watch
+from importer.run.runtime import Runtime
 from importer.sandbox import Sandbox
 from importer.store import Applied, Store
-from importer.watch import CLAIM_DIR
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 PRICES = "sku_ref,base_price\n" + "".join(f"SKU-{i:05d},{i}.50\n" for i in range(1, 11))

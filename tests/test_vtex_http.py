@@ -168,7 +168,7 @@ def test_a_trust_store_that_does_not_exist_is_a_config_error_up_front(
 ) -> None:
     """Not a traceback on the first call: the person is told which variable to fix."""
     from importer.config import load_settings
-    from importer.runtime import build_runtime
+    from importer.run.runtime import build_runtime
 
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing-ca.pem"))
     loaded = load_settings(
@@ -183,7 +183,7 @@ def test_a_trust_store_that_holds_no_certificates_is_a_config_error_up_front(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from importer.config import load_settings
-    from importer.runtime import build_runtime
+    from importer.run.runtime import build_runtime
 
     bundle = tmp_path / "ca.pem"
     bundle.write_text("this is not a certificate\n", encoding="utf-8")

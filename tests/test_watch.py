@@ -22,7 +22,7 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from importer.watch import (
+from importer.files.watch import (
     CLAIM_DIR,
     Candidate,
     CompletenessGate,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.runner import watch
+from importer.run.runner import watch
 from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, drop, seed_store
 

@@ -21,8 +21,8 @@ from typing import IO, Any, Literal
 from openpyxl import Workbook
 
 from importer.cells import neutralise, unneutralise, xlsx_cell
-from importer.durable import flush_to_disk, fsync_dir
-from importer.file_modes import CUSTOMER_DATA_MODE, open_fd
+from importer.files.durable import flush_to_disk, fsync_dir
+from importer.files.modes import CUSTOMER_DATA_MODE, open_fd
 
 ORDER_COLUMNS = [
     "order_id",

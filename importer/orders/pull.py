@@ -31,7 +31,7 @@ from typing import Any, Literal
 from loguru import logger
 
 from importer.errors import RowRejectedError, VtexError
-from importer.file_modes import CUSTOMER_DATA_MODE
+from importer.files.modes import CUSTOMER_DATA_MODE
 from importer.orders.export import (
     next_orders_path,
     order_rows,

@@ -68,9 +68,9 @@ __all__ = [
 PRELOAD = [
     "tests.reliability.crash_harness",
     "importer.cli",
-    "importer.runner",
+    "importer.run.runner",
     "importer.pipeline",
-    "importer.catalog.process",
+    "importer.flows.catalog.process",
     "importer.orders.run",
     "importer.orders.invoices",
     "importer.read",
@@ -559,7 +559,7 @@ def twin_worlds(
 ) -> Iterator[tuple[World, World]]:
     """Two identical worlds (working folder + served sandbox, set up by `setup`): `crash`,
     where the importer is killed, and `twin`, where it runs undisturbed to calibrate."""
-    from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+    from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 
     worlds: list[World] = []
     lives: list[LiveSandbox] = []

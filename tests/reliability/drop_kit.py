@@ -21,8 +21,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from importer.files.watch import CLAIM_DIR
 from importer.sandbox import Sandbox
-from importer.watch import CLAIM_DIR
 
 __all__ = [
     "archived",
@@ -116,7 +116,7 @@ def archived(work: Path, outcome: str = "done") -> Counter[str]:
 
 
 def _original_name(name: str) -> str:
-    # 'precos.20261127T044458Z-2.csv' -> 'precos.csv' (see importer/archive.py).
+    # 'precos.20261127T044458Z-2.csv' -> 'precos.csv' (see importer/files/archive.py).
     parts = name.split(".")
     if len(parts) >= 3 and parts[-2][:8].isdigit() and "T" in parts[-2]:
         return ".".join([*parts[:-2], parts[-1]])

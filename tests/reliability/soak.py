@@ -48,7 +48,7 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import DEMO_WAREHOUSES, Faults, Sandbox, demo_refid
 from importer.sandbox import storage as sandbox_storage
 from importer.store import Store

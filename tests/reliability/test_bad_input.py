@@ -31,15 +31,15 @@ import openpyxl
 import pytest
 import python_calamine
 
-from importer.archive import archive_file
 from importer.errors import UnreadableFile
+from importer.files.archive import archive_file
+from importer.files.watch import CompletenessGate
 from importer.models import FileReport, FileSummary
 from importer.read import read_table
 from importer.report import read_report_csv, report_stem, write_report
-from importer.runner import run_pass
-from importer.runtime import Runtime
+from importer.run.runner import run_pass
+from importer.run.runtime import Runtime
 from importer.sandbox import Sandbox
-from importer.watch import CompletenessGate
 from tests.conftest import TEST_CONFIG, RuntimeFactory, drop, seed_store
 from tests.reliability import bad_inputs as corpus
 from tests.reliability.bad_inputs import BadInput

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from importer.config import load_settings
-from importer.runtime import Runtime, build_runtime
+from importer.run.runtime import Runtime, build_runtime
 from importer.sandbox import Faults, Sandbox
 from importer.vtex.timing import VirtualClock
 from tests.conftest import RuntimeFactory, drop, one_pass

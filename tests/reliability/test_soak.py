@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from importer.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.conftest import RuntimeFactory, drop, one_pass
 from tests.reliability.soak import SoakPlan, batched, run_soak

@@ -16,9 +16,9 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from importer.lock import FolderLock, claim_owner
+from importer.files.watch import CLAIM_DIR, Candidate, claim, claimed_files
+from importer.run.lock import FolderLock, claim_owner
 from importer.sandbox import Sandbox
-from importer.watch import CLAIM_DIR, Candidate, claim, claimed_files
 from tests.conftest import seed_store
 from tests.reliability.drop_kit import (
     archived,
@@ -41,7 +41,7 @@ def test_a_second_importer_on_the_folder_refuses_to_start_while_the_first_runs(
         first = start_importer(["watch"], work, live.url)
         seconds: list[subprocess.Popen[str]] = []
         try:
-            wait_until((state / "importer.lock.owner").exists, 20, "the first to take the lock")
+            wait_until((state / "importer.run.lock.owner").exists, 20, "the first to take the lock")
             # Both commands that take files, started together: one start-up of wall time.
             seconds += [start_importer(args, work, live.url) for args in (["run"], ["watch"])]
             answers = [(p.communicate(timeout=60)[1], p.returncode) for p in seconds]

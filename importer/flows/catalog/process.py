@@ -13,16 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from importer.catalog.records import (
+from importer.diff import content_hash, diff
+from importer.errors import FileRejected
+from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     SKU_SPEC,
     changed_columns,
     product_columns,
     sku_columns,
 )
-from importer.catalog.sync import CatalogSync, SyncResult, Work
-from importer.diff import content_hash, diff
-from importer.errors import FileRejected
+from importer.flows.catalog.sync import CatalogSync, SyncResult, Work
 from importer.models import Action, FileReport, ReportRow
 from importer.push import PushResult, explain_updates
 from importer.store import Applied, PendingRow

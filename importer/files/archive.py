@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.durable import fsync_dir
+from importer.files.durable import fsync_dir
 
 _COPY_CHUNK = 1024 * 1024
 

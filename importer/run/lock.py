@@ -39,7 +39,7 @@ def claim_owner(state: Path, on_new: Callable[[str], None] | None = None) -> str
 
     A new id means the state folder is new (first start, or deleted and recreated): then
     `on_new(owner)` runs before the id is kept, so that files claimed on this host under the
-    old id are adopted (`importer.watch.adopt_host_leftovers`); a crash in it is redone under
+    old id are adopted (`importer.files.watch.adopt_host_leftovers`); a crash in it is redone under
     the next new id.
     """
     host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:40] or "host"
@@ -66,8 +66,8 @@ def claim_owner(state: Path, on_new: Callable[[str], None] | None = None) -> str
 class FolderLock:
     def __init__(self, state: Path) -> None:
         state.mkdir(parents=True, exist_ok=True)
-        self.path = state / "importer.lock"
-        self.owner = state / "importer.lock.owner"
+        self.path = state / "importer.run.lock"
+        self.owner = state / "importer.run.lock.owner"
         self._lock = FileLock(self.path)
 
     def __enter__(self) -> FolderLock:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from importer.catalog.records import brand_key, category_path, path_key
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog.records import brand_key, category_path, path_key
 from importer.store import Store
 from importer.vtex.catalog import CatalogClient, create_once
 from importer.vtex.timing import Clock

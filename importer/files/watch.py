@@ -10,7 +10,7 @@ The pieces of the watch loop (the loop itself lives in the CLI):
     claim()                   atomically move one into inbox/<flow>/.importer/<owner>/
     claimed_files()           what a crash left claimed by this owner: finish those first
 
-Each importer claims into a folder of its own (`owner`, see `importer.lock.claim_owner`), so
+Each importer claims into a folder of its own (`owner`, see `importer.run.lock.claim_owner`), so
 that a file another importer is working on is never taken for a crash's leftover: where the
 folder lock cannot keep a second importer out (two machines on one SMB share, each with its
 own state folder), the rename still gives every file to exactly one of them.
@@ -49,7 +49,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from importer.openfiles import open_for_writing
+from importer.files.openfiles import open_for_writing
 from importer.read.entry import special_kind
 
 FLOWS = ("catalog", "prices", "inventory", "invoices")
@@ -332,7 +332,7 @@ class CompletenessGate:
     instead of calling it "still being written" on every run). An empty file must be quiet for
     `3 * settle_seconds`, so that it is reported rather than ignored forever. A file that a
     process of this machine holds open for writing is never ready, however quiet
-    (`importer.openfiles`: an ERP pausing between the pages of its export). With a
+    (`importer.files.openfiles`: an ERP pausing between the pages of its export). With a
     `done_marker` (".ok"), a file is ready only once `NAME.ok` exists beside it, and the
     markers themselves are never candidates. A workbook (known by its bytes, whatever its
     name) must also open whole: a zip whose central directory is still missing, or an OLE2

@@ -24,23 +24,8 @@ from loguru import logger
 
 from importer.config import FLOW_NAMES, WatchSettings
 from importer.errors import StorageError, UnreadableFile, disk_full
-from importer.flows import FLOW_SPECS
-from importer.lock import claim_owner
-from importer.models import FileReport, FileSummary
-from importer.openfiles import open_for_writing
-from importer.pipeline import (
-    Deps,
-    finish_pass_report,
-    finish_report,
-    process_file,
-    resume_batches,
-    retry_pending,
-    sha256_of,
-)
-from importer.preflight import Preflight, PreflightFailure
-from importer.resume import resume_file, settle_ledger
-from importer.runtime import Runtime
-from importer.watch import (
+from importer.files.openfiles import open_for_writing
+from importer.files.watch import (
     Candidate,
     CompletenessGate,
     InboxEvents,
@@ -52,6 +37,21 @@ from importer.watch import (
     scan_refused,
     unsafe_folders,
 )
+from importer.flows.spec import FLOW_SPECS
+from importer.models import FileReport, FileSummary
+from importer.pipeline import (
+    Deps,
+    finish_pass_report,
+    finish_report,
+    process_file,
+    resume_batches,
+    retry_pending,
+    sha256_of,
+)
+from importer.run.lock import claim_owner
+from importer.run.preflight import Preflight, PreflightFailure
+from importer.run.resume import resume_file, settle_ledger
+from importer.run.runtime import Runtime
 
 
 @dataclass

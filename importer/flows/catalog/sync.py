@@ -16,7 +16,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from importer.catalog.records import (
+from importer.config import FlowSettings
+from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     REQUIRED_DIMENSIONS,
     SKU_SPEC,
@@ -36,9 +38,7 @@ from importer.catalog.records import (
     spec_values,
     weight_rounded,
 )
-from importer.catalog.resolve import BrandResolver, CategoryResolver, Resolved
-from importer.config import FlowSettings
-from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.messages import render
 from importer.models import Action
 from importer.push import RowOutcome, describe, vtex_outcome

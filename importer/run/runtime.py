@@ -16,7 +16,7 @@ from loguru import logger
 
 from importer.config import LoadedSettings
 from importer.errors import ConfigError
-from importer.file_modes import chmod_existing
+from importer.files.modes import chmod_existing
 from importer.pipeline import Deps
 from importer.sandbox import Sandbox
 from importer.store import Store

@@ -1,0 +1,1 @@
+"""A file's life from scan to archive: the watch, completeness, claim, archive, durable writes."""

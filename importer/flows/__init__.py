@@ -1,0 +1,1 @@
+"""The flows: one room each (see `importer.flows.registry`)."""
