@@ -14,6 +14,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -255,13 +256,13 @@ def warm_up() -> None:
 def read_validate_hash(path: Path) -> Any:
     from importer.config import FlowSettings
     from importer.diff import content_hash
-    from importer.flows.spec import PRICES
+    from importer.flows.prices import FLOW, PRICES
     from importer.read import ReadOptions, read_table
     from importer.validate import validate
 
     settings = FlowSettings()
     table = read_table(path, ReadOptions(settings.encoding, settings.delimiter, settings.sheet))
-    checked = validate(table, PRICES, settings, file_name=path.name)
+    checked = validate(table, FLOW, settings, file_name=path.name, now=datetime.now(UTC))
     assert not checked.errors, checked.errors[:3]
     records = checked.records
     records["hash"] = content_hash(records, PRICES.hashed)
@@ -289,7 +290,7 @@ def _ours(folder: str, repeats: str) -> Result:
 
     from importer.config import FlowSettings
     from importer.diff import content_hash, diff
-    from importer.flows.spec import PRICES
+    from importer.flows.prices import FLOW, PRICES
     from importer.read import ReadOptions, read_table
     from importer.validate import validate
 
@@ -309,7 +310,7 @@ def _ours(folder: str, repeats: str) -> Result:
         t0 = time.perf_counter()
         table = read_table(path, options)
         t1 = time.perf_counter()
-        checked = validate(table, PRICES, settings, file_name=path.name)
+        checked = validate(table, FLOW, settings, file_name=path.name, now=datetime.now(UTC))
         records = checked.records
         t2 = time.perf_counter()
         records["hash"] = content_hash(records, PRICES.hashed)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from loguru import logger
@@ -119,8 +119,8 @@ async def send(
     source: str,
     clock: Clock,
     is_new: Callable[[Record], bool],
+    now: Callable[[], datetime],
     policy: PollPolicy | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> BatchOutcome:
     """Send `rows` as one job. Raises FeatureUnavailable (fall back to per-SKU calls), or the
     VtexError that stopped the job's creation (nothing was recorded then)."""
@@ -159,8 +159,8 @@ async def resume(
     store: Store,
     clock: Clock,
     is_new: Callable[[Record], bool],
+    now: Callable[[], datetime],
     policy: PollPolicy | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> BatchOutcome:
     """Find out what became of a job recorded earlier; never starts a new one."""
     rows = [r.payload for r in store.batch_rows(job.batch_id)]

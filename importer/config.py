@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from importer.errors import ConfigError
 from importer.files.modes import parse_mode
+from importer.flows.registry import FLOW_NAMES
 
-FLOW_NAMES = ("catalog", "prices", "inventory", "invoices")
 # The account name that means "no store": the built-in sandbox (the default).
 SANDBOX_ACCOUNT = "sandbox"
 SECRET_KEYS = ("vtex.app_key", "vtex.app_token")

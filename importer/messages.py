@@ -29,7 +29,24 @@ TEMPLATES: dict[str, str] = {
     "row is sent when the file is dropped again.",
     "unknown-warehouse": 'warehouse "{value}" does not exist in VTEX (known: {known}). Use one of '
     "those ids, or create the warehouse in VTEX's logistics settings.",
-    "invalid-combination": "{detail}",
+    # Values that cannot go together (the report's type is "invalid-combination").
+    "fixed-price-without-policy": '"fixed_price" is set but "trade_policy" is empty. Say which '
+    "trade policy (or price table) the fixed price is for.",
+    "price-period-incomplete": 'a fixed price period needs both "valid_from" and "valid_to". '
+    "Fill in both or neither.",
+    "price-period-reversed": '"valid_to" must be after "valid_from". Correct the dates.',
+    "category-empty-level": '"category" has an empty level. Write the path as "Dept > Category '
+    '> Sub" (or a VTEX category id).',
+    "unknown-measurement-unit": '"measurement_unit" must be one of VTEX\'s units: {units}.',
+    "product-column-differs": '"{column}" differs from the first row of product "{product}" '
+    '("{expected}"). A product\'s columns must be the same on all its SKU rows; correct one of '
+    "them.",
+    "invoice-number-characters": '"invoice_number" may hold only letters, digits, ".", "-" and '
+    '"_": VTEX cannot track invoices whose number has spaces, / or #. Use the number without '
+    "them.",
+    "invoice-type-unknown": '"invoice_type" must be Output (a sale) or Input (a return).',
+    "invoice-items-format": '"items" must list sku_id:quantity or sku_id:quantity:unit_price, '
+    'separated by "|" (e.g. "123:2|456:1:19.90"); leave it empty to invoice the whole order.',
     "vtex-rejected": "VTEX refused the change (HTTP {status}): {detail}. Check the row's values.",
     "vtex-unavailable": "VTEX did not confirm the change ({detail}), even after retrying. "
     "The row is pending and is retried automatically on every pass; nothing to do.",
@@ -38,7 +55,19 @@ TEMPLATES: dict[str, str] = {
     "vtex-batch-error": "VTEX's {api} job {batch} refused this row ({code}: {message}). {next}",
     "vtex-batch-pending": "VTEX's {api} job {batch} {what}. The row is pending and is sent "
     "again automatically; nothing to do.",
-    "removal-guard": "{detail}",
+    # A full file that would remove too much (the file's error type is "removal-guard").
+    "stock-removal-guard": "{file}: this full file would set {count} of {known} known stock "
+    "rows to 0, more than max_removals ({limit}). Nothing was applied. If that is intended, "
+    "raise max_removals under [flows.inventory] in importer.toml; otherwise check that the "
+    "export is complete.",
+    "catalog-removal-guard": "{file}: this full file would deactivate {count} of {known} known "
+    "SKUs, more than max_removals ({limit}). Nothing was applied. If that is intended, raise "
+    "max_removals under [flows.catalog] in importer.toml; otherwise check that the export is "
+    "complete.",
+    # What a full file did to a row it no longer lists (the reason of that row's outcome).
+    "stock-zeroed-absent": "not in this full file: stock set to 0",
+    "sku-deactivated-absent": "not in this full file: deactivated (never deleted)",
+    "sku-absent-everywhere": "not in this full file, and not in VTEX either",
     "batch-without-count-time": "{rows} stock rows went in a VTEX batch inventory job, whose "
     "CSV has no column for when the stock was counted (for these rows without balance_at, "
     "the file's time): VTEX took the job's own time instead, and may have released "
@@ -103,11 +132,14 @@ def render(type: str, **fields: object) -> str:
 def row_error(
     type: str,
     *,
+    template: str | None = None,
     row: int | None,
     column: str | None = None,
     value: str | None = None,
     key: str | None = None,
     **fields: object,
 ) -> RowError:
-    message = render(type, column=column, value=value, key=key, **fields)
+    """A row's problem of `type`, said by the template of that name (or by `template`, when
+    one type has several sentences: the report's type column stays the same)."""
+    message = render(template or type, column=column, value=value, key=key, **fields)
     return RowError(type=type, row=row, column=column, value=value, message=message, key=key)

@@ -7,9 +7,9 @@ diff can hash rows cheaply and two spellings of one value never count as a chang
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -21,8 +21,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from importer.config import FlowSettings
 from importer.errors import HeaderError
-from importer.flows.catalog.images import split_image_urls
-from importer.flows.spec import PRODUCT_COLUMNS, Column, FlowSpec
+from importer.flows.spec import Column, FlowRules, FlowSpec
 from importer.lookalike import lookalikes
 from importer.messages import render, row_error
 from importer.models import RowError
@@ -75,8 +74,12 @@ class _Parsed:
     out_of_range: np.ndarray | None = None  # valid numbers outside the column's range
 
 
-def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name: str) -> Validated:
-    """Check every row of `table` against the flow; raises HeaderError for file-level problems."""
+def validate(
+    table: Table, flow: FlowRules, settings: FlowSettings, *, file_name: str, now: datetime
+) -> Validated:
+    """Check every row of `table` against the flow's spec and rules (`now`: the pass's clock);
+    raises HeaderError for file-level problems."""
+    spec = flow.spec
     match = match_headers(table.headers, spec.names, settings.columns)
     if match.conflicts:
         name, headers = next(iter(match.conflicts.items()))
@@ -178,14 +181,11 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
             bad |= parsed.out_of_range
 
     frame = pd.DataFrame(values)
-    normalize = _NORMALIZE.get(spec.name)
-    if normalize is not None:
-        normalize(frame)
-    for check in _RULES.get(spec.name, []):
-        for mask, make in check(frame, raw):
-            for i in np.flatnonzero(mask & ~bad):
-                errors.append(make(int(row_numbers[i]), int(i)))
-            bad |= mask
+    flow.normalise(frame)
+    for mask, make in flow.rules(frame, raw, now):
+        for i in np.flatnonzero(mask & ~bad):
+            errors.append(make(int(row_numbers[i]), int(i)))
+        bad |= mask
 
     frame.insert(0, "row", rows)
     frame.insert(1, "key", _keys(frame, spec))
@@ -217,9 +217,8 @@ def validate(table: Table, spec: FlowSpec, settings: FlowSettings, *, file_name:
                 )
             )
         records = records[~dup]
-    for unique in _RECORD_RULES.get(spec.name, []):
-        records, repeated = unique(records)
-        errors.extend(repeated)
+    records, repeated = flow.record_rules(records)
+    errors.extend(repeated)
     if damaged:  # a damaged cell is reported once, as damaged, not again as a wrong value
         errors = [e for e in errors if e.type in DAMAGE_TYPES or (e.row, e.column) not in damaged]
     errors.sort(key=lambda e: (e.row or 0, e.column or ""))
@@ -429,436 +428,9 @@ def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
     )
 
 
-RuleResult = list[tuple[np.ndarray, Callable[[int, int], RowError]]]
-
-
-def _sku_required(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
-    missing = ((frame["sku_ref"] == "") & (frame["sku_id"] == "")).to_numpy()
-    column = "sku_ref" if (raw["sku_ref"] != "").any() or (raw["sku_id"] == "").all() else "sku_id"
-    return [(missing, lambda row, i: row_error("missing-cell", row=row, column=column, value=""))]
-
-
-def _price_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
-    fixed = (frame["trade_policy"] != "").to_numpy()
-    no_base = (~fixed) & (frame["base_price"] == "").to_numpy()
-    no_fixed = fixed & (frame["fixed_price"] == "").to_numpy()
-    orphan_fixed = (~fixed) & (frame["fixed_price"] != "").to_numpy()
-    dates = (frame["valid_from"] != "").to_numpy() != (frame["valid_to"] != "").to_numpy()
-    reversed_dates = (
-        (frame["valid_from"] != "")
-        & (frame["valid_to"] != "")
-        & (frame["valid_from"] >= frame["valid_to"])
-    ).to_numpy()
-    # A period or a minimum quantity on a base-price row would be dropped: VTEX's base price
-    # has neither, so the price would apply at once and for every quantity.
-    fixed_only: RuleResult = []
-    for name in ("min_quantity", "valid_from", "valid_to"):
-        on_base = (~fixed) & (frame[name] != "").to_numpy()
-
-        def make(row: int, i: int, name: str = name) -> RowError:
-            return row_error("fixed-price-only", row=row, column=name, value=str(raw[name].iat[i]))
-
-        fixed_only.append((on_base, make))
-    return [
-        *_sku_required(frame, raw),
-        (no_base, lambda row, i: row_error("missing-cell", row=row, column="base_price", value="")),
-        *fixed_only,
-        (
-            no_fixed,
-            lambda row, i: row_error("missing-cell", row=row, column="fixed_price", value=""),
-        ),
-        (
-            orphan_fixed,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="trade_policy",
-                value="",
-                detail='"fixed_price" is set but "trade_policy" is empty. Say which trade policy '
-                "(or price table) the fixed price is for.",
-            ),
-        ),
-        (
-            dates,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="valid_to",
-                value=str(raw["valid_to"].iat[i]),
-                detail='a fixed price period needs both "valid_from" and "valid_to". Fill in both '
-                "or neither.",
-            ),
-        ),
-        (
-            reversed_dates,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="valid_to",
-                value=str(raw["valid_to"].iat[i]),
-                detail='"valid_to" must be after "valid_from". Correct the dates.',
-            ),
-        ),
-    ]
-
-
-# How far a count time may run ahead of this machine's clock (the ERP's clock is not ours).
-COUNT_CLOCK_SKEW = timedelta(minutes=10)
-
-
-def _inventory_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
-    no_wh = (frame["warehouse_id"] == "").to_numpy()
-    no_qty = (frame["quantity"] == "").to_numpy() & (frame["unlimited"] != "true").to_numpy()
-    # A count in the future would let VTEX release the reservations of orders placed after
-    # the real count, which the count cannot reflect: that sells stock that is gone.
-    # (Canonical RFC 3339 UTC text sorts as time does.)
-    latest = (datetime.now(UTC) + COUNT_CLOCK_SKEW).strftime(RFC3339)
-    counted = frame["balance_at"]
-    future = ((counted != "") & (counted > latest)).to_numpy(dtype=bool)
-    return [
-        *_sku_required(frame, raw),
-        (no_wh, lambda row, i: row_error("missing-cell", row=row, column="warehouse_id", value="")),
-        (no_qty, lambda row, i: row_error("missing-cell", row=row, column="quantity", value="")),
-        (
-            future,
-            lambda row, i: row_error(
-                "out-of-range",
-                row=row,
-                column="balance_at",
-                value=str(raw["balance_at"].iat[i]),
-                rule="a moment already past (when the ERP counted this stock)",
-            ),
-        ),
-    ]
-
-
 def utc_text(moment: datetime) -> str:
     """A moment as validate writes dates: RFC 3339 in UTC, to the second."""
     return moment.astimezone(UTC).strftime(RFC3339)
-
-
-def stamp_count_time(records: pd.DataFrame, file_time: datetime) -> pd.DataFrame:
-    """Give every inventory row `counted_at`: when the ERP counted it, which is its
-    `balance_at`, or else `file_time` (the file's modification time: the row was counted when
-    the file was written). The moment travels with the row (into a pending row's payload, a
-    batch job's rows), so that a late retry tells VTEX the moment of the count, not its own.
-    `balance_at` itself stays as the file has it: a batch job, which cannot carry a count
-    time, never takes a row whose file gave one. Adds the column in place (for a million rows
-    without balance_at, an Arrow column of one repeated value: 0.06 s; a broadcast: 0.3 s)."""
-    stamp = utc_text(file_time)
-    given = records.get("balance_at")
-    if given is not None:
-        blank = (given == "").to_numpy(dtype=bool)
-        if not blank.all():  # Series.where on a million texts takes a second; numpy a sixth
-            values = given.to_numpy(dtype=object, copy=True)
-            values[blank] = stamp
-            records["counted_at"] = pd.Series(values, index=records.index, dtype=object)
-            return records
-    repeated = pa.repeat(pa.scalar(stamp, pa.large_string()), len(records))
-    records["counted_at"] = pd.Series(pd.array(repeated, dtype="str"), index=records.index)
-    return records
-
-
-# VTEX's MeasurementUnit enum (API-NOTES §3.4), keyed by how ERPs tend to write them.
-MEASUREMENT_UNITS = {
-    u.replace("²", "2").replace("³", "3"): u
-    for u in (
-        "un",
-        "kg",
-        "g",
-        "mg",
-        "m",
-        "m²",
-        "m³",
-        "cm",
-        "cm²",
-        "cm³",
-        "mm",
-        "mm²",
-        "mm³",
-        "oz",
-        "lb",
-        "ft",
-        "ft²",
-        "ft³",
-        "in",
-        "in²",
-        "in³",
-    )
-} | {"und": "un", "unid": "un", "unidade": "un", "pc": "un", "pç": "un", "pca": "un"}
-
-
-def _unit_key(text: str) -> str:
-    return text.strip().casefold().replace("²", "2").replace("³", "3").rstrip(".")
-
-
-def _catalog_normalize(frame: pd.DataFrame) -> None:
-    """One spelling per value, before the rules look and the diff hashes."""
-    frame["measurement_unit"] = frame["measurement_unit"].map(
-        lambda u: MEASUREMENT_UNITS.get(_unit_key(u), u)
-    )
-    # FORMATS: sku_name defaults to product_name. Said once, here, so that a SKU named after its
-    # product follows a rename of the product (the name is part of what the SKU diff sees).
-    frame["sku_name"] = frame["sku_name"].where(frame["sku_name"] != "", frame["product_name"])
-    # Deactivating a product in VTEX does not deactivate its SKUs (a known issue, FLOWS §2.10):
-    # an inactive product's SKUs are made inactive too, through their own column.
-    frame["sku_active"] = frame["sku_active"].where(frame["product_active"] != "false", "false")
-
-
-def _invoice_normalize(frame: pd.DataFrame) -> None:
-    """Output/Input as VTEX spells them; anything unknown becomes '' (a row error)."""
-    frame["invoice_type"] = (
-        frame["invoice_type"]
-        .str.casefold()
-        .map(
-            {
-                "": "Output",
-                "output": "Output",
-                "input": "Input",
-                "saida": "Output",
-                "saída": "Output",
-                "entrada": "Input",
-            }
-        )
-        .fillna("")
-    )
-
-
-def _inventory_normalize(frame: pd.DataFrame) -> None:
-    # Blank means "not unlimited": one spelling, so a blank and a "false" never differ.
-    frame["unlimited"] = frame["unlimited"].replace("", "false")
-
-
-_NORMALIZE: dict[str, Callable[[pd.DataFrame], None]] = {
-    "catalog": _catalog_normalize,
-    "invoices": _invoice_normalize,
-    "inventory": _inventory_normalize,
-}
-
-
-# VTEX's documented lengths (API-NOTES §3.3, §3.4: product Name and Title <= 150, product RefId
-# <= 100, SKU Name <= 200, SKU RefId <= 50): a longer value would not land as written.
-CATALOG_TEXT_LIMITS = {
-    "product_name": ("the product's Name and Title", 150),
-    "product_ref": ("the product's RefId", 100),
-    "sku_name": ("the SKU's Name", 200),
-    "sku_ref": ("the SKU's RefId", 50),
-}
-
-
-def _catalog_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
-    results: RuleResult = []
-
-    def missing(name: str) -> Callable[[int, int], RowError]:
-        return lambda row, i: row_error("missing-cell", row=row, column=name, value="")
-
-    for name in ("sku_ref", "product_ref", "product_name", "category", "brand"):
-        results.append(((frame[name] == "").to_numpy(), missing(name)))
-    # 'Roupas >' or '>' alone: a path with an empty level.
-    no_path = (
-        (frame["category"] != "")
-        & ~frame["category"].str.fullmatch(r"\d+")
-        & frame["category"].str.split(">").map(lambda parts: any(not p.strip() for p in parts))
-    ).to_numpy(dtype=bool)
-    results.append(
-        (
-            no_path,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="category",
-                value=str(raw["category"].iloc[i]),
-                detail='"category" has an empty level. Write the path as "Dept > Category > Sub" '
-                "(or a VTEX category id).",
-            ),
-        )
-    )
-
-    def too_long(name: str, vtex_field: str, limit: int) -> Callable[[int, int], RowError]:
-        return lambda row, i: row_error(
-            "text-too-long",
-            row=row,
-            column=name,
-            value=str(raw[name].iloc[i]),
-            length=len(str(frame[name].iloc[i])),
-            limit=limit,
-            field=vtex_field,
-        )
-
-    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
-        over = (frame[name].str.len() > limit).to_numpy(dtype=bool)
-        results.append((over, too_long(name, vtex_field, limit)))
-    images = frame["image_urls"]
-    unsplittable = (
-        # astype: an empty column maps to object dtype, which `&` with booleans refuses.
-        (images != "") & images.map(lambda cell: split_image_urls(cell) is None).astype(bool)
-    ).to_numpy(dtype=bool)
-    results.append(
-        (
-            unsplittable,
-            lambda row, i: row_error(
-                "image-urls-unsplittable",
-                row=row,
-                column="image_urls",
-                value=str(raw["image_urls"].iloc[i]),
-            ),
-        )
-    )
-    units = frame["measurement_unit"]
-    bad_unit = ((units != "") & ~units.isin(set(MEASUREMENT_UNITS.values()))).to_numpy(dtype=bool)
-    results.append(
-        (
-            bad_unit,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="measurement_unit",
-                value=str(raw["measurement_unit"].iloc[i]),
-                detail=f'"measurement_unit" must be one of VTEX\'s units: '
-                f"{', '.join(sorted(set(MEASUREMENT_UNITS.values())))}.",
-            ),
-        )
-    )
-    # One product, one description: its columns repeat on every SKU row and must agree.
-    product_columns = [
-        c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")
-    ]
-    # Compare with the product's first complete row: a row missing its brand is reported as
-    # such, and must not make its siblings look inconsistent.
-    complete = np.ones(len(frame), dtype=bool)
-    for name in ("product_ref", "product_name", "category", "brand"):
-        complete &= (frame[name] != "").to_numpy(dtype=bool)
-    reference = frame[complete].drop_duplicates("product_ref").set_index("product_ref")
-    first = pd.DataFrame(
-        {
-            c: frame["product_ref"].map(reference[c]).fillna(frame[c])
-            for c in product_columns
-            if c != "product_ref"
-        }
-    )
-
-    def disagrees(name: str) -> Callable[[int, int], RowError]:
-        def make(row: int, i: int) -> RowError:
-            product = str(frame["product_ref"].iloc[i])
-            expected = str(first[name].iloc[i])
-            return row_error(
-                "invalid-combination",
-                row=row,
-                column=name,
-                value=str(raw[name].iloc[i]),
-                detail=f'"{name}" differs from the first row of product "{product}" '
-                f'("{expected}"). A product\'s columns must be the same on all its SKU rows; '
-                "correct one of them.",
-            )
-
-        return make
-
-    has_product = (frame["product_ref"] != "").to_numpy()
-    for name in product_columns:
-        if name != "product_ref":
-            differs = (frame[name] != first[name]).to_numpy(dtype=bool) & has_product
-            results.append((differs, disagrees(str(name))))
-    return results
-
-
-def _unique_eans(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
-    """VTEX keeps an EAN on one SKU: a valid row whose EAN an earlier valid row (another SKU:
-    each SKU has one row by now) already has is invalid, and names that row."""
-    eans = records["ean"]
-    filled = eans != ""
-    again = (filled & eans.duplicated(keep="first")).to_numpy(dtype=bool)
-    if not again.any():
-        return records, []
-    first = records[filled].drop_duplicates("ean").set_index("ean")
-    errors = [
-        row_error(
-            "duplicate-ean",
-            row=int(rec["row"]),
-            column="ean",
-            value=str(rec["ean"]),
-            key=str(rec["key"]),
-            first_row=int(str(first.at[rec["ean"], "row"])),
-            first_sku=str(first.at[rec["ean"], "sku_ref"]),
-        )
-        for _, rec in records[again].iterrows()
-    ]
-    return records[~again], errors
-
-
-_RECORD_RULES: dict[str, list[Callable[[pd.DataFrame], tuple[pd.DataFrame, list[RowError]]]]] = {
-    "catalog": [_unique_eans]
-}
-"""Rules over the valid rows of a file, once each key has one row (uniqueness across keys)."""
-
-
-INVOICE_NUMBER = r"[A-Za-z0-9][A-Za-z0-9._-]*"
-ITEMS = r"\s*\d+\s*:\s*\d+\s*(?::\s*\d+(?:[.,]\d{1,2})?\s*)?"
-
-
-def _invoice_rules(frame: pd.DataFrame, raw: Mapping[str, pd.Series]) -> RuleResult:
-    results: RuleResult = []
-    for name in ("order_id", "invoice_number"):
-        results.append(((frame[name] == "").to_numpy(), _missing(name)))
-    numbers = frame["invoice_number"]
-    odd = ((numbers != "") & ~numbers.str.fullmatch(INVOICE_NUMBER)).to_numpy(dtype=bool)
-    results.append(
-        (
-            odd,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="invoice_number",
-                value=str(numbers.iloc[i]),
-                detail='"invoice_number" may hold only letters, digits, ".", "-" and "_": '
-                "VTEX cannot track invoices whose number has spaces, / or #. Use the number "
-                "without them.",
-            ),
-        )
-    )
-    bad_type = (frame["invoice_type"] == "").to_numpy(dtype=bool)
-    results.append(
-        (
-            bad_type,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="invoice_type",
-                value=str(raw["invoice_type"].iloc[i]),
-                detail='"invoice_type" must be Output (a sale) or Input (a return).',
-            ),
-        )
-    )
-    items = frame["items"]
-    bad_items = ((items != "") & ~items.str.fullmatch(f"{ITEMS}(?:\\|{ITEMS})*")).to_numpy(
-        dtype=bool
-    )
-    results.append(
-        (
-            bad_items,
-            lambda row, i: row_error(
-                "invalid-combination",
-                row=row,
-                column="items",
-                value=str(items.iloc[i]),
-                detail='"items" must list sku_id:quantity or sku_id:quantity:unit_price, '
-                'separated by "|" (e.g. "123:2|456:1:19.90"); leave it empty to invoice the '
-                "whole order.",
-            ),
-        )
-    )
-    return results
-
-
-def _missing(name: str) -> Callable[[int, int], RowError]:
-    return lambda row, i: row_error("missing-cell", row=row, column=name, value="")
-
-
-_RULES: dict[str, list[Callable[[pd.DataFrame, Mapping[str, pd.Series]], RuleResult]]] = {
-    "prices": [_price_rules],
-    "inventory": [_inventory_rules],
-    "catalog": [_catalog_rules],
-    "invoices": [_invoice_rules],
-}
 
 
 def _keys(frame: pd.DataFrame, spec: FlowSpec, *, fold: bool = True) -> pd.Series:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from importer.flows.spec import CATALOG, INVENTORY, PRICES
+from importer.flows.catalog.spec import CATALOG
+from importer.flows.inventory import INVENTORY
+from importer.flows.prices import PRICES
 from importer.lookalike import lookalikes
 
 ALIASES = {"base_price": ["Preço Venda"], "list_price": ["Preço De"]}

@@ -1,14 +1,25 @@
-"""The flow registry: each flow's columns, what is required, its key and what is hashed.
+"""What a flow declares: its columns, what is required, its key and what is hashed, and the
+shape of its row rules.
 
 Declared, not scripted: validation, diff and reports read these specs. Column kinds say how a
 cell is read (see `importer.validate`): codes stay text, money is decimal text, never float.
+Each flow's own spec is in its room (`importer.flows.prices`, ...); this module is below them
+all, and below `importer.validate`, which reads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from importer.messages import row_error
+from importer.models import RowError
 
 Kind = Literal["code", "sku_id", "decimal", "int", "bool", "date", "leadtime", "text"]
 
@@ -46,157 +57,39 @@ class FlowSpec:
 
 
 ZERO = Decimal(0)
-
-PRICES = FlowSpec(
-    name="prices",
-    columns=(
-        Column("sku_ref", "code"),
-        Column("sku_id", "sku_id"),
-        Column(
-            "base_price",
-            "decimal",
-            required=True,
-            minimum=ZERO,
-            exclusive_minimum=True,
-            rule="greater than 0",
-        ),
-        Column("list_price", "decimal", minimum=ZERO, rule="0 or more"),
-        Column("cost_price", "decimal", minimum=ZERO, rule="0 or more"),
-        Column("markup", "int"),
-        Column("trade_policy", "code"),
-        Column(
-            "fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True, rule="greater than 0"
-        ),
-        Column("min_quantity", "int", minimum=Decimal(1), rule="1 or more"),
-        Column("valid_from", "date"),
-        Column("valid_to", "date", end_of_day=True),
-    ),
-    one_of=(("sku_ref", "sku_id"),),
-    key_columns=("trade_policy", "min_quantity"),
-    hashed=(
-        "base_price",
-        "list_price",
-        "cost_price",
-        "markup",
-        "fixed_price",
-        "valid_from",
-        "valid_to",
-    ),
-)
-
-INVENTORY = FlowSpec(
-    name="inventory",
-    columns=(
-        Column("sku_ref", "code"),
-        Column("sku_id", "sku_id"),
-        Column("warehouse_id", "code", required=True),
-        Column("quantity", "int", required=True, minimum=ZERO, rule="0 or more"),
-        Column("unlimited", "bool"),
-        Column("lead_time", "leadtime"),
-        # When the ERP counted this stock (without it: the file's modification time; see
-        # `validate.stamp_count_time`). Sent as VTEX's dateUtcOnBalanceSystem, so that VTEX
-        # releases only the reservations the count reflects. Not hashed: a new count of the
-        # same quantity is not a change to send (a file stamped with its own time would
-        # otherwise re-send every row of every export).
-        Column("balance_at", "date"),
-    ),
-    one_of=(("sku_ref", "sku_id"),),
-    key_columns=("warehouse_id",),
-    hashed=("quantity", "unlimited", "lead_time"),
-)
-
 POSITIVE = "greater than 0"
-# The product's own columns: they repeat on each of its SKU rows, and are diffed per product.
-PRODUCT_COLUMNS = (
-    "product_ref",
-    "product_name",
-    "category",
-    "brand",
-    "description",
-    "short_description",
-    "keywords",
-    "product_active",
-)
-# The SKU's own columns (with product_ref: a SKU that moves to another product changed).
-SKU_COLUMNS = (
-    "product_ref",
-    "sku_name",
-    "ean",
-    "manufacturer_code",
-    "weight_kg",
-    "height_cm",
-    "width_cm",
-    "length_cm",
-    "unit_multiplier",
-    "measurement_unit",
-    "image_urls",
-    "sku_active",
-)
 
-CATALOG = FlowSpec(
-    name="catalog",
-    columns=(
-        Column("product_ref", "code", required=True),
-        Column("product_name", "text", required=True),
-        Column("category", "text", required=True),
-        Column("brand", "text", required=True),
-        Column("description", "text"),
-        Column("short_description", "text"),
-        Column("keywords", "text"),
-        Column("product_active", "bool"),
-        Column("sku_ref", "code", required=True),
-        Column("sku_name", "text"),
-        Column("ean", "code"),
-        Column("manufacturer_code", "code"),
-        Column("weight_kg", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("height_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("width_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("length_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("unit_multiplier", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("measurement_unit", "text"),
-        Column("image_urls", "text"),
-        Column("sku_active", "bool"),
-    ),
-    prefixes=("product_spec:", "sku_spec:"),
-    hashed=SKU_COLUMNS,
-)
+# A row rule's findings: for each problem, the rows it covers and how to say it for one row
+# (given the row's number in the file and its position in the frame).
+RuleResult = list[tuple[np.ndarray, Callable[[int, int], RowError]]]
+Raw = Mapping[str, pd.Series]  # each column's cells as the file wrote them (stripped)
 
-TRACKING_COLUMNS = ("courier", "tracking_number", "tracking_url")
 
-INVOICES = FlowSpec(
-    name="invoices",
-    columns=(
-        Column("order_id", "code", required=True),
-        Column("invoice_number", "code", required=True),
-        Column(
-            "invoice_value",
-            "decimal",
-            required=True,
-            minimum=ZERO,
-            exclusive_minimum=True,
-            rule=POSITIVE,
-        ),
-        Column("issuance_date", "date"),
-        Column("invoice_key", "code"),
-        Column("invoice_url", "text"),
-        Column("invoice_type", "text"),
-        Column("courier", "text"),
-        Column("tracking_number", "code"),
-        Column("tracking_url", "text"),
-        Column("items", "text"),
-    ),
-    key_columns=("order_id", "invoice_number"),
-    hashed=(
-        "invoice_value",
-        "issuance_date",
-        "invoice_key",
-        "invoice_url",
-        "invoice_type",
-        "items",
-        *TRACKING_COLUMNS,
-    ),
-)
+class FlowRules(Protocol):
+    """What validation asks of a flow, beyond its spec's columns."""
 
-FLOW_SPECS: dict[str, FlowSpec] = {
-    spec.name: spec for spec in (PRICES, INVENTORY, CATALOG, INVOICES)
-}
+    spec: FlowSpec
+
+    def normalise(self, frame: pd.DataFrame) -> None:
+        """One spelling per value, in place, before the rules look and the diff hashes."""
+        ...
+
+    def rules(self, frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
+        """Row rules across the flow's columns (`now`: the pass's clock)."""
+        ...
+
+    def record_rules(self, records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
+        """Rules over the valid rows, once each key has one row (uniqueness across keys)."""
+        ...
+
+
+def missing(name: str) -> Callable[[int, int], RowError]:
+    """The message of an empty required cell."""
+    return lambda row, i: row_error("missing-cell", row=row, column=name, value="")
+
+
+def sku_required(frame: pd.DataFrame, raw: Raw) -> RuleResult:
+    """A row of a SKU flow names its SKU by sku_ref or sku_id."""
+    empty = ((frame["sku_ref"] == "") & (frame["sku_id"] == "")).to_numpy()
+    column = "sku_ref" if (raw["sku_ref"] != "").any() or (raw["sku_id"] == "").all() else "sku_id"
+    return [(empty, missing(column))]

@@ -19,8 +19,8 @@ from typing import Literal
 
 from loguru import logger
 
+from importer.deps import Deps
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
-from importer.pipeline import Deps
 from importer.vtex.logistics import LogisticsClient
 
 FailureKind = Literal["refused", "no-answer"]

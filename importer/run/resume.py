@@ -21,9 +21,10 @@ from pathlib import Path
 
 from loguru import logger
 
+from importer.deps import Deps
 from importer.files.archive import archive_file
 from importer.models import FileReport, FileSummary
-from importer.pipeline import Deps, process_file
+from importer.pipeline import process_file
 from importer.report import remove_unfinished, report_paths
 
 

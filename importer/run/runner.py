@@ -22,7 +22,8 @@ from pathlib import Path
 
 from loguru import logger
 
-from importer.config import FLOW_NAMES, WatchSettings
+from importer.config import WatchSettings
+from importer.deps import Deps
 from importer.errors import StorageError, UnreadableFile, disk_full
 from importer.files.openfiles import open_for_writing
 from importer.files.watch import (
@@ -37,17 +38,11 @@ from importer.files.watch import (
     scan_refused,
     unsafe_folders,
 )
-from importer.flows.spec import FLOW_SPECS
+from importer.flows import registry
+from importer.flows.registry import FLOW_NAMES
 from importer.models import FileReport, FileSummary
-from importer.pipeline import (
-    Deps,
-    finish_pass_report,
-    finish_report,
-    process_file,
-    resume_batches,
-    retry_pending,
-    sha256_of,
-)
+from importer.pipeline import finish_report, process_file, sha256_of
+from importer.run.leftovers import finish_pass_report, resume_batches, retry_pending
 from importer.run.lock import claim_owner
 from importer.run.preflight import Preflight, PreflightFailure
 from importer.run.resume import resume_file, settle_ledger
@@ -104,9 +99,10 @@ def run_pass(
     deps.store.check_usable()
     # Only rows pending before this pass are retried in it: rows that just spent their retries
     # wait for the next pass rather than hammering VTEX again at once.
-    pending_before = {f: deps.store.pending_keys(f) for f in flows if f in FLOW_SPECS}
-    if "catalog" in pending_before:  # products wait in their own table
-        pending_before["catalog"] |= deps.store.pending_keys("catalog-products")
+    pending_before = {
+        f: set().union(*(deps.store.pending_keys(p) for p in registry.flow(f).pending_flows))
+        for f in flows
+    }
     finish_pass_report(deps)  # a pass report a crash cut short: never left half-written
     # VTEX batch jobs an earlier run left unsettled go first: a newer file must not be
     # overtaken by a job's older values.

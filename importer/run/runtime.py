@@ -15,9 +15,9 @@ import httpx
 from loguru import logger
 
 from importer.config import LoadedSettings
+from importer.deps import Deps
 from importer.errors import ConfigError
 from importer.files.modes import chmod_existing
-from importer.pipeline import Deps
 from importer.sandbox import Sandbox
 from importer.store import Store
 from importer.vtex.http import (

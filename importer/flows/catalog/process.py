@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from importer.deps import Deps
 from importer.diff import content_hash, diff
 from importer.errors import FileRejected
 from importer.flows.catalog.records import (
@@ -23,8 +24,9 @@ from importer.flows.catalog.records import (
     sku_columns,
 )
 from importer.flows.catalog.sync import CatalogSync, SyncResult, Work
+from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
-from importer.push import PushResult, explain_updates
+from importer.outcomes import PushResult, explain_updates, record_outcomes
 from importer.store import Applied, PendingRow
 
 SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
@@ -35,18 +37,16 @@ BOOKKEEPING = ("row", "key", "hash")
 
 def sync_catalog(
     records: pd.DataFrame,
-    deps: Any,
+    deps: Deps,
     report: FileReport,
     *,
     present: set[str],
     mentioned: set[str] | None,
-    record: Any,
     product_overrides: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Diff, send and record one file's (or one retry's) catalog rows.
 
-    `deps` is the pipeline's Deps and `record` its `_record` (passed in to keep the import
-    graph one-way); `mentioned` is the file's keys, None for a retry (no removals then).
+    `mentioned` is the file's keys, None for a retry (no removals then).
     `product_overrides` (a retry) gives the product values to use instead of the rows' own:
     a pending product's, or the newest VTEX accepted, so that an old row never undoes a
     newer product change."""
@@ -126,10 +126,10 @@ def sync_catalog(
     result = _run(work, deps)
     explain_updates(result.sku_outcomes, previous_skus, sku_cols)
     _record_products(result, deps, report)
-    record(
+    record_outcomes(
         SKUS,
         PushResult(outcomes=result.sku_outcomes, fatal=result.fatal),
-        deps,
+        deps.store,
         report,
         report.summary.file,
     )
@@ -149,7 +149,7 @@ def sync_catalog(
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
 
 
-def _record_products(result: SyncResult, deps: Any, report: FileReport) -> None:
+def _record_products(result: SyncResult, deps: Deps, report: FileReport) -> None:
     """Products VTEX confirmed move their snapshot; pending ones are kept and retried; the
     summary counts the products that were not saved, so that a file whose product did not
     land is never taken for a completed duplicate."""
@@ -202,7 +202,7 @@ def _overridden(
     return frame[["row", *columns]]
 
 
-def _run(work: Work, deps: Any) -> SyncResult:
+def _run(work: Work, deps: Deps) -> SyncResult:
     if not work.skus and not work.changed_products and not work.removals:
         return SyncResult()
 
@@ -223,7 +223,7 @@ def _run(work: Work, deps: Any) -> SyncResult:
 
 
 def _removals(
-    absent: list[str], deps: Any, file_name: str, max_removals: float
+    absent: list[str], deps: Deps, file_name: str, max_removals: float
 ) -> list[dict[str, Any]]:
     """mode = "full": SKUs the file no longer lists are deactivated, never deleted."""
     if not absent:
@@ -233,10 +233,13 @@ def _removals(
     known = deps.store.snapshot_count(SKUS)
     if len(active) > max_removals * known:
         raise FileRejected(
-            f"{file_name}: this full file would deactivate {len(active)} of {known} known "
-            f"SKUs, more than max_removals ({max_removals:.0%}). Nothing was applied. If that "
-            "is intended, raise max_removals under [flows.catalog] in importer.toml; "
-            "otherwise check that the export is complete.",
+            render(
+                "catalog-removal-guard",
+                file=file_name,
+                count=len(active),
+                known=known,
+                limit=f"{max_removals:.0%}",
+            ),
             type="removal-guard",
         )
     rows = []

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from importer.flows.catalog.images import split_image_urls
-from importer.flows.spec import PRODUCT_COLUMNS, SKU_COLUMNS
+from importer.flows.catalog.spec import PRODUCT_COLUMNS, SKU_COLUMNS
 
 Record = dict[str, Any]
 

@@ -41,7 +41,7 @@ from importer.flows.catalog.records import (
 from importer.flows.catalog.resolve import BrandResolver, CategoryResolver, Resolved
 from importer.messages import render
 from importer.models import Action
-from importer.push import RowOutcome, describe, vtex_outcome
+from importer.outcomes import RowOutcome, describe, vtex_outcome
 from importer.store import Store
 from importer.vtex.catalog import CatalogClient, create_once
 
@@ -547,7 +547,7 @@ class CatalogSync:
             return RowOutcome(
                 outcome_row,
                 Action.DEACTIVATED,
-                reason="not in this full file, and not in VTEX either",
+                reason=render("sku-absent-everywhere"),
             )
         try:
             current = await self.client.get_sku(sku_id)
@@ -558,7 +558,7 @@ class CatalogSync:
             return RowOutcome(
                 outcome_row,
                 Action.DEACTIVATED,
-                reason="not in this full file: deactivated (never deleted)",
+                reason=render("sku-deactivated-absent"),
             )
         except VtexError as exc:
             return vtex_outcome(outcome_row, exc)

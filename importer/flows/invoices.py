@@ -1,4 +1,5 @@
-"""inbox/invoices rows -> invoice notifications and tracking updates (API-NOTES §6.5-6.6).
+"""The invoices flow: inbox/invoices rows -> invoice notifications and tracking updates
+(API-NOTES §6.5-6.6), all in this room.
 
 A new invoice (order_id + invoice_number never sent) is posted once; a known invoice whose
 tracking columns changed sends a tracking update, not a second invoice. VTEX cannot change an
@@ -9,17 +10,164 @@ Rows of one order go one at a time, so that what is left to invoice is known for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import pandas as pd
+
+from importer.deps import Clients
 from importer.errors import VtexError
+from importer.flows.keyed import KeyedFlow
+from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec, Raw, RuleResult, missing
+from importer.messages import row_error
 from importer.models import Action
-from importer.push import PushResult, RowOutcome, vtex_outcome
+from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
+from importer.push import IsNew, Send
+from importer.store import Store
+from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
 
-Record = dict[str, Any]
+TRACKING_COLUMNS = ("courier", "tracking_number", "tracking_url")
+
+INVOICES = FlowSpec(
+    name="invoices",
+    columns=(
+        Column("order_id", "code", required=True),
+        Column("invoice_number", "code", required=True),
+        Column(
+            "invoice_value",
+            "decimal",
+            required=True,
+            minimum=ZERO,
+            exclusive_minimum=True,
+            rule=POSITIVE,
+        ),
+        Column("issuance_date", "date"),
+        Column("invoice_key", "code"),
+        Column("invoice_url", "text"),
+        Column("invoice_type", "text"),
+        Column("courier", "text"),
+        Column("tracking_number", "code"),
+        Column("tracking_url", "text"),
+        Column("items", "text"),
+    ),
+    key_columns=("order_id", "invoice_number"),
+    hashed=(
+        "invoice_value",
+        "issuance_date",
+        "invoice_key",
+        "invoice_url",
+        "invoice_type",
+        "items",
+        *TRACKING_COLUMNS,
+    ),
+)
+
+
+class Invoices(KeyedFlow):
+    spec = INVOICES
+
+    def normalise(self, frame: pd.DataFrame) -> None:
+        """Output/Input as VTEX spells them; anything unknown becomes '' (a row error)."""
+        frame["invoice_type"] = (
+            frame["invoice_type"]
+            .str.casefold()
+            .map(
+                {
+                    "": "Output",
+                    "output": "Output",
+                    "input": "Input",
+                    "saida": "Output",
+                    "saída": "Output",
+                    "entrada": "Input",
+                }
+            )
+            .fillna("")
+        )
+
+    def rules(self, frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
+        return invoice_rules(frame, raw)
+
+    def prepare(
+        self, to_push: pd.DataFrame, previous: dict[str, dict[str, Any]], checked: Validated
+    ) -> pd.DataFrame:
+        if not previous:
+            return to_push
+        # What was sent last, so that a changed item list is caught (VTEX cannot change it).
+        to_push = to_push.copy()
+        to_push["_previous"] = pd.Series(
+            [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
+        )
+        return to_push
+
+    async def send(
+        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        send: Send,
+    ) -> PushResult:  # fmt: skip
+        return await push_invoices(
+            rows, clients.orders, clients.http.settings.concurrency, send.is_new
+        )
+
+
+FLOW = Invoices()
+
+
+INVOICE_NUMBER = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+ITEMS = r"\s*\d+\s*:\s*\d+\s*(?::\s*\d+(?:[.,]\d{1,2})?\s*)?"
+
+
+def invoice_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
+    results: RuleResult = []
+    for name in ("order_id", "invoice_number"):
+        results.append(((frame[name] == "").to_numpy(), missing(name)))
+    numbers = frame["invoice_number"]
+    odd = ((numbers != "") & ~numbers.str.fullmatch(INVOICE_NUMBER)).to_numpy(dtype=bool)
+    results.append(
+        (
+            odd,
+            lambda row, i: row_error(
+                "invalid-combination",
+                template="invoice-number-characters",
+                row=row,
+                column="invoice_number",
+                value=str(numbers.iloc[i]),
+            ),
+        )
+    )
+    bad_type = (frame["invoice_type"] == "").to_numpy(dtype=bool)
+    results.append(
+        (
+            bad_type,
+            lambda row, i: row_error(
+                "invalid-combination",
+                template="invoice-type-unknown",
+                row=row,
+                column="invoice_type",
+                value=str(raw["invoice_type"].iloc[i]),
+            ),
+        )
+    )
+    items = frame["items"]
+    bad_items = ((items != "") & ~items.str.fullmatch(f"{ITEMS}(?:\\|{ITEMS})*")).to_numpy(
+        dtype=bool
+    )
+    results.append(
+        (
+            bad_items,
+            lambda row, i: row_error(
+                "invalid-combination",
+                template="invoice-items-format",
+                row=row,
+                column="items",
+                value=str(items.iloc[i]),
+            ),
+        )
+    )
+    return results
+
+
 INVOICEABLE = {"handling", "invoice", "invoiced"}
 
 
@@ -29,7 +177,7 @@ def cents(value: str | Decimal) -> int:
 
 
 async def push_invoices(
-    rows: list[Record], client: OrdersClient, concurrency: int, is_new: Callable[[Record], bool]
+    rows: list[Record], client: OrdersClient, concurrency: int, is_new: IsNew
 ) -> PushResult:
     result = PushResult()
     by_order: dict[str, list[Record]] = {}

@@ -1,0 +1,83 @@
+"""The catalog flow as the pipeline sees it (see `importer.flows.base.Flow`): its spec and
+rules, then the two-level process of `process.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from importer.deps import Deps
+from importer.flows.base import InputFile
+from importer.flows.catalog.process import PRODUCTS, SKUS, sync_catalog
+from importer.flows.catalog.rules import catalog_normalise, catalog_rules, unique_eans
+from importer.flows.catalog.spec import CATALOG
+from importer.flows.spec import Raw, RuleResult
+from importer.models import FileReport, FileSummary, RowError
+from importer.store import PendingRow
+from importer.validate import Validated
+
+
+class Catalog:
+    spec = CATALOG
+    pending_flows = (SKUS, PRODUCTS)
+
+    def normalise(self, frame: pd.DataFrame) -> None:
+        catalog_normalise(frame)
+
+    def rules(self, frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
+        return catalog_rules(frame, raw)
+
+    def record_rules(self, records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
+        return unique_eans(records)
+
+    def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
+        report.summary.invalid = checked.rows_read - len(checked.records)
+        sync_catalog(
+            checked.records,
+            deps,
+            report,
+            present=set(checked.present),
+            mentioned=checked.mentioned,
+        )
+
+    def retry(self, deps: Deps, only: set[str] | None = None) -> FileReport | None:
+        rows = [r for r in deps.store.pending(SKUS) if only is None or r.key in only]
+        products = [r for r in deps.store.pending(PRODUCTS) if only is None or r.key in only]
+        return _retry(rows, products, deps) if rows or products else None
+
+
+FLOW = Catalog()
+
+
+def _retry(rows: list[PendingRow], products: list[PendingRow], deps: Deps) -> FileReport:
+    """Pending SKU rows and pending products. Product values come from the pending product,
+    else from what VTEX accepted last, never from an older row (which could undo a rename)."""
+    now = deps.now()
+    summary = FileSummary(
+        file="pending-catalog", flow="catalog", sha256="", received_at=now, account=deps.account
+    )
+    report = FileReport(summary)
+    pending_products = {r.key: r.payload for r in products}
+    refs = {str(r.payload.get("product_ref", "")) for r in rows} - set(pending_products)
+    overrides = {
+        **deps.store.snapshot_payloads("catalog-products", sorted(refs)),
+        **pending_products,
+    }
+    records = pd.DataFrame([r.payload for r in rows]).drop(columns=["hash"], errors="ignore")
+    for column in ("row", "key", "sku_ref", "product_ref"):
+        if column not in records:
+            records[column] = pd.Series(dtype=object)
+    summary.rows_read = len(records)
+    present = {c for c in records.columns if (records[c].astype(str) != "").any()}
+    for values in overrides.values():
+        present |= {c for c, v in values.items() if v not in ("", None)}
+    sync_catalog(
+        records,
+        deps,
+        report,
+        present=present,
+        mentioned=None,
+        product_overrides=overrides,
+    )
+    return report

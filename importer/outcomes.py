@@ -1,0 +1,217 @@
+"""What became of each row: outcomes, and how they reach the store and the report.
+
+Below push and the flows, so that both can use it without importing each other. A flow turns
+VTEX's answers into `RowOutcome`s; `record_outcomes` commits what VTEX confirmed, keeps what is
+pending and puts every outcome on its report row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+
+from importer.errors import FatalVtexError, RowRejectedError
+from importer.messages import render
+from importer.models import Action, FileReport, ReportRow
+from importer.store import Applied, PendingRow, Store
+from importer.validate import shown_key
+
+Record = dict[str, Any]
+
+# Actions that say a row reached VTEX: its snapshot moves, and a file read again keeps them.
+LANDED = frozenset({Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.WARNING})
+
+
+@dataclass
+class RowOutcome:
+    record: Record  # the canonical row: row, key, hash and the flow's columns
+    action: Action
+    type: str = ""
+    column: str = ""
+    value: str = ""
+    reason: str = ""
+    status: int | None = None
+    # Columns the row left empty whose value VTEX holds anyway, with that value (a cost price
+    # kept, a markup derived): a report must not claim VTEX emptied them.
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PushResult:
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    fatal: str = ""  # set when VTEX refused the credentials: the flow stopped
+    file_warnings: list[str] = field(default_factory=list)  # for the report's summary
+
+    @property
+    def applied(self) -> list[Applied]:
+        return [
+            Applied(r.record["key"], int(r.record["hash"]), r.record)
+            for r in self.outcomes
+            if r.action in LANDED
+        ]
+
+
+def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
+    """What a VTEX error means for a row, the same for every flow: unavailable (429, 5xx,
+    timeout) or credentials refused (401/403) -> pending, retried on every pass until it
+    lands; refused for good (other 4xx) -> failed, with VTEX's reason."""
+    status = getattr(exc, "status", None)
+    if isinstance(exc, FatalVtexError):
+        return RowOutcome(
+            row,
+            Action.PENDING,
+            type="vtex-forbidden",
+            status=status,
+            reason=render("vtex-forbidden", status=status),
+        )
+    if isinstance(exc, RowRejectedError):
+        detail = " ".join(exc.body.split())[:300] or str(exc)
+        return RowOutcome(
+            row,
+            Action.FAILED,
+            type="vtex-rejected",
+            status=status,
+            reason=render("vtex-rejected", status=status, detail=detail),
+        )
+    detail = f"HTTP {status}" if status else str(exc).split(": ", 1)[-1]
+    return RowOutcome(
+        row,
+        Action.PENDING,
+        type="vtex-unavailable",
+        status=status,
+        reason=render("vtex-unavailable", detail=detail),
+    )
+
+
+def all_failed(rows: Iterable[Record], result: PushResult, exc: Exception) -> None:
+    """Every row of `rows` meets the same VTEX error (a call they all depended on failed)."""
+    if isinstance(exc, FatalVtexError):
+        result.fatal = str(exc)
+    result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
+
+
+# The columns each row's file carried ("base_price,list_price,sku_ref"), kept with each row of
+# a flow whose files own only the columns they carry (prices), so a pending retry sends what
+# its file meant.
+FILE_COLUMNS = "_file_columns"
+
+
+def carried(row: Record, column: str) -> bool | None:
+    """Whether the row's file has `column`; None when the row does not say (rows of a flow that
+    does not mark them, rows kept pending from before the mark existed)."""
+    listed = row.get(FILE_COLUMNS)
+    if not isinstance(listed, str):
+        return None
+    return column in listed.split(",")
+
+
+def explain_updates(
+    outcomes: list[RowOutcome],
+    previous: Mapping[str, Mapping[str, Any]],
+    columns: Sequence[str],
+    kept_messages: Mapping[str, str] | None = None,
+) -> None:
+    """An updated row's report line says what changed: 'base_price: 10.01 -> 16.01'; only what
+    VTEX got. A column the file does not carry was not sent, so it did not change; a column
+    the row emptied whose value VTEX keeps (`kept_messages`: column -> message type) is a
+    warning that says so."""
+    kept_messages = kept_messages or {}
+    for outcome in outcomes:
+        before = previous.get(str(outcome.record.get("key", "")))
+        if outcome.action != Action.UPDATED or before is None or outcome.reason:
+            continue
+        owned = [c for c in columns if carried(outcome.record, c) is not False]
+        changed = changes(outcome.record, before, owned)
+        kept = [
+            c
+            for c in changed
+            if c in outcome.kept and c in kept_messages and not outcome.record.get(c)
+        ]
+        if kept:
+            column = kept[0]
+            outcome.action = Action.WARNING
+            outcome.type = kept_messages[column]
+            outcome.column = column
+            outcome.value = ""
+            outcome.reason = " ".join(
+                render(kept_messages[c], before=before.get(c), kept=outcome.kept[c]) for c in kept
+            )
+            continue
+        if changed:
+            outcome.column = changed[0]
+            outcome.value = str(outcome.record.get(changed[0], ""))
+            outcome.reason = describe(outcome.record, before, changed)
+
+
+def changes(
+    record: Mapping[str, Any], before: Mapping[str, Any], columns: Sequence[str]
+) -> list[str]:
+    return [c for c in columns if str(before.get(c, "")) != str(record.get(c, ""))]
+
+
+def describe(record: Mapping[str, Any], before: Mapping[str, Any], columns: Sequence[str]) -> str:
+    return "; ".join(
+        f"{c}: {before.get(c) or '(empty)'} -> {record.get(c) or '(empty)'}" for c in columns
+    )
+
+
+def report_row(outcome: RowOutcome) -> ReportRow:
+    record = outcome.record
+    return ReportRow(
+        row=record.get("row"),
+        key=shown_key(record),
+        action=outcome.action,
+        column=outcome.column,
+        value=outcome.value,
+        reason=outcome.reason or record.get("_reason", ""),
+        status=outcome.status,
+        type=outcome.type,
+    )
+
+
+def record_outcomes(
+    flow: str,
+    result: PushResult,
+    store: Store,
+    report: FileReport,
+    source: str,
+    *,
+    settled: bool = False,
+) -> None:
+    """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report.
+    `settled`: the store already holds these outcomes (a resumed batch job): report only."""
+    if not settled:
+        store_outcomes(flow, result, store, source)
+    summary = report.summary
+    summary.file_warnings.extend(result.file_warnings)
+    for outcome in result.outcomes:
+        report.rows.append(report_row(outcome))
+        summary.count(outcome.action)
+    report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+    if result.fatal:
+        logger.error("VTEX refused the credentials: {}", result.fatal)
+
+
+def store_outcomes(flow: str, result: PushResult, store: Store, source: str) -> None:
+    store.commit(flow, result.applied)
+    # A row VTEX refused for good is reported; it is no longer pending.
+    store.drop_pending(
+        flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
+    )
+    store.add_pending(
+        PendingRow(
+            flow,
+            o.record["key"],
+            int(o.record["hash"]),
+            dict(o.record),  # everything needed to send and report it again
+            source,
+            o.record.get("row"),
+            1,
+            o.reason,
+        )
+        for o in result.outcomes
+        if o.action == Action.PENDING
+    )
