@@ -421,10 +421,10 @@ _WHOLE_TABLES = (".columns", ".defaults")
 def _reported_key(dotted: str) -> str:
     """The key `describe` shows for a dotted key: flows.prices.columns for
     flows.prices.columns.sku_ref."""
-    parts = dotted.split(".")
-    for end in range(1, len(parts)):
-        if ".".join(parts[: end + 1]).endswith(_WHOLE_TABLES):
-            return ".".join(parts[: end + 1])
+    for table in _WHOLE_TABLES:
+        head, inside, _ = dotted.partition(table + ".")
+        if inside:
+            return head + table
     return dotted
 
 
