@@ -1,0 +1,95 @@
+"""The file ledger: each input file's outcome (`files`) and the report pair named for it
+(`reports`), so that a crash between the outcome and the archive gives no second report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from importer.state.db import Table, now, storage_errors
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    sha256: str
+    name: str
+    status: str
+    failed: int
+
+
+@dataclass(frozen=True)
+class UnarchivedFile:
+    """A file whose outcome and report name are recorded, not yet known to be archived."""
+
+    id: int
+    flow: str
+    name: str
+    sha256: str
+    received_at: str
+    status: str
+    rows_read: int
+    failed: int
+    report: str  # the report pair's stem
+
+
+@storage_errors
+class Ledger(Table):
+    """Tables `files` and `reports`."""
+
+    def last_landed(self, flow: str) -> LedgerEntry | None:
+        """The most recent file of the flow that was processed (duplicates do not count:
+        they changed nothing)."""
+        row = self._db.execute(
+            "SELECT id, sha256, name, status, failed FROM files WHERE flow = ? "
+            "AND status = 'done' ORDER BY id DESC LIMIT 1",
+            (flow,),
+        ).fetchone()
+        return LedgerEntry(*row) if row else None
+
+    def start_file(self, sha256: str, name: str, flow: str, received_at: datetime) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO files (sha256, name, flow, received_at, status) "
+                "VALUES (?, ?, ?, ?, 'processing')",
+                (sha256, name, flow, received_at.isoformat(timespec="seconds")),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_file(
+        self, file_id: int, status: str, rows_read: int, failed: int, report: str | None = None
+    ) -> None:
+        """The file's outcome and, in the same transaction, the stem of its report."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE files SET status = ?, rows_read = ?, failed = ?, finished_at = ? "
+                "WHERE id = ?",
+                (status, rows_read, failed, now(), file_id),
+            )
+            if report is not None:
+                db.execute(
+                    "INSERT INTO reports (file_id, stem) VALUES (?, ?) ON CONFLICT (file_id) "
+                    "DO UPDATE SET stem = excluded.stem, archived = 0",
+                    (file_id, report),
+                )
+
+    def unarchived_files(self) -> list[UnarchivedFile]:
+        """Files with a recorded report whose input is not known to be archived, newest first."""
+        cur = self._db.execute(
+            "SELECT f.id, f.flow, f.name, f.sha256, f.received_at, f.status, f.rows_read, "
+            "f.failed, r.stem FROM reports r JOIN files f ON f.id = r.file_id "
+            "WHERE r.archived = 0 ORDER BY f.id DESC"
+        )
+        return [UnarchivedFile(*row) for row in cur.fetchall()]
+
+    def set_archived(self, file_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE reports SET archived = 1 WHERE file_id = ?", (file_id,))
+
+    def abandon_file(self, file_id: int) -> None:
+        """A crash took the file's report before it was on disk: it is processed again, and
+        this outcome no longer counts (as the last landed file, say)."""
+        with self._tx() as db:
+            db.execute("UPDATE files SET status = 'interrupted' WHERE id = ?", (file_id,))
+            db.execute("UPDATE reports SET archived = 1 WHERE file_id = ?", (file_id,))

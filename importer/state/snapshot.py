@@ -1,0 +1,170 @@
+"""The snapshot and the pending rows, which share its keys (flow, key).
+
+The snapshot holds, per flow and key, the content hash and payload of what VTEX last
+*accepted*. It moves only after VTEX confirmed a change (`commit`), so a row that failed is
+simply sent again next time. Rows that failed for a passing reason (429, 5xx, timeout) are also
+kept in `pending` with their payload, and retried on every pass until they land or a newer
+file supersedes them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from importer.state.db import Table, chunks, from_signed, now, storage_errors, to_signed
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A row VTEX confirmed: its key, content hash and the payload that was sent."""
+
+    key: str
+    hash: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    flow: str
+    key: str
+    hash: int
+    payload: dict[str, Any]
+    source_file: str
+    source_row: int | None
+    attempts: int
+    last_error: str
+
+
+@storage_errors
+class Snapshot(Table):
+    """Tables `snapshot` and `pending`."""
+
+    def snapshot_hashes(self, flow: str) -> pd.DataFrame:
+        """(key, hash) of every row VTEX accepted for the flow: the diff's other side."""
+        cur = self._db.execute("SELECT key, hash FROM snapshot WHERE flow = ?", (flow,))
+        rows = cur.fetchall()
+        frame = pd.DataFrame(rows, columns=["key", "hash"])
+        frame["key"] = frame["key"].astype(object)
+        frame["hash"] = frame["hash"].astype("int64")
+        return frame
+
+    def snapshot_payloads(self, flow: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            for key, payload in self._db.execute(
+                f"SELECT key, payload FROM snapshot WHERE flow = ? AND key IN ({marks})",  # noqa: S608
+                (flow, *chunk),
+            ):
+                out[key] = json.loads(payload)
+        return out
+
+    def snapshot_count(self, flow: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM snapshot WHERE flow = ?", (flow,)).fetchone()
+        return int(row[0])
+
+    def commit(self, flow: str, applied: Iterable[Applied]) -> int:
+        """Record rows VTEX confirmed. Also clears them from pending. Returns how many."""
+        applied = list(applied)
+        if not applied:
+            return 0
+        with self._tx() as db:
+            upsert_snapshot(db, flow, applied)
+            db.executemany(
+                "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, a.key) for a in applied]
+            )
+        return len(applied)
+
+    # -- pending -----------------------------------------------------------------------------
+
+    def add_pending(self, rows: Iterable[PendingRow]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        with self._tx() as db:
+            upsert_pending(db, rows)
+
+    def pending(self, flow: str) -> list[PendingRow]:
+        cur = self._db.execute(
+            "SELECT flow, key, hash, payload, source_file, source_row, attempts, last_error "
+            "FROM pending WHERE flow = ? ORDER BY source_file, source_row",
+            (flow,),
+        )
+        return [
+            PendingRow(f, k, from_signed(h), json.loads(p), sf, sr, a, e)
+            for f, k, h, p, sf, sr, a, e in cur.fetchall()
+        ]
+
+    def pending_keys(self, flow: str) -> set[str]:
+        cur = self._db.execute("SELECT key FROM pending WHERE flow = ?", (flow,))
+        return {str(key) for (key,) in cur.fetchall()}
+
+    def pending_count(self, flow: str | None = None) -> int:
+        if flow is None:
+            row = self._db.execute("SELECT COUNT(*) FROM pending").fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM pending WHERE flow = ?", (flow,)
+            ).fetchone()
+        return int(row[0])
+
+    def drop_pending(self, flow: str, keys: Iterable[str]) -> int:
+        """A newer file speaks for these keys: their older pending values are superseded."""
+        keys = list(keys)
+        if not keys:
+            return 0
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, k) for k in keys]
+            )
+            return db.total_changes - before
+
+
+# The two writes below are shared with `importer.state.batches`: a batch job's rows are kept
+# pending when it starts, and land in the snapshot when it settles, in the job's transaction.
+
+
+def upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied]) -> None:
+    """What VTEX confirmed becomes the flow's snapshot for those keys."""
+    stamp = now()
+    db.executemany(
+        "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+        "payload = excluded.payload, updated_at = excluded.updated_at",
+        [(flow, a.key, to_signed(a.hash), json.dumps(a.payload), stamp) for a in applied],
+    )
+
+
+def upsert_pending(db: sqlite3.Connection, rows: Iterable[PendingRow]) -> None:
+    """Keep rows pending; a key already pending takes the newer value, attempts add up."""
+    stamp = now()
+    db.executemany(
+        "INSERT INTO pending (flow, key, hash, payload, source_file, source_row, "
+        "attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
+        "payload = excluded.payload, source_file = excluded.source_file, "
+        "source_row = excluded.source_row, attempts = pending.attempts + "
+        "excluded.attempts, last_error = excluded.last_error, "
+        "updated_at = excluded.updated_at",
+        [
+            (
+                r.flow,
+                r.key,
+                to_signed(r.hash),
+                json.dumps(r.payload),
+                r.source_file,
+                r.source_row,
+                r.attempts,
+                r.last_error,
+                stamp,
+            )
+            for r in rows
+        ],
+    )
