@@ -129,6 +129,7 @@ def calibrate(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch)
     return trip.steps
 
 
+@pytest.mark.slow
 def test_a_first_pull_killed_at_any_step_still_exports_every_ready_order_once(
     tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -404,6 +404,7 @@ def _working_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_run_exits_5_with_one_line_when_the_store_is_damaged(tmp_path: Path) -> None:
     work = _working_folder(tmp_path)
     db = work / "state" / "importer.sqlite3"
@@ -424,6 +425,7 @@ def test_run_exits_5_with_one_line_when_the_store_is_damaged(tmp_path: Path) -> 
     assert (work / "archive" / "done" / "p.csv").exists()
 
 
+@pytest.mark.slow
 def test_run_exits_5_when_another_process_keeps_the_store_locked(tmp_path: Path) -> None:
     work = _working_folder(tmp_path)
     Store(work / "state" / "importer.sqlite3").close()  # an earlier run made it

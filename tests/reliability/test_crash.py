@@ -59,10 +59,13 @@ from tests.reliability.crash_harness import (
     twin_worlds,
 )
 
-pytestmark = pytest.mark.skipif(
-    sys.platform != "linux",
-    reason="the crash tests fork children from a forkserver and SIGKILL them: Linux only",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.platform != "linux",
+        reason="the crash tests fork children from a forkserver and SIGKILL them: Linux only",
+    ),
+    pytest.mark.slow,  # SIGKILL campaigns: `tasks.py test --fast` leaves this module out
+]
 
 
 @pytest.fixture
