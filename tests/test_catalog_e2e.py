@@ -86,6 +86,7 @@ def test_changes_send_only_what_changed_and_keep_fields_the_file_lacks(
     assert product_line.reason == ("product: product_name: Produto 7 -> Produto 7 (novo nome)")
 
 
+@pytest.mark.slow
 def test_sending_a_file_again_never_duplicates_eans_images_or_spec_values(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -506,6 +506,7 @@ def tls_downgrades(source: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_code_turns_certificate_checks_off() -> None:
     """Whatever client is built, anywhere in the importer or tasks.py."""
     bad = "httpx.Client(verify=False)\nctx.check_hostname = False\nssl.CERT_NONE\n"
