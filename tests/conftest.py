@@ -70,11 +70,19 @@ def expected_seconds(item: pytest.Item) -> float:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first, longest first: pytest-xdist hands tests out in this order, so
-    the short ones fill both workers at the end instead of one long test running alone while
-    the other worker idles (this alone took ~25 s off a 200 s run). A stable sort: the order
-    is the same on every worker, as xdist requires."""
+    """The slow tests first, longest first, so the short ones fill both workers at the end
+    instead of one long test running alone while the other worker idles. A stable sort: the
+    order is the same on every worker, as xdist requires."""
     items.sort(key=expected_seconds, reverse=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's `--dist load` first gives each worker a quarter of its share as one
+    consecutive chunk: with the slow tests first, one worker would get all of them. One test
+    at a time (`--maxschedchunk 1`, unless given) makes it hand the next test to whichever
+    worker is free: longest first, then greedy."""
+    if getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
 
 
 @pytest.fixture(autouse=True)
