@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def ensure_venv(extras: str) -> None:
     if stamp.exists() and stamp.read_text() == wanted:
         return
     print("installing the importer and its dependencies ...", flush=True)
+    started = time.monotonic()
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     # No `pip install --upgrade pip` first: the pip that venv bundles with Python 3.11+ installs
     # a pyproject project in editable mode, and the upgrade cost a download on every fresh clone.
@@ -45,6 +47,7 @@ def ensure_venv(extras: str) -> None:
         check=True,
     )
     stamp.write_text(wanted)
+    print(f"(installed in {time.monotonic() - started:.0f} s)", flush=True)
 
 
 def run(args: list[str]) -> int:
@@ -83,7 +86,9 @@ def test(args: list[str]) -> int:
             " ".join(Path(step[0]).name if i == 0 else p for i, p in enumerate(step)),
             flush=True,
         )
+        started = time.monotonic()
         code = subprocess.call(step, cwd=ROOT, env=environ)
+        print(f"({time.monotonic() - started:.0f} s)", flush=True)  # where CI's time goes
         if code != 0:
             return code
     return 0
