@@ -80,7 +80,11 @@ def pytest_configure(config: pytest.Config) -> None:
     """pytest-xdist's `--dist load` first gives each worker a quarter of its share as one
     consecutive chunk: with the slow tests first, one worker would get all of them. One test
     at a time (`--maxschedchunk 1`, unless given) makes it hand the next test to whichever
-    worker is free: longest first, then greedy."""
+    worker is free: longest first, then greedy. Not in a run without the slow tests
+    (`-m "not slow"`, `tasks.py test --fast`): there nothing is long, and sending hundreds
+    of short tests one by one only adds a round trip to each."""
+    if "not slow" in (config.option.markexpr or ""):
+        return
     if getattr(config.option, "maxschedchunk", 0) is None:
         config.option.maxschedchunk = 1
 
