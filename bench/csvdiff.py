@@ -128,7 +128,7 @@ def _pair(folder: str) -> Result:
 
 def _drop(folder: str) -> Result:
     from importer.diff import diff
-    from importer.store import Store
+    from importer.state import Store
 
     out = Path(folder)
     pipeline.warm_up()

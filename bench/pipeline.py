@@ -113,7 +113,7 @@ def _render(results: list[Result], floor: dict[str, float]) -> str:
         f"already holds {floor['baseline']:.0f} MiB (baseline: pandas) and "
         f"{floor['ours']:.0f} MiB (ours: importer).",
         "",
-        "## The first drop: snapshot store (SQLite, `importer.store.Store`)",
+        "## The first drop: snapshot store (SQLite, `importer.state.store.Store`)",
         "",
         "| size | rows changed (found / made) | Store.commit s | snapshot_hashes s "
         "| peak MiB (first file + commit + load) |",
@@ -206,7 +206,7 @@ def _prepare(folder: str, repeats: str) -> Result:
     committed to a real Store (timed once) and loaded back with snapshot_hashes (timed)."""
     import pandas as pd
 
-    from importer.store import Applied, Store
+    from importer.state import Applied, Store
 
     out = Path(folder)
     records = read_validate_hash(out / FIRST)
@@ -249,7 +249,7 @@ def warm_up() -> None:
     import importer.diff
     import importer.flows.spec
     import importer.read
-    import importer.store
+    import importer.state
     import importer.validate  # noqa: F401
 
 

@@ -29,7 +29,7 @@ from importer.config import VtexSettings
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
-from importer.store import Applied, BatchJob, BatchRow, PendingRow, Store
+from importer.state import Applied, BatchJob, BatchRow, PendingRow, Store
 from importer.vtex.batch_inventory import BatchInventoryClient
 from importer.vtex.batch_jobs import (
     BatchApi,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from importer.config import LoadedSettings
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.catalog import CatalogClient
 from importer.vtex.http import VtexHttp
 from importer.vtex.logistics import LogisticsClient

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from importer.store import to_signed
+from importer.state import to_signed
 
 Mask = npt.NDArray[np.bool_]
 

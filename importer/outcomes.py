@@ -16,7 +16,7 @@ from loguru import logger
 from importer.errors import FatalVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
-from importer.store import Applied, PendingRow, Store
+from importer.state import Applied, PendingRow, Store
 from importer.validate import shown_key
 
 Record = dict[str, Any]

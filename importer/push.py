@@ -22,7 +22,7 @@ from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, all_failed, vtex_outcome
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.batch_jobs import FeatureUnavailable
 
 Task = Callable[[], Awaitable[None]]

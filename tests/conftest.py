@@ -42,6 +42,53 @@ quantity = ["Saldo"]
 """
 
 
+# Seconds each of the longest tests takes on the 2-core machine (`pytest --durations=40`,
+# 2026-12-03); a slow test not named here counts as 2 s. Only the order of the run uses them.
+LONGEST_S = {
+    "tests/test_prices_e2e.py::test_only_changed_prices_are_sent_and_reported": 30,
+    "tests/reliability/test_soak.py::test_a_short_fault_soak": 20,
+    "tests/test_catalog_e2e.py::test_a_2000_sku_workbook": 19,
+    "tests/reliability/test_crash.py::test_inventory_survives": 18,
+    "tests/reliability/test_crash.py::test_price_batch_jobs": 15,
+    "tests/reliability/test_crash.py::test_inventory_batch_jobs": 14,
+    "tests/reliability/test_crash.py::test_prices_survive": 13,
+    "tests/reliability/test_incomplete_files.py": 13,
+    "tests/reliability/test_crash.py::test_catalog_survives": 12,
+    "tests/reliability/test_security.py::test_the_app_token_never_appears": 10,
+    "tests/reliability/test_crash.py::test_invoices_are_posted": 8,
+    "tests/reliability/test_two_importers.py": 7,
+    "tests/reliability/test_bad_input.py::test_importer_watch_survives": 8,
+    "tests/test_cli.py::test_init_then_run": 8,
+    "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
+}
+
+
+def expected_seconds(item: pytest.Item) -> float:
+    if item.get_closest_marker("slow") is None:
+        return 0.0
+    return max((s for prefix, s in LONGEST_S.items() if item.nodeid.startswith(prefix)), default=2)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, longest first, so the short ones fill both workers at the end
+    instead of one long test running alone while the other worker idles. A stable sort: the
+    order is the same on every worker, as xdist requires."""
+    items.sort(key=expected_seconds, reverse=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's `--dist load` first gives each worker a quarter of its share as one
+    consecutive chunk: with the slow tests first, one worker would get all of them. One test
+    at a time (`--maxschedchunk 1`, unless given) makes it hand the next test to whichever
+    worker is free: longest first, then greedy. Not in a run without the slow tests
+    (`-m "not slow"`, `tasks.py test --fast`): there nothing is long, and sending hundreds
+    of short tests one by one only adds a round trip to each."""
+    if "not slow" in (config.option.markexpr or ""):
+        return
+    if getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
+
+
 @pytest.fixture(autouse=True)
 def no_real_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's or CI's VTEX_* / IMPORTER__* variables never reach a test: code that reads

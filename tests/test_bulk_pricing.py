@@ -74,6 +74,7 @@ def seed_many_skus(sandbox: Sandbox, n: int) -> None:
     sandbox.store.reindex()
 
 
+@pytest.mark.slow
 def test_a_big_change_set_goes_as_one_job_and_its_errors_come_back_as_rows(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

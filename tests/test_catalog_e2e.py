@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import catalog_rows, write_catalog_csv, write_catalog_xlsx
@@ -24,6 +26,7 @@ def skus_by_ref(sandbox: Sandbox) -> Counter[str]:
     return Counter(str(s["RefId"]) for s in sandbox.skus.values())
 
 
+@pytest.mark.slow
 def test_a_2000_sku_workbook_lands_completely_and_active(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -42,6 +45,7 @@ def test_a_2000_sku_workbook_lands_completely_and_active(
     assert skus_by_ref(sandbox).most_common(1)[0][1] == 1
 
 
+@pytest.mark.slow
 def test_changes_send_only_what_changed_and_keep_fields_the_file_lacks(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -82,6 +86,7 @@ def test_changes_send_only_what_changed_and_keep_fields_the_file_lacks(
     assert product_line.reason == ("product: product_name: Produto 7 -> Produto 7 (novo nome)")
 
 
+@pytest.mark.slow
 def test_sending_a_file_again_never_duplicates_eans_images_or_spec_values(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -144,6 +149,7 @@ def test_a_forbidden_brand_and_a_broken_image_are_reported_and_siblings_land(
     assert {s["RefId"] for s in sandbox.skus.values()} == {"S00001", "S00002", "S00005", "S00006"}
 
 
+@pytest.mark.slow
 def test_creates_that_time_out_are_looked_up_before_they_are_sent_again(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:

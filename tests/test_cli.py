@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Slow: every test starts the importer as a subprocess (about 2 s of imports each).
+# `tasks.py test --fast` leaves this module out.
+pytestmark = pytest.mark.slow
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

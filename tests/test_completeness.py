@@ -140,6 +140,7 @@ def test_a_quiet_file_another_process_holds_open_for_writing_is_not_ready(
 # --- changed while processed ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_file_appended_to_while_it_is_processed_is_read_again_and_reported_once(
     workdir: Path,
     sandbox: Sandbox,

@@ -73,6 +73,7 @@ def in_process(
     return CliRunner().invoke(app, list(args), env=env)
 
 
+@pytest.mark.slow
 def test_run_pull_and_config_exit_2_for_a_named_store_without_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,6 +95,7 @@ def test_run_pull_and_config_exit_2_for_a_named_store_without_secrets(
     assert not (tmp_path / "state" / "sandbox.json").exists()
 
 
+@pytest.mark.slow
 def test_with_no_store_named_the_sandbox_is_used_and_said_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,6 +224,7 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_run_exits_3_when_vtex_refuses_and_6_when_it_does_not_answer(
     tmp_path: Path, served: SandboxServer
 ) -> None:

@@ -129,6 +129,7 @@ def test_full_inventory_file_does_not_zero_rows_it_lists_but_that_are_invalid(
 # -- 3. pending rows are dropped before anything is known to land ------------------------------
 
 
+@pytest.mark.slow
 def test_full_file_refused_by_the_removal_guard_keeps_older_pending_rows(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -300,6 +301,7 @@ def test_invalid_account_is_a_config_error_at_start(workdir: Path) -> None:
 # -- 8. a zeroed row is re-sent when a later full file lists it at 0 ---------------------------
 
 
+@pytest.mark.slow
 def test_zeroed_row_listed_again_at_zero_is_unchanged(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -390,6 +392,7 @@ def test_changing_the_dates_of_a_fixed_price_replaces_it(
 # -- 12. a retried removal is reported as 'updated', without its reason ------------------------
 
 
+@pytest.mark.slow
 def test_retried_removal_is_still_reported_as_deactivated(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importer.diff import content_hash, diff
-from importer.store import Applied, Store
+from importer.state import Applied, Store
 
 
 def records(rows: dict[str, str]) -> pd.DataFrame:
@@ -33,6 +34,7 @@ def test_new_changed_unchanged_and_absent(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(
     before=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=6), max_size=30),

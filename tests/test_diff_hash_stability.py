@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from importer.diff import content_hash, diff
 cells = st.one_of(st.just(""), st.text(max_size=6), st.sampled_from(["0", "19.9", "true"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     rows=st.lists(st.tuples(cells, cells, cells), min_size=1, max_size=40),

@@ -26,7 +26,7 @@ from importer.config import load_settings
 from importer.orders.run import pull_orders
 from importer.run.runtime import Runtime, build_runtime
 from importer.sandbox import Sandbox
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.timing import VirtualClock
 from tests.conftest import TEST_CONFIG, RuntimeFactory, sandbox_client, seed_store
 
@@ -129,6 +129,7 @@ def calibrate(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch)
     return trip.steps
 
 
+@pytest.mark.slow
 def test_a_first_pull_killed_at_any_step_still_exports_every_ready_order_once(
     tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from importer.orders.run import pull_orders
 from importer.sandbox import Sandbox
-from importer.store import Store
+from importer.state import Store
 from tests.conftest import RuntimeFactory, drop, one_pass, sandbox_client, seed_store
 
 

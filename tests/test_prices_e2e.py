@@ -6,6 +6,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from importer.report import read_report_csv
 from importer.sandbox import Faults, Sandbox
 from tests.conftest import CHECK_PATH, RuntimeFactory, drop, one_pass, seed_store
@@ -31,6 +33,7 @@ def reports(workdir: Path, name: str) -> list[Path]:
     return sorted((workdir / "outbox" / "reports").glob(f"{name}.*.report.csv"))
 
 
+@pytest.mark.slow
 def test_only_changed_prices_are_sent_and_reported(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -133,6 +136,7 @@ def test_bad_rows_are_reported_with_excel_row_numbers_and_the_rest_lands(
     assert set(sandbox.prices) == {1, 4}
 
 
+@pytest.mark.slow
 def test_every_row_lands_through_429_and_503_and_none_is_accepted_twice(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:

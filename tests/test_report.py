@@ -276,6 +276,7 @@ def test_a_failed_write_leaves_neither_report_nor_temporary_file(
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_many_rows_stream_into_both_files(tmp_path: Path) -> None:
     rows = [invalid_row(i, f"v{i}") for i in range(2, 6_002)]
     xlsx, csv_path = write_report(make_report(rows, invalid=len(rows)), tmp_path)

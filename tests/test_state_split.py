@@ -31,7 +31,7 @@ from importer.state import (
 
 GROUPS = (Ledger, Snapshot, Ids, Orders, Batches, Values)
 
-# What `importer.store.Store` offered before the split: every caller's method must still be on
+# What `importer.state.store.Store` offered before the split: every caller's method must still be on
 # the Store, each defined by exactly one table group (or by the Store itself).
 STORE_METHODS = [
     "close",

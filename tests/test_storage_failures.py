@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-import importer.store
+import importer.state.db
 from importer.errors import StorageError, StoreDamaged, StoreFull, StoreGone, StoreLocked
 from importer.files.watch import CLAIM_DIR
 from importer.run.lock import claim_owner
 from importer.run.runner import watch
 from importer.run.runtime import Runtime
 from importer.sandbox import Sandbox
-from importer.store import Applied, Store
+from importer.state import Applied, Store
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 PRICES = "sku_ref,base_price\n" + "".join(f"SKU-{i:05d},{i}.50\n" for i in range(1, 11))
@@ -187,7 +187,7 @@ def test_a_full_disk_stops_the_pass_and_rows_vtex_accepted_are_sent_at_most_once
     assert _archived(workdir) == {"done": ["stock.csv"], "failed": []}
 
     # Still full: every later pass stops before it claims or sends anything.
-    monkeypatch.setattr(importer.store, "_free_bytes", lambda folder: 0)
+    monkeypatch.setattr(importer.state.db, "_free_bytes", lambda folder: 0)
     for _ in range(3):
         with pytest.raises(StoreFull, match=r"0\.0 MiB free, less than \[state\] min_free_mb"):
             one_pass(runtime)
@@ -304,7 +304,7 @@ def test_watch_stops_when_the_state_folder_is_deleted_and_waits_out_a_full_disk(
     lines: list[str] = []
     sink = logger.add(lambda m: lines.append(str(m)), level="INFO", format="{message}")
     free = {"bytes": 0}
-    monkeypatch.setattr(importer.store, "_free_bytes", lambda folder: free["bytes"])
+    monkeypatch.setattr(importer.state.db, "_free_bytes", lambda folder: free["bytes"])
 
     def run() -> None:
         try:
@@ -404,6 +404,7 @@ def _working_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_run_exits_5_with_one_line_when_the_store_is_damaged(tmp_path: Path) -> None:
     work = _working_folder(tmp_path)
     db = work / "state" / "importer.sqlite3"
@@ -424,6 +425,7 @@ def test_run_exits_5_with_one_line_when_the_store_is_damaged(tmp_path: Path) -> 
     assert (work / "archive" / "done" / "p.csv").exists()
 
 
+@pytest.mark.slow
 def test_run_exits_5_when_another_process_keeps_the_store_locked(tmp_path: Path) -> None:
     work = _working_folder(tmp_path)
     Store(work / "state" / "importer.sqlite3").close()  # an earlier run made it

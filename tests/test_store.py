@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.store import Applied, PendingRow, Store
+from importer.state import Applied, PendingRow, Store
 
 
 def test_commit_clears_pending_and_survives_reopen(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from importer.messages import render, row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome
 from importer.push import IsNew, Send, SkuTask, done, push_skus
-from importer.store import Store
+from importer.state import Store
 from importer.validate import utc_text
 from importer.vtex.batch_inventory import BatchInventoryClient, can_carry
 from importer.vtex.logistics import LogisticsClient

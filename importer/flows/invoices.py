@@ -25,7 +25,7 @@ from importer.messages import row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import IsNew, Send
-from importer.store import Store
+from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
 

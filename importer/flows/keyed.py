@@ -25,7 +25,7 @@ from importer.flows.spec import FlowSpec, Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
 from importer.outcomes import PushResult, Record, explain_updates, record_outcomes
 from importer.push import Send
-from importer.store import Store
+from importer.state import Store
 from importer.validate import Validated
 
 

@@ -25,7 +25,7 @@ from importer.messages import render, row_error
 from importer.models import Action, RowError
 from importer.outcomes import FILE_COLUMNS, PushResult, Record, carried
 from importer.push import IsNew, Send, SkuTask, done, push_skus
-from importer.store import Store
+from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.bulk_pricing import BulkPricingClient, can_carry
 from importer.vtex.pricing import PricingClient

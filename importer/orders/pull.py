@@ -41,7 +41,7 @@ from importer.orders.export import (
     write_cancellations_temp,
     write_orders_temp,
 )
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.orders import FEED_CONFIG, OrdersClient
 
 READY = "ready-for-handling"

@@ -19,7 +19,7 @@ from importer.deps import Deps
 from importer.errors import ConfigError
 from importer.files.modes import chmod_existing
 from importer.sandbox import Sandbox
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.http import (
     VtexHttp,
     check_base_url,

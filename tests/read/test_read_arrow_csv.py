@@ -19,6 +19,7 @@ from importer.read.text import _first_record_width, _read_csv
 PIECES = ["a", "b", "0", " ", "é", "中", '"', '""', ",", ";", "\t", "\n", "\r", "\r\n", "x y"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     pieces=st.lists(st.sampled_from(PIECES), max_size=40),

@@ -142,6 +142,7 @@ decimals = st.decimals(
 ).map(lambda d: d.normalize() if d == d.to_integral() else d)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(decimals, min_size=1, max_size=20), st.sampled_from(STYLES))
 def test_property_each_style_reads_back_equal(

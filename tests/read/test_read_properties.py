@@ -58,6 +58,7 @@ def expected(rows: list[list[str]]) -> tuple[list[str], list[list[str]]] | None:
     return header[:width], [row[:width] for row in data]
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(csv_files())
 def test_property_csv_round_trip(case: tuple[list[list[str]], str, str, bool, str]) -> None:

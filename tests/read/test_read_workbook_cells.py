@@ -13,6 +13,7 @@ import struct
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,6 +48,7 @@ cells = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(cells, max_size=60))
 def test_a_column_renders_as_its_cells_each_on_their_own(values: list[Any]) -> None:
@@ -66,6 +68,7 @@ def test_prices_read_as_typed_and_integral_numbers_without_a_decimal_part() -> N
     assert numbers.tolist() == [False, True, True, True, True, False, False]
 
 
+@pytest.mark.slow
 def test_half_a_million_prices_read_exactly_as_excel_shows_them() -> None:
     # Money takes a vectorised path: every kind of price, at every magnitude, with the
     # neighbours of each (one ulp away, which are not money) must read as `_float_text`.

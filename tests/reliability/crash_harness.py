@@ -195,7 +195,7 @@ class _Tripwire:
 
 def _install_tripwire(trip: _Tripwire) -> None:
     """Wrap the local side effects the importer makes (in this child only)."""
-    from importer.store import Store
+    from importer.state import Store
 
     for name in ("replace", "rename", "unlink"):
         original = getattr(os, name)

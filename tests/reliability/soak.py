@@ -51,7 +51,7 @@ from pathlib import Path
 from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import DEMO_WAREHOUSES, Faults, Sandbox, demo_refid
 from importer.sandbox import storage as sandbox_storage
-from importer.store import Store
+from importer.state import Store
 from tests.reliability.live import LiveSandbox, run_importer, start_importer
 
 __all__ = ["SoakPlan", "SoakResult", "main", "run_soak"]

@@ -396,6 +396,7 @@ def test_hostile_workbooks_never_reach_the_workbook_parser(
     assert parsed == []
 
 
+@pytest.mark.slow
 def test_the_reader_refuses_bombs_before_inflating_and_a_50_mib_cell_in_seconds(
     tmp_path: Path,
 ) -> None:
@@ -441,6 +442,7 @@ def test_the_reader_refuses_bombs_before_inflating_and_a_50_mib_cell_in_seconds(
     assert time.monotonic() - started < 20
 
 
+@pytest.mark.slow
 def test_importer_watch_survives_the_whole_corpus_and_then_takes_a_good_file(
     tmp_path: Path,
 ) -> None:

@@ -38,7 +38,7 @@ from importer.orders.export import money
 from importer.report import read_report_csv
 from importer.sandbox import Sandbox
 from importer.sandbox import storage as sandbox_storage
-from importer.store import Store
+from importer.state import Store
 from tests.conftest import (
     CHECK_UP,
     TEST_CONFIG,
@@ -59,10 +59,13 @@ from tests.reliability.crash_harness import (
     twin_worlds,
 )
 
-pytestmark = pytest.mark.skipif(
-    sys.platform != "linux",
-    reason="the crash tests fork children from a forkserver and SIGKILL them: Linux only",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.platform != "linux",
+        reason="the crash tests fork children from a forkserver and SIGKILL them: Linux only",
+    ),
+    pytest.mark.slow,  # SIGKILL campaigns: `tasks.py test --fast` leaves this module out
+]
 
 
 @pytest.fixture
@@ -956,7 +959,7 @@ def test_a_crash_between_the_two_files_of_a_report_leaves_one_whole_pair(
 
 
 @pytest.mark.parametrize(
-    "target", ["importer.store.Store.set_values", "importer.orders.pull.publish"]
+    "target", ["importer.state.store.Store.set_values", "importer.orders.pull.publish"]
 )
 def test_a_crash_while_writing_cancellations_gives_the_erp_one_notice(
     workdir: Path,
@@ -999,7 +1002,7 @@ def test_a_crash_while_writing_cancellations_gives_the_erp_one_notice(
 
 
 def module_or_class(dotted: str) -> Any:
-    """`importer.store.Store` -> the class; `importer.orders.pull` -> the module."""
+    """`importer.state.store.Store` -> the class; `importer.orders.pull` -> the module."""
     if dotted in sys.modules:
         return sys.modules[dotted]
     module, name = dotted.rsplit(".", 1)
@@ -1045,8 +1048,8 @@ def test_a_file_archived_just_before_a_crash_does_not_swallow_the_next_one_of_it
     is then left claimed by a second crash: it must be processed, not taken for the first."""
     seed_store(sandbox, 3)
     for price, target in [
-        ("10", "importer.store.Store.set_archived"),
-        ("55", "importer.store.Store.start_file"),
+        ("10", "importer.state.store.Store.set_archived"),
+        ("55", "importer.state.store.Store.start_file"),
     ]:
         place_file(workdir, "prices", "precos.csv", f"sku_ref,base_price\nSKU-00001,{price}\n")
         runtime = make_runtime(sandbox)

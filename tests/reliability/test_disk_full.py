@@ -20,7 +20,7 @@ import pytest
 from importer.errors import StoreFull
 from importer.files.watch import CLAIM_DIR
 from importer.sandbox import Sandbox
-from importer.store import Applied, Store
+from importer.state import Applied, Store
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 PRICES = "sku_ref,base_price\n" + "".join(f"SKU-{i:05d},{i}.50\n" for i in range(1, 11))

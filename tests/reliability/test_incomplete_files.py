@@ -32,6 +32,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from importer.sandbox import Sandbox
@@ -46,6 +47,10 @@ from tests.reliability.drop_kit import (
     wait_until,
 )
 from tests.reliability.live import LiveSandbox, start_importer
+
+# Slow: importers watching files being written. `tasks.py test --fast` leaves this out.
+pytestmark = pytest.mark.slow
+
 
 # The settle time is the importer's one promise: a file unchanged for that long is complete.
 # Every writer below pauses at most a third of it between writes (the slow writer, the copy),

@@ -15,6 +15,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from importer.orders.export import money
 from importer.sandbox import Sandbox
 from tests.conftest import seed_store
@@ -27,6 +29,10 @@ from tests.reliability.drop_kit import (
     wait_until,
 )
 from tests.reliability.live import LiveSandbox, start_importer
+
+# Slow (an importer subprocess polling every flow): `tasks.py test --fast` leaves this module out.
+pytestmark = pytest.mark.slow
+
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICES = {1: Decimal("10.50"), 2: Decimal("20.00"), 3: Decimal("1234.56")}

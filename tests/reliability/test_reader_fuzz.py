@@ -22,6 +22,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,10 @@ from importer.read.delimiter import CANDIDATES, sniff_layout
 from importer.read.encoding import decode
 from importer.read.sniff import OLE2_MAGIC, ZIP_MAGIC, sniff_kind
 from tests.reliability.bad_inputs import prices_xlsx_bytes
+
+# Slow (thousands of generated files): `tasks.py test --fast` leaves this module out.
+pytestmark = pytest.mark.slow
+
 
 FUZZ = settings(
     derandomize=True,

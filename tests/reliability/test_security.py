@@ -99,6 +99,7 @@ def leaks(secret: str, blob: bytes) -> bool:
     return any(form in blob for form in forms)
 
 
+@pytest.mark.slow
 def test_the_app_token_never_appears_in_any_output(tmp_path: Path) -> None:
     sandbox = Sandbox(account="teststore", app_key=KEY, app_token=TOKEN)
     sandbox.seed_demo()
@@ -505,6 +506,7 @@ def tls_downgrades(source: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_code_turns_certificate_checks_off() -> None:
     """Whatever client is built, anywhere in the importer or tasks.py."""
     bad = "httpx.Client(verify=False)\nctx.check_hostname = False\nssl.CERT_NONE\n"
@@ -615,6 +617,7 @@ def test_the_scanners_catch_what_they_look_for() -> None:
     assert any(m.startswith(XML_PARSERS) for m in imports(ast.parse(bad)))
 
 
+@pytest.mark.slow
 def test_nothing_is_passed_to_a_shell() -> None:
     files = python_files()
     assert len(files) > 50
@@ -626,6 +629,7 @@ def test_nothing_is_passed_to_a_shell() -> None:
     assert found == {}
 
 
+@pytest.mark.slow
 def test_no_xml_parser_bypasses_the_workbook_guard() -> None:
     """Workbooks are parsed only by calamine (which never expands entities), only in
     importer/read/workbook.py, and only after check_workbook_zip has refused DTDs and zip

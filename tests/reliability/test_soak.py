@@ -12,11 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
 from tests.conftest import RuntimeFactory, drop, one_pass
 from tests.reliability.soak import SoakPlan, batched, run_soak
+
+# Slow: a fault soak on a live sandbox. `tasks.py test --fast` leaves this module out.
+pytestmark = pytest.mark.slow
+
 
 # The mix of faults, on a time scale a test can afford: Retry-After 0.1 s, a client
 # that gives up on a stalled answer after 1 s, backoff from 50 ms.

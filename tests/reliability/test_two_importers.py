@@ -16,6 +16,8 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from importer.files.watch import CLAIM_DIR, Candidate, claim, claimed_files
 from importer.run.lock import FolderLock, claim_owner
 from importer.sandbox import Sandbox
@@ -30,6 +32,9 @@ from tests.reliability.drop_kit import (
     wait_until,
 )
 from tests.reliability.live import LiveSandbox, start_importer
+
+# Slow (two importer subprocesses on one folder): `tasks.py test --fast` leaves this module out.
+pytestmark = pytest.mark.slow
 
 
 def test_a_second_importer_on_the_folder_refuses_to_start_while_the_first_runs(

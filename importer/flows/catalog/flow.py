@@ -14,7 +14,7 @@ from importer.flows.catalog.rules import catalog_normalise, catalog_rules, uniqu
 from importer.flows.catalog.spec import CATALOG
 from importer.flows.spec import Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
-from importer.store import PendingRow
+from importer.state import PendingRow
 from importer.validate import Validated
 
 

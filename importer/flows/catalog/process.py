@@ -27,7 +27,7 @@ from importer.flows.catalog.sync import CatalogSync, SyncResult, Work
 from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
 from importer.outcomes import PushResult, explain_updates, record_outcomes
-from importer.store import Applied, PendingRow
+from importer.state import Applied, PendingRow
 
 SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
 SKUS = "catalog"

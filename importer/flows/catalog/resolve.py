@@ -12,7 +12,7 @@ from typing import Any
 
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
 from importer.flows.catalog.records import brand_key, category_path, path_key
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.catalog import CatalogClient, create_once
 from importer.vtex.timing import Clock
 

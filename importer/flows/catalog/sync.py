@@ -42,7 +42,7 @@ from importer.flows.catalog.resolve import BrandResolver, CategoryResolver, Reso
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import RowOutcome, describe, vtex_outcome
-from importer.store import Store
+from importer.state import Store
 from importer.vtex.catalog import CatalogClient, create_once
 
 # The main trade policy, which every product must be linked to to be shown (API-NOTES §3.3).
