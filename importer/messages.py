@@ -99,6 +99,25 @@ TEMPLATES: dict[str, str] = {
     "list-price-kept": '"list_price" was emptied (it was {before}), but VTEX still holds the '
     "list price {kept} after the price was replaced without one. Remove it in VTEX's admin, or "
     "write the list price in the file.",
+    # Invoices: what VTEX's order says about a row (API-NOTES §6.5).
+    "unknown-order": 'order "{order}" does not exist in VTEX (or is older than two years). '
+    "Check the order id.",
+    "unknown-invoice": "invoice {number} is not in VTEX for order {order}.",
+    "order-not-in-handling": 'order {order} is "{status}", not in handling: VTEX invoices '
+    "orders the ERP has received. Pull orders first, or check the id.",
+    "invoice-above-total": "the invoice is {amount} but only {left} of order {order} is left to "
+    "invoice. Check the value.",
+    "return-above-total": "the return is {amount} but only {left} of order {order} can be "
+    "returned. Check the value.",
+    "waiting-full-invoice": "a return is sent once order {order} is fully invoiced (VTEX only "
+    "refunds then); retried automatically.",
+    "invoice-changed": "invoice {number} was already sent with another {changed}; VTEX cannot "
+    "change an invoice (only its tracking). Issue a new invoice number.",
+    "invoice-changed-tracking-sent": "invoice {number} was already sent with another {changed}; "
+    "VTEX cannot change an invoice (only its tracking). Issue a new invoice number. The "
+    "tracking was sent.",
+    "invoice-tracking-sent": "tracking sent for an invoice VTEX already has",
+    "invoice-already-in-vtex": "already in VTEX: nothing sent",
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",

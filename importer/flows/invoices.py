@@ -10,8 +10,8 @@ Rows of one order go one at a time, so that what is left to invoice is known for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from importer.deps import Clients
 from importer.errors import VtexError
 from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec, Raw, RuleResult, missing
-from importer.messages import row_error
+from importer.messages import render, row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import IsNew, Send
@@ -107,7 +107,7 @@ class Invoices(KeyedFlow):
         send: Send,
     ) -> PushResult:  # fmt: skip
         return await push_invoices(
-            rows, clients.orders, clients.http.settings.concurrency, send.is_new
+            rows, clients.orders, clients.http.settings.concurrency, send.is_new, send.now
         )
 
 
@@ -177,8 +177,14 @@ def cents(value: str | Decimal) -> int:
 
 
 async def push_invoices(
-    rows: list[Record], client: OrdersClient, concurrency: int, is_new: IsNew
+    rows: list[Record],
+    client: OrdersClient,
+    concurrency: int,
+    is_new: IsNew,
+    now: Callable[[], datetime],
 ) -> PushResult:
+    """Send each order's rows in file order (`now`: the pass's clock, the issuance date of an
+    invoice that gives none)."""
     result = PushResult()
     by_order: dict[str, list[Record]] = {}
     for row in rows:
@@ -193,23 +199,18 @@ async def push_invoices(
                 result.outcomes.extend(vtex_outcome(row, exc) for row in group)
                 return
             for row in sorted(group, key=lambda r: r.get("row") or 0):
-                result.outcomes.append(await _one(row, order, client, is_new(row)))
+                result.outcomes.append(await _one(row, order, client, is_new(row), now()))
 
     await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
     return result
 
 
-async def _one(row: Record, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
+async def _one(
+    row: Record, order: Record | None, client: OrdersClient, new: bool, now: datetime
+) -> RowOutcome:
     order_id, number = str(row["order_id"]), str(row["invoice_number"])
     if order is None:
-        return _failed(
-            row,
-            "unknown-order",
-            "order_id",
-            order_id,
-            f'order "{order_id}" does not exist in VTEX (or is older than two years). '
-            "Check the order id.",
-        )
+        return _failed(row, "unknown-order", "order_id", order_id, order=order_id)
     packages = (order.get("packageAttachment") or {}).get("packages") or []
     sent = next((p for p in packages if str(p.get("invoiceNumber")) == number), None)
     try:
@@ -217,21 +218,12 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
             return await _known(row, sent, order_id, number, client, new)
         if not new:
             return _failed(
-                row,
-                "unknown-invoice",
-                "invoice_number",
-                number,
-                f"invoice {number} is not in VTEX for order {order_id}.",
+                row, "unknown-invoice", "invoice_number", number, number=number, order=order_id
             )
         status = str(order.get("status", ""))
         if status not in INVOICEABLE:
             return _failed(
-                row,
-                "order-not-in-handling",
-                "order_id",
-                order_id,
-                f'order {order_id} is "{status}", not in handling: VTEX invoices '
-                "orders the ERP has received. Pull orders first, or check the id.",
+                row, "order-not-in-handling", "order_id", order_id, order=order_id, status=status
             )
         value = cents(row["invoice_value"])
         kind = row.get("invoice_type") or "Output"
@@ -248,9 +240,10 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
                 "value-above-total",
                 "invoice_value",
                 row["invoice_value"],
-                f"the invoice is {Decimal(value) / 100} but only "
-                f"{Decimal(total - sold) / 100} of order {order_id} is left to "
-                "invoice. Check the value.",
+                template="invoice-above-total",
+                amount=Decimal(value) / 100,
+                left=Decimal(total - sold) / 100,
+                order=order_id,
             )
         if kind == "Input":
             if sold < total:
@@ -262,8 +255,7 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
                     type="waiting-full-invoice",
                     column="invoice_type",
                     value=kind,
-                    reason=f"a return is sent once order {order_id} is fully "
-                    "invoiced (VTEX only refunds then); retried automatically.",
+                    reason=render("waiting-full-invoice", order=order_id),
                 )
             if value > sold - returned:
                 return _failed(
@@ -271,15 +263,15 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
                     "value-above-total",
                     "invoice_value",
                     row["invoice_value"],
-                    f"the return is {Decimal(value) / 100} but only "
-                    f"{Decimal(sold - returned) / 100} of order {order_id} can be "
-                    "returned. Check the value.",
+                    template="return-above-total",
+                    amount=Decimal(value) / 100,
+                    left=Decimal(sold - returned) / 100,
+                    order=order_id,
                 )
         items = _items(row.get("items", ""), order, packages)
         body = {
             "type": kind,
-            "issuanceDate": row.get("issuance_date")
-            or datetime.now(UTC).isoformat(timespec="seconds"),
+            "issuanceDate": row.get("issuance_date") or now.isoformat(timespec="seconds"),
             "invoiceNumber": number,
             "invoiceValue": str(value),
             "invoiceKey": row.get("invoice_key") or None,
@@ -337,9 +329,9 @@ async def _known(
             "invoice-changed",
             problem,
             str(row.get(problem, "")),
-            f"invoice {number} was already sent with another {problem}; VTEX cannot "
-            "change an invoice (only its tracking). Issue a new invoice number."
-            + (" The tracking was sent." if tracking else ""),
+            template="invoice-changed-tracking-sent" if tracking else "invoice-changed",
+            number=number,
+            changed=problem,
         )
     if tracking:
         return RowOutcome(
@@ -347,10 +339,10 @@ async def _known(
             Action.UPDATED,
             column="tracking_number",
             value=str(row.get("tracking_number", "")),
-            reason="tracking sent for an invoice VTEX already has",
+            reason=render("invoice-tracking-sent"),
         )
     return RowOutcome(
-        row, Action.CREATED if new else Action.UPDATED, reason="already in VTEX: nothing sent"
+        row, Action.CREATED if new else Action.UPDATED, reason=render("invoice-already-in-vtex")
     )
 
 
@@ -422,5 +414,9 @@ def _tracking_changed(row: Record, sent: Record) -> bool:
     )
 
 
-def _failed(row: Record, type: str, column: str, value: str, reason: str) -> RowOutcome:
+def _failed(
+    row: Record, type: str, column: str, value: str, *, template: str = "", **fields: object
+) -> RowOutcome:
+    """A row VTEX cannot take, said by the template of its type (or `template`)."""
+    reason = render(template or type, **fields)
     return RowOutcome(row, Action.FAILED, type=type, column=column, value=value, reason=reason)
