@@ -109,12 +109,6 @@ class FileSummary:
         """What did not land: the same file dropped again must be processed, not skipped."""
         return self.failed + self.pending + self.skipped + self.products_not_saved
 
-    @property
-    def duration_s(self) -> float:
-        if self.finished_at is None:
-            return 0.0
-        return (self.finished_at - self.received_at).total_seconds()
-
 
 @dataclass
 class FileReport:

@@ -93,13 +93,15 @@ def write_report(
     `mode` is the pair's file mode (`[output] report_mode`); `UMASK` (None) gives them what
     the process's umask gives any new file.
 
-    The stem comes from `report.summary.file` and `.finished_at` (now, if the summary has no
-    finish time yet), unless the caller chose it (`free_report_stem`). Both files are complete
-    before either is renamed into place.
+    The stem comes from `report.summary.file` and `.finished_at` (`.received_at`, if the
+    summary has no finish time yet), unless the caller chose it (`free_report_stem`). Both
+    files are complete before either is renamed into place.
     """
     reports_dir.mkdir(parents=True, exist_ok=True)
     summary = report.summary
-    finished_at = summary.finished_at or datetime.now(UTC)
+    # Set by whoever finished the work (from the pass's clock); a report of unfinished work is
+    # named after when it was received.
+    finished_at = summary.finished_at or summary.received_at
     # One free stem for both files, so the pair always shares its `-n`. The importer holds a
     # lock on its working folder, so nobody else picks the same name between check and rename.
     if stem is None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from importer.files.durable import fsync_dir
+from importer.files.durable import flush_to_disk, fsync_dir
 
 _COPY_CHUNK = 1024 * 1024
 
@@ -147,8 +147,7 @@ def _copy_across(src: Path, dst: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as out, src.open("rb") as source:
             shutil.copyfileobj(source, out, _COPY_CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
+            flush_to_disk(out)
         # Keep the ERP's timestamps: people sort an archive folder by date.
         with contextlib.suppress(OSError):
             st = src.stat()

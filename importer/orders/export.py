@@ -138,14 +138,6 @@ def temp_path(path: Path) -> Path:
     return path.parent / f".{path.name}.tmp"
 
 
-def write_orders_file(
-    path: Path, rows: list[dict[str, object]], mode: int | None = CUSTOMER_DATA_MODE
-) -> Path:
-    """Write atomically: the temporary file, then `publish`."""
-    publish(write_orders_temp(path, rows, mode), path)
-    return path
-
-
 def write_orders_temp(
     path: Path, rows: list[dict[str, object]], mode: int | None = CUSTOMER_DATA_MODE
 ) -> Path:

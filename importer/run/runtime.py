@@ -15,7 +15,7 @@ import httpx
 from loguru import logger
 
 from importer.config import LoadedSettings
-from importer.deps import Deps
+from importer.deps import Deps, utc_now
 from importer.errors import ConfigError
 from importer.files.modes import chmod_existing
 from importer.sandbox import Sandbox
@@ -60,6 +60,7 @@ def build_runtime(
         state / "importer.sqlite3",
         lock_wait_s=loaded.settings.state.lock_wait_s,
         min_free_mb=loaded.settings.state.min_free_mb,
+        clock=utc_now,  # the pass's clock (Deps.now) stamps what the store records too
     )
     # SQLite creates the store 0644 and gives its -wal/-shm the store's mode: [output] state_mode.
     chmod_existing(loaded.settings.output.state_file_mode, *sqlite_files(store.path))
@@ -110,7 +111,7 @@ def build_runtime(
             buckets=buckets,
         )
 
-    return Runtime(Deps(loaded, store, http), sandbox if in_process else None)
+    return Runtime(Deps(loaded, store, http, now=utc_now), sandbox if in_process else None)
 
 
 def sqlite_files(database: Path) -> list[Path]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from importer.state.db import Table, from_signed, now, storage_errors, to_signed
+from importer.state.db import Table, from_signed, storage_errors, to_signed
 from importer.state.snapshot import Applied, PendingRow, upsert_pending, upsert_snapshot
 
 
@@ -49,7 +49,7 @@ class Batches(Table):
     ) -> None:
         """Record a job and its rows, and keep the rows pending until its outcome is known: one
         transaction, before anything is uploaded."""
-        stamp = now()
+        stamp = self._now()
         with self._tx() as db:
             db.execute(
                 "INSERT INTO batches (batch_id, flow, feature, state, upload_url, upload_headers, "
@@ -73,7 +73,7 @@ class Batches(Table):
                     for r in rows
                 ],
             )
-            upsert_pending(db, pending)
+            upsert_pending(db, pending, self._now())
 
     def open_batches(self, flow: str) -> list[BatchJob]:
         cur = self._db.execute(
@@ -120,9 +120,9 @@ class Batches(Table):
         (key, hash, reason, payload) stay pending; `refused` (key, hash) are no longer
         pending; the job is forgotten. Pending rows are touched only while they still hold
         the job's value (same hash): a newer value that waited for the job is kept."""
-        stamp = now()
+        stamp = self._now()
         with self._tx() as db:
-            upsert_snapshot(db, flow, landed)
+            upsert_snapshot(db, flow, landed, self._now())
             db.executemany(
                 "DELETE FROM pending WHERE flow = ? AND key = ? AND hash = ?",
                 [(flow, a.key, to_signed(a.hash)) for a in landed]

@@ -120,8 +120,8 @@ CREATE TABLE IF NOT EXISTS batch_rows (
 """
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def to_signed(value: int) -> int:
@@ -142,8 +142,17 @@ def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 class Database:
     """One open SQLite file with the schema, shared by every table group."""
 
-    def __init__(self, path: Path, *, lock_wait_s: float = 30.0, min_free_mb: float = 0.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_wait_s: float = 30.0,
+        min_free_mb: float = 0.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.path = path
+        # When a row was written (the ledger's, the snapshot's times): the pass's clock.
+        self.clock = clock
         self.lock_wait_s = lock_wait_s
         self.min_free_mb = min_free_mb
         self._gone = False
@@ -253,6 +262,10 @@ class Table:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._db = database.connection
+
+    def _now(self) -> str:
+        """The time a write records, to the second."""
+        return self._database.clock().isoformat(timespec="seconds")
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         """One short write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from importer.state.db import Table, chunks, now, storage_errors
+from importer.state.db import Table, chunks, storage_errors
 
 
 @storage_errors
@@ -26,7 +26,7 @@ class Ids(Table):
     def remember_sku_ids(self, mapping: dict[str, int]) -> None:
         if not mapping:
             return
-        stamp = now()
+        stamp = self._now()
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO sku_map (sku_ref, sku_id, updated_at) VALUES (?,?,?) "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from importer.state.db import Table, now, storage_errors
+from importer.state.db import Table, storage_errors
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Ledger(Table):
             db.execute(
                 "UPDATE files SET status = ?, rows_read = ?, failed = ?, finished_at = ? "
                 "WHERE id = ?",
-                (status, rows_read, failed, now(), file_id),
+                (status, rows_read, failed, self._now(), file_id),
             )
             if report is not None:
                 db.execute(

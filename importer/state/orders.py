@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from importer.state.db import Table, chunks, now, storage_errors
+from importer.state.db import Table, chunks, storage_errors
 
 
 @storage_errors
@@ -36,7 +36,7 @@ class Orders(Table):
     def set_order_states(self, states: dict[str, tuple[str, str]]) -> None:
         if not states:
             return
-        stamp = now()
+        stamp = self._now()
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO orders (order_id, state, file, updated_at) VALUES (?,?,?,?) "

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from importer.state.db import Table, chunks, from_signed, now, storage_errors, to_signed
+from importer.state.db import Table, chunks, from_signed, storage_errors, to_signed
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Snapshot(Table):
         if not applied:
             return 0
         with self._tx() as db:
-            upsert_snapshot(db, flow, applied)
+            upsert_snapshot(db, flow, applied, self._now())
             db.executemany(
                 "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, a.key) for a in applied]
             )
@@ -88,7 +88,7 @@ class Snapshot(Table):
         if not rows:
             return
         with self._tx() as db:
-            upsert_pending(db, rows)
+            upsert_pending(db, rows, self._now())
 
     def pending(self, flow: str) -> list[PendingRow]:
         cur = self._db.execute(
@@ -131,9 +131,10 @@ class Snapshot(Table):
 # pending when it starts, and land in the snapshot when it settles, in the job's transaction.
 
 
-def upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied]) -> None:
+def upsert_snapshot(
+    db: sqlite3.Connection, flow: str, applied: Iterable[Applied], stamp: str
+) -> None:
     """What VTEX confirmed becomes the flow's snapshot for those keys."""
-    stamp = now()
     db.executemany(
         "INSERT INTO snapshot (flow, key, hash, payload, updated_at) VALUES (?,?,?,?,?) "
         "ON CONFLICT (flow, key) DO UPDATE SET hash = excluded.hash, "
@@ -142,9 +143,8 @@ def upsert_snapshot(db: sqlite3.Connection, flow: str, applied: Iterable[Applied
     )
 
 
-def upsert_pending(db: sqlite3.Connection, rows: Iterable[PendingRow]) -> None:
+def upsert_pending(db: sqlite3.Connection, rows: Iterable[PendingRow], stamp: str) -> None:
     """Keep rows pending; a key already pending takes the newer value, attempts add up."""
-    stamp = now()
     db.executemany(
         "INSERT INTO pending (flow, key, hash, payload, source_file, source_row, "
         "attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?) "

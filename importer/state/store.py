@@ -6,10 +6,12 @@ and a `Store` is passed for it: mypy then refuses a write to any other table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from importer.state.batches import Batches
-from importer.state.db import Database, now, storage_errors
+from importer.state.db import Database, storage_errors, utc_now
 from importer.state.ids import Ids
 from importer.state.ledger import Ledger
 from importer.state.orders import Orders
@@ -21,8 +23,17 @@ from importer.state.values import Values
 class Store(Ledger, Snapshot, Ids, Orders, Batches, Values):
     """All table groups over one `Database` (`state/importer.sqlite3`)."""
 
-    def __init__(self, path: Path, *, lock_wait_s: float = 30.0, min_free_mb: float = 0.0) -> None:
-        super().__init__(Database(path, lock_wait_s=lock_wait_s, min_free_mb=min_free_mb))
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_wait_s: float = 30.0,
+        min_free_mb: float = 0.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(
+            Database(path, lock_wait_s=lock_wait_s, min_free_mb=min_free_mb, clock=clock)
+        )
 
     @property
     def database(self) -> Database:
@@ -50,4 +61,4 @@ class Store(Ledger, Snapshot, Ids, Orders, Batches, Values):
         disk has `min_free_mb` free, and a write goes through within `lock_wait_s`. Raises a
         StorageError otherwise; nothing is claimed or sent then."""
         self._database.check_room()
-        self.set_value("store-checked-at", now())
+        self.set_value("store-checked-at", self._now())
