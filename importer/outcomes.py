@@ -16,7 +16,7 @@ from loguru import logger
 from importer.errors import FatalVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
-from importer.state import Applied, PendingRow, Store
+from importer.state import Applied, PendingRow, Snapshot
 from importer.validate import shown_key
 
 Record = dict[str, Any]
@@ -175,7 +175,7 @@ def report_row(outcome: RowOutcome) -> ReportRow:
 def record_outcomes(
     flow: str,
     result: PushResult,
-    store: Store,
+    snapshot: Snapshot,
     report: FileReport,
     source: str,
     *,
@@ -184,7 +184,7 @@ def record_outcomes(
     """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report.
     `settled`: the store already holds these outcomes (a resumed batch job): report only."""
     if not settled:
-        store_outcomes(flow, result, store, source)
+        store_outcomes(flow, result, snapshot, source)
     summary = report.summary
     summary.file_warnings.extend(result.file_warnings)
     for outcome in result.outcomes:
@@ -195,13 +195,15 @@ def record_outcomes(
         logger.error("VTEX refused the credentials: {}", result.fatal)
 
 
-def store_outcomes(flow: str, result: PushResult, store: Store, source: str) -> None:
-    store.commit(flow, result.applied)
+def store_outcomes(flow: str, result: PushResult, snapshot: Snapshot, source: str) -> None:
+    """What VTEX confirmed moves the snapshot; what it refused for good is no longer pending;
+    what it could not take is kept pending, with everything needed to send it again."""
+    snapshot.commit(flow, result.applied)
     # A row VTEX refused for good is reported; it is no longer pending.
-    store.drop_pending(
+    snapshot.drop_pending(
         flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
     )
-    store.add_pending(
+    snapshot.add_pending(
         PendingRow(
             flow,
             o.record["key"],

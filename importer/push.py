@@ -22,7 +22,7 @@ from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, all_failed, vtex_outcome
-from importer.state import Store
+from importer.state import Batches, Ids, Store
 from importer.vtex.batch_jobs import FeatureUnavailable
 
 Task = Callable[[], Awaitable[None]]
@@ -109,18 +109,16 @@ async def push_skus(
     return result
 
 
-async def resolve_skus(
-    rows: list[Record], clients: Clients, store: Store, result: PushResult
-) -> None:
+async def resolve_skus(rows: list[Record], clients: Clients, ids: Ids, result: PushResult) -> None:
     """Give each row `sku_id_resolved`: its sku_id, or the id VTEX has for its RefId (kept in
     the store's map, so a RefId is looked up once). A RefId VTEX does not know fails the row."""
     refs = sorted({r["sku_ref"] for r in rows if not r.get("sku_id") and r.get("sku_ref")})
-    known = store.sku_ids(refs)
+    known = ids.sku_ids(refs)
     missing = [ref for ref in refs if ref not in known]
     if missing:
         found = await clients.catalog.sku_ids_by_refs(missing)
         fresh = {ref: sku_id for ref, sku_id in found.items() if sku_id is not None}
-        store.remember_sku_ids(fresh)
+        ids.remember_sku_ids(fresh)
         known.update(fresh)
     for row in rows:
         if row.get("sku_id"):
@@ -191,10 +189,10 @@ def batch_outcomes(outcome: batches.BatchOutcome) -> list[RowOutcome]:
     ]
 
 
-def held_back(rows: list[Record], flow: str, store: Store, result: PushResult) -> list[Record]:
+def held_back(rows: list[Record], flow: str, jobs: Batches, result: PushResult) -> list[Record]:
     """Rows whose key is in a VTEX batch job that has not settled wait for it: sent now, they
     could be overwritten by the job's older value when it lands. They stay pending."""
-    waiting = store.batch_keys(flow)
+    waiting = jobs.batch_keys(flow)
     if not waiting:
         return rows
     for row in rows:
