@@ -64,7 +64,6 @@ def policy_of(settings: VtexSettings) -> PollPolicy:
 
 
 # The batch API that carries each flow's change sets.
-FEATURE_OF_FLOW = {"prices": BulkPricingClient.feature, "inventory": BatchInventoryClient.feature}
 
 
 def client_for(feature: str, http: VtexHttp) -> BatchApi:
