@@ -140,6 +140,34 @@ TEMPLATES: dict[str, str] = {
     "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
     "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "
     "written.",
+    # Catalog: what VTEX did with a product or SKU
+    # (the reason of its row's outcome). Fields carry data; a sentence made of parts, such as
+    # why VTEX did not activate a SKU, joins one template per part.
+    "product-changed": "product: {changes}",
+    "product-failed": "the product failed",
+    "product-not-saved": 'not sent: product "{product}" was not saved ({product_reason})',
+    "category-failed": "category {value} failed",
+    "brand-failed": "brand {value} failed",
+    "category-not-created": 'category "{path}" could not be created in VTEX (HTTP {status}): '
+    "{answer}",
+    "brand-not-created": 'brand "{brand}" could not be created in VTEX (HTTP {status}): '
+    "{answer}. Create it in VTEX, or give the key the Brands Management role.",
+    "brand-unknown": 'brand "{brand}" does not exist in VTEX, and this importer does not create '
+    "brands (create_brands = false). Create it in VTEX or correct the name.",
+    "sku-create-needs": "VTEX needs {columns} to create a SKU. Fill them in, or set defaults "
+    "under [flows.catalog.defaults] in importer.toml.",
+    "image-refused": "VTEX refused image {position} ({url}) (HTTP {status}): {answer}. Use a "
+    "public https URL ending in .jpg, .png or .gif.",
+    "not-activated": "the SKU was saved but VTEX did not activate it: {reasons}.",
+    "inactive-no-image": "it has no image (add an image URL)",
+    "inactive-no-ref-or-ean": "it has neither RefId nor EAN",
+    "inactive-product": "its product is inactive",
+    "inactive-brand": "its brand is inactive",
+    "inactive-category": "its category is inactive",
+    "inactive-spec-empty": "SKU specification {specs} is empty (VTEX needs every SKU "
+    "specification of the category filled)",
+    "inactive-rules-unmet": "VTEX's activation rules are not met (image, RefId or EAN, active "
+    "product, brand and category)",
 }
 
 

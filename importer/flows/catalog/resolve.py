@@ -12,6 +12,7 @@ from typing import Any
 
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
 from importer.flows.catalog.records import brand_key, category_path, path_key
+from importer.messages import render
 from importer.state import Store
 from importer.vtex.catalog import CatalogClient, create_once
 from importer.vtex.timing import Clock
@@ -42,9 +43,11 @@ class CategoryResolver:
             except RetriableVtexError as exc:
                 out.pending[text] = exc
             except (RowRejectedError, FatalVtexError) as exc:
-                out.failed[text] = (
-                    f'category "{" > ".join(parts)}" could not be created in VTEX '
-                    f"(HTTP {exc.status}): {exc.body or exc}"
+                out.failed[text] = render(
+                    "category-not-created",
+                    path=" > ".join(parts),
+                    status=exc.status,
+                    answer=exc.body or exc,
                 )
         self.store.remember_catalog_ids("category", self.known)
         return out
@@ -107,10 +110,8 @@ class BrandResolver:
             except RetriableVtexError as exc:
                 out.pending[name] = exc
             except (RowRejectedError, FatalVtexError) as exc:
-                out.failed[name] = (
-                    f'brand "{name}" could not be created in VTEX (HTTP {exc.status}): '
-                    f"{exc.body or exc}. Create it in VTEX, or give the key the Brands "
-                    "Management role."
+                out.failed[name] = render(
+                    "brand-not-created", brand=name, status=exc.status, answer=exc.body or exc
                 )
         self.store.remember_catalog_ids("brand", self.known)
         return out
@@ -135,10 +136,7 @@ class BrandResolver:
         listed = self._listed if self._listed is not None else await self._list()
         if key not in listed:
             if not self.may_create:
-                raise LookupError(
-                    f'brand "{name}" does not exist in VTEX, and this importer does not create '
-                    "brands (create_brands = false). Create it in VTEX or correct the name."
-                )
+                raise LookupError(render("brand-unknown", brand=name))
             # VTEX's brand create wants the Id (API-NOTES §2): the next one after the largest.
             new_id = max(listed.values(), default=0) + 1
 

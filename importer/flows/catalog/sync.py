@@ -243,7 +243,9 @@ class CatalogSync:
                     changed_columns(product, previous, product_columns(list(product)))
                 )
                 outcome.column = changed_now[0] if changed_now else ""
-                outcome.reason = "product: " + describe(product, previous, changed_now)
+                outcome.reason = render(
+                    "product-changed", changes=describe(product, previous, changed_now)
+                )
             return product_id, outcome
         except _RowFailure as failure:
             return None, _failed(product, failure)
@@ -305,7 +307,7 @@ class CatalogSync:
         work: Work,
     ) -> RowOutcome:
         if product_id is None:
-            reason = product_outcome.reason if product_outcome else "the product failed"
+            reason = product_outcome.reason if product_outcome else render("product-failed")
             if product_outcome is not None and product_outcome.action == Action.PENDING:
                 return RowOutcome(
                     sku,
@@ -320,7 +322,9 @@ class CatalogSync:
                 type="dependency-failed",
                 column="product_ref",
                 value=sku["product_ref"],
-                reason=f'not sent: product "{sku["product_ref"]}" was not saved ({reason})',
+                reason=render(
+                    "product-not-saved", product=sku["product_ref"], product_reason=reason
+                ),
             )
         ref = sku["sku_ref"]
         previous = work.previous_skus.get(ref)
@@ -389,8 +393,7 @@ class CatalogSync:
         if missing:
             raise _RowFailure(
                 "missing-cell",
-                f"VTEX needs {', '.join(missing)} to create a SKU. Fill them in, or set "
-                "defaults under [flows.catalog.defaults] in importer.toml.",
+                render("sku-create-needs", columns=", ".join(missing)),
                 column=missing[0],
             )
         body = new_sku_body(sku, product_id, self.settings.weight_unit)
@@ -480,9 +483,13 @@ class CatalogSync:
                 problems.append(
                     _RowFailure(
                         "image-refused",
-                        f"VTEX refused image {position + 1} ({url}) (HTTP {exc.status}): "
-                        f"{_short(exc.body)}. Use a public https URL ending in .jpg, .png or "
-                        ".gif.",
+                        render(
+                            "image-refused",
+                            position=position + 1,
+                            url=url,
+                            status=exc.status,
+                            answer=_short(exc.body),
+                        ),
                         column="image_urls",
                         value=url,
                         status=exc.status,
@@ -537,7 +544,7 @@ class CatalogSync:
             return None
         return _RowFailure(
             "not-activated",
-            f"the SKU was saved but VTEX did not activate it: {_why_inactive(after, sku)}.",
+            render("not-activated", reasons=_why_inactive(after, sku)),
             column="sku_active",
         )
 
@@ -569,27 +576,29 @@ def _resolved(resolved: Resolved, text: str, what: str) -> int:
         return resolved.ids[text]
     if text in resolved.pending:
         raise resolved.pending[text]
-    raise _RowFailure(
-        "dependency-failed",
-        resolved.failed.get(text, f"{what} {text} failed"),
-        column=what,
-        value=text,
-    )
+    if text in resolved.failed:
+        reason = resolved.failed[text]
+    elif what == "category":
+        reason = render("category-failed", value=text)
+    else:
+        reason = render("brand-failed", value=text)
+    raise _RowFailure("dependency-failed", reason, column=what, value=text)
 
 
 def _why_inactive(context: Record, sku: Record) -> str:
+    """Each reason VTEX's activation rules give for this SKU, one template each, joined."""
     reasons = []
     if not context.get("Images"):
-        reasons.append("it has no image (add an image URL)")
+        reasons.append(render("inactive-no-image"))
     alternate = context.get("AlternateIds") or {}
     if not (alternate.get("RefId") or alternate.get("Ean")):
-        reasons.append("it has neither RefId nor EAN")
+        reasons.append(render("inactive-no-ref-or-ean"))
     if context.get("IsProductActive") is False:
-        reasons.append("its product is inactive")
+        reasons.append(render("inactive-product"))
     if context.get("IsBrandActive") is False:
-        reasons.append("its brand is inactive")
+        reasons.append(render("inactive-brand"))
     if context.get("IsDirectCategoryActive") is False or context.get("IsCategoryActive") is False:
-        reasons.append("its category is inactive")
+        reasons.append(render("inactive-category"))
     filled = {
         str(s.get("FieldName"))
         for s in context.get("SkuSpecifications") or []
@@ -600,14 +609,8 @@ def _why_inactive(context: Record, sku: Record) -> str:
     empty = [c[len(SKU_SPEC) :] for c in sku if c.startswith(SKU_SPEC) and not sku[c]]
     empty = [name for name in empty if name not in filled]
     if empty:
-        reasons.append(
-            f"SKU specification {', '.join(empty)} is empty (VTEX needs every SKU "
-            "specification of the category filled)"
-        )
-    return "; ".join(reasons) or (
-        "VTEX's activation rules are not met (image, RefId or EAN, "
-        "active product, brand and category)"
-    )
+        reasons.append(render("inactive-spec-empty", specs=", ".join(empty)))
+    return "; ".join(reasons) or render("inactive-rules-unmet")
 
 
 def _short(body: str) -> str:
