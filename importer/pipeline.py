@@ -12,11 +12,7 @@ archived, so a crash in between leaves the claimed file to be finished on the ne
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,67 +21,20 @@ from loguru import logger
 from importer.deps import Deps
 from importer.errors import FileRejected, UnreadableFile, disk_full
 from importer.files.archive import archive_file
-from importer.files.openfiles import open_for_writing
+from importer.files.fingerprint import fingerprint, still_as_read, wait_until_quiet
 from importer.files.watch import ACCEPTED_SUFFIXES
 from importer.flows import registry
 from importer.flows.base import InputFile
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
 from importer.read import ReadOptions, read_table
-from importer.read.entry import check_entry, open_regular
+from importer.read.entry import check_entry
 from importer.report import free_report_stem, remove_unfinished, write_report
 from importer.validate import validate
-
-
-def sha256_of(path: Path) -> str:
-    return fingerprint(path).sha256
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What a file was when it was read: compared again before it is archived."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    """Size and time from the open handle, taken before the bytes are hashed: a write that
-    lands while (or after) the file is read always leaves a difference to see. Raises
-    UnreadableFile for a link, a FIFO, a folder...: those are never read
-    (`importer.read.entry`)."""
-    digest = hashlib.sha256()
-    with open_regular(path) as handle:
-        st = os.fstat(handle.fileno())
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
-
-
-def still_as_read(path: Path, read_as: Fingerprint) -> bool:
-    """True when the claimed file is what was read: same size, time and bytes, and no process
-    of this machine holds it open for writing (a writer keeps its handle on the claimed file:
-    the claim is a rename)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return True  # nothing left to read again; the archive step says what became of it
-    if (st.st_size, st.st_mtime_ns) != (read_as.size, read_as.mtime_ns):
-        return False
-    if open_for_writing([path]):
-        return False
-    try:
-        return fingerprint(path).sha256 == read_as.sha256
-    except OSError:
-        return True
-
 
 # A file that keeps changing under the importer is read again at most this many times in one
 # pass; then it stays claimed, unreported, and the next pass reads it again.
 MAX_READS = 5
-# How long one pass waits for a file that changed while it was processed to be quiet again.
-SETTLE_WAIT_MAX_S = 60.0
 
 
 class _ChangedWhileReporting(Exception):
@@ -140,7 +89,7 @@ def process_file(
             name,
             reads,
         )
-        _wait_until_quiet(path, deps.loaded.settings.watch.settle_s)
+        wait_until_quiet(path, deps.loaded.settings.watch.settle_s)
     report = earlier or FileReport(FileSummary(name, flow, "", deps.now()))
     report.left_behind = (
         f"it was still changing after {MAX_READS} reads; it stays claimed and is read again on "
@@ -208,26 +157,6 @@ def _carry_landed(earlier: FileReport, final: FileReport) -> None:
         summary.count(row.action)
         summary.unchanged = max(summary.unchanged - 1, 0)
     final.rows.sort(key=lambda r: (r.row is None, r.row or 0))
-
-
-def _wait_until_quiet(path: Path, settle_s: float) -> None:
-    """Until the file's size and time have not moved for `settle_s` and no local process
-    holds it open for writing, at most SETTLE_WAIT_MAX_S."""
-    deadline = time.monotonic() + SETTLE_WAIT_MAX_S
-    step = min(max(settle_s / 4, 0.05), 1.0)
-    last: tuple[int, int] | None = None
-    since = time.monotonic()
-    while time.monotonic() < deadline:
-        try:
-            st = path.stat()
-        except OSError:
-            return
-        now = (st.st_size, st.st_mtime_ns)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= settle_s and not open_for_writing([path]):
-            return
-        time.sleep(step)
 
 
 def _refuse_unread(path: Path, report: FileReport, deps: Deps, exc: UnreadableFile) -> FileReport:

@@ -319,7 +319,7 @@ def test_a_file_over_max_file_mb_is_refused_without_being_read(
     def never(*args: object, **kwargs: object) -> object:
         raise AssertionError("the file was opened")
 
-    monkeypatch.setattr(pipeline, "sha256_of", never)
+    monkeypatch.setattr(pipeline, "fingerprint", never)
     monkeypatch.setattr(pipeline, "read_table", never)
 
     [report] = one_pass(runtime).reports

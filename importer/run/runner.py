@@ -25,6 +25,7 @@ from loguru import logger
 from importer.config import WatchSettings
 from importer.deps import Deps
 from importer.errors import StorageError, UnreadableFile, disk_full
+from importer.files.fingerprint import sha256_of
 from importer.files.openfiles import open_for_writing
 from importer.files.watch import (
     Candidate,
@@ -41,7 +42,7 @@ from importer.files.watch import (
 from importer.flows import registry
 from importer.flows.registry import FLOW_NAMES
 from importer.models import FileReport, FileSummary
-from importer.pipeline import finish_report, process_file, sha256_of
+from importer.pipeline import finish_report, process_file
 from importer.run.leftovers import finish_pass_report, resume_batches, retry_pending
 from importer.run.lock import claim_owner
 from importer.run.preflight import Preflight, PreflightFailure
