@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from loguru import logger
 
+from importer.deps import Deps
 from importer.orders.pull import OrderPuller, PullResult
+from importer.vtex.http import VtexHttp
 from importer.vtex.orders import OrdersClient
 
 
-def _puller(deps: Any, http: Any) -> OrderPuller:
+def _puller(deps: Deps, http: VtexHttp) -> OrderPuller:
     settings = deps.loaded.settings.orders
     return OrderPuller(
         OrdersClient(http),
@@ -23,7 +24,7 @@ def _puller(deps: Any, http: Any) -> OrderPuller:
     )
 
 
-def pull_orders(deps: Any, *, sweep: bool = False) -> PullResult:
+def pull_orders(deps: Deps, *, sweep: bool = False) -> PullResult:
     """One pull; `sweep` also lists every ready order (else every `sweep_interval_s`)."""
     settings = deps.loaded.settings.orders
 
@@ -47,7 +48,7 @@ def pull_orders(deps: Any, *, sweep: bool = False) -> PullResult:
     return result
 
 
-def export_order(deps: Any, order_id: str) -> PullResult:
+def export_order(deps: Deps, order_id: str) -> PullResult:
     async def go() -> PullResult:
         async with deps.http() as http:
             result = PullResult()
