@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from loguru import logger
 
@@ -44,6 +44,8 @@ from importer.vtex.http import VtexHttp
 from importer.vtex.timing import Clock
 
 Record = dict[str, Any]
+# A job's typed line (`PriceLine`, `StockLine`): what the batch API sees of a row.
+L = TypeVar("L")
 # A row a batch job did not apply for a reason of its own goes per SKU next time.
 PER_SKU_MARK = "_batch_refused"
 # How long an account that lacks a batch feature is not asked again (kv, per feature).
@@ -67,7 +69,10 @@ def policy_of(settings: VtexSettings) -> PollPolicy:
 FEATURE_OF_FLOW = {"prices": BulkPricingClient.feature, "inventory": BatchInventoryClient.feature}
 
 
-def client_for(feature: str, http: VtexHttp) -> BatchApi:
+def client_for(feature: str, http: VtexHttp) -> BatchApi[Any]:
+    """The batch API of `feature`. Its line type (`PriceLine`, `StockLine`) is its own
+    business: lines are made by the API from rows (`line`) and handed back only to it, so a
+    caller holds the API alone and needs no line type (Any is that "some type")."""
     if feature == BulkPricingClient.feature:
         return BulkPricingClient(http)
     if feature == BatchInventoryClient.feature:
@@ -83,7 +88,9 @@ def feature_off(store: Store, feature: str, now: datetime) -> bool:
     return until is not None and now < datetime.fromisoformat(until)
 
 
-def remember_off(store: Store, api: BatchApi, error: FeatureUnavailable, now: datetime) -> None:
+def remember_off(
+    store: Store, api: BatchApi[Any], error: FeatureUnavailable, now: datetime
+) -> None:
     until = now + FEATURE_RETRY_AFTER
     store.set_value(_OFF_KEY.format(api.feature), until.isoformat(timespec="seconds"))
     logger.warning(
@@ -99,11 +106,15 @@ def remember_off(store: Store, api: BatchApi, error: FeatureUnavailable, now: da
 
 
 @dataclass
-class _Run:
-    api: BatchApi
+class _Run(Generic[L]):
+    """One job being driven: its rows as recorded (what outcomes and the store take) and,
+    index for index, their typed lines (what the API takes)."""
+
+    api: BatchApi[L]
     store: Store
     job: BatchJob
     rows: list[Record]
+    lines: list[L]
     clock: Clock
     is_new: Callable[[Record], bool]
     policy: PollPolicy
@@ -111,7 +122,7 @@ class _Run:
 
 
 async def send(
-    api: BatchApi,
+    api: BatchApi[L],
     rows: list[Record],
     *,
     store: Store,
@@ -124,7 +135,8 @@ async def send(
 ) -> BatchOutcome:
     """Send `rows` as one job. Raises FeatureUnavailable (fall back to per-SKU calls), or the
     VtexError that stopped the job's creation (nothing was recorded then)."""
-    content = api.csv(rows)
+    lines = [api.line(row) for row in rows]
+    content = api.csv(lines)
     started = await api.start(len(content))
     job = BatchJob(
         started.batch_id,
@@ -148,12 +160,12 @@ async def send(
         ],
     )
     logger.info("{}: {} rows sent as VTEX {} job {}", source, len(rows), api.title, job.batch_id)
-    run = _Run(api, store, job, rows, clock, is_new, policy or PollPolicy(), now)
+    run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
     return await _drive(run, content, fresh=True)
 
 
 async def resume(
-    api: BatchApi,
+    api: BatchApi[L],
     job: BatchJob,
     *,
     store: Store,
@@ -165,11 +177,12 @@ async def resume(
     """Find out what became of a job recorded earlier; never starts a new one."""
     rows = [r.payload for r in store.batch_rows(job.batch_id)]
     logger.info("polling VTEX {} job {} left unsettled earlier", api.title, job.batch_id)
-    run = _Run(api, store, job, rows, clock, is_new, policy or PollPolicy(), now)
+    lines = [api.line(row) for row in rows]  # a job recorded by any version: the same keys
+    run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
     return await _drive(run, None, fresh=False)
 
 
-async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutcome:
+async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOutcome:
     api, job = run.api, run.job
     try:
         state = job.state
@@ -182,7 +195,7 @@ async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutco
         if state == "created":
             target = Upload(job.upload_url, job.upload_headers, job.expires_at)
             if not target.expired(run.now()):
-                await api.upload(target, content if content is not None else api.csv(run.rows))
+                await api.upload(target, content if content is not None else api.csv(run.lines))
                 state = "uploaded"
                 run.store.set_batch_state(job.batch_id, state)
             elif not api.needs_confirm:
@@ -223,9 +236,9 @@ async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutco
     return _settle(run, errors, final.error_count)
 
 
-def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOutcome:
+def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> BatchOutcome:
     api, job, rows = run.api, run.job, run.rows
-    locate = api.locator(rows)
+    locate = api.locator(run.lines)
     refused: dict[int, ErrorLine] = {}
     unmatched = 0
     for line in errors:
@@ -275,7 +288,7 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
                 if again
                 else "Correct the row and drop the file again.",
             )
-            column = api.column(error, row)
+            column = api.column(error, run.lines[index])
             if again:
                 marked = {**row, PER_SKU_MARK: error.code or "error"}
                 retry.append((key, hashed, reason, marked))
@@ -294,7 +307,7 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
     return outcome
 
 
-def _unsettled(run: _Run, what: str, *, forget: bool, per_sku: bool = False) -> BatchOutcome:
+def _unsettled(run: _Run[L], what: str, *, forget: bool, per_sku: bool = False) -> BatchOutcome:
     """Every row stays pending. `forget`: the job is over (or can never run): settle it so its
     rows are sent again; otherwise keep it recorded and poll it again next pass."""
     api, job = run.api, run.job
