@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from loguru import logger
 
@@ -53,11 +53,23 @@ FEATURE_RETRY_AFTER = timedelta(hours=24)
 _OFF_KEY = "batch-feature-off:{}"
 
 
+class RowResult(NamedTuple):
+    """What became of one of a job's rows. `row` is the row as the store records it (with
+    `PER_SKU_MARK` when it is to go per SKU next time: the mark must reach the pending row's
+    payload, which `importer.outcomes` stores from this row)."""
+
+    row: Record
+    action: Action
+    type: str  # the message slug ("" for a landed row)
+    column: str  # the report column VTEX's error is about ("" when it does not say)
+    reason: str
+
+
 @dataclass
 class BatchOutcome:
-    """What became of a job's rows: (row, action, type, column, reason) per row."""
+    """What became of a job's rows, one `RowResult` per row."""
 
-    rows: list[tuple[Record, Action, str, str, str]] = field(default_factory=list)
+    rows: list[RowResult] = field(default_factory=list)
     fatal: str = ""
 
 
@@ -272,10 +284,10 @@ def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> Batc
         error = refused.get(index)
         if error is None and unsure:
             retry.append((key, hashed, waiting, row))
-            outcome.rows.append((row, Action.PENDING, "vtex-batch-pending", "", waiting))
+            outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", waiting))
         elif error is None:
             landed.append(Applied(key, hashed, row))
-            outcome.rows.append((row, landed_action(row, run.is_new), "", "", ""))
+            outcome.rows.append(RowResult(row, landed_action(row, run.is_new), "", "", ""))
         else:
             again = api.retriable(error.code)
             reason = render(
@@ -292,10 +304,14 @@ def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> Batc
             if again:
                 marked = {**row, PER_SKU_MARK: error.code or "error"}
                 retry.append((key, hashed, reason, marked))
-                outcome.rows.append((marked, Action.PENDING, "vtex-batch-error", column, reason))
+                outcome.rows.append(
+                    RowResult(marked, Action.PENDING, "vtex-batch-error", column, reason)
+                )
             else:
                 dropped.append((key, hashed))
-                outcome.rows.append((row, Action.FAILED, "vtex-batch-error", column, reason))
+                outcome.rows.append(
+                    RowResult(row, Action.FAILED, "vtex-batch-error", column, reason)
+                )
     run.store.settle_batch(job.batch_id, job.flow, landed, retry, dropped)
     logger.info(
         "VTEX {} job {}: {} rows landed, {} refused",
@@ -316,7 +332,7 @@ def _unsettled(run: _Run[L], what: str, *, forget: bool, per_sku: bool = False) 
     outcome = BatchOutcome()
     rows = [{**r, PER_SKU_MARK: "job"} if per_sku else r for r in run.rows]
     for row in rows:
-        outcome.rows.append((row, Action.PENDING, "vtex-batch-pending", "", reason))
+        outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", reason))
     if forget:
         run.store.settle_batch(
             job.batch_id,
