@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from loguru import logger
 
@@ -44,6 +44,8 @@ from importer.vtex.http import VtexHttp
 from importer.vtex.timing import Clock
 
 Record = dict[str, Any]
+# A job's typed line (`PriceLine`, `StockLine`): what the batch API sees of a row.
+L = TypeVar("L")
 # A row a batch job did not apply for a reason of its own goes per SKU next time.
 PER_SKU_MARK = "_batch_refused"
 # How long an account that lacks a batch feature is not asked again (kv, per feature).
@@ -51,11 +53,23 @@ FEATURE_RETRY_AFTER = timedelta(hours=24)
 _OFF_KEY = "batch-feature-off:{}"
 
 
+class RowResult(NamedTuple):
+    """What became of one of a job's rows. `row` is the row as the store records it (with
+    `PER_SKU_MARK` when it is to go per SKU next time: the mark must reach the pending row's
+    payload, which `importer.outcomes` stores from this row)."""
+
+    row: Record
+    action: Action
+    type: str  # the message slug ("" for a landed row)
+    column: str  # the report column VTEX's error is about ("" when it does not say)
+    reason: str
+
+
 @dataclass
 class BatchOutcome:
-    """What became of a job's rows: (row, action, type, column, reason) per row."""
+    """What became of a job's rows, one `RowResult` per row."""
 
-    rows: list[tuple[Record, Action, str, str, str]] = field(default_factory=list)
+    rows: list[RowResult] = field(default_factory=list)
     fatal: str = ""
 
 
@@ -66,7 +80,10 @@ def policy_of(settings: VtexSettings) -> PollPolicy:
 # The batch API that carries each flow's change sets.
 
 
-def client_for(feature: str, http: VtexHttp) -> BatchApi:
+def client_for(feature: str, http: VtexHttp) -> BatchApi[Any]:
+    """The batch API of `feature`. Its line type (`PriceLine`, `StockLine`) is its own
+    business: lines are made by the API from rows (`line`) and handed back only to it, so a
+    caller holds the API alone and needs no line type (Any is that "some type")."""
     if feature == BulkPricingClient.feature:
         return BulkPricingClient(http)
     if feature == BatchInventoryClient.feature:
@@ -82,7 +99,9 @@ def feature_off(store: Store, feature: str, now: datetime) -> bool:
     return until is not None and now < datetime.fromisoformat(until)
 
 
-def remember_off(store: Store, api: BatchApi, error: FeatureUnavailable, now: datetime) -> None:
+def remember_off(
+    store: Store, api: BatchApi[Any], error: FeatureUnavailable, now: datetime
+) -> None:
     until = now + FEATURE_RETRY_AFTER
     store.set_value(_OFF_KEY.format(api.feature), until.isoformat(timespec="seconds"))
     logger.warning(
@@ -98,11 +117,15 @@ def remember_off(store: Store, api: BatchApi, error: FeatureUnavailable, now: da
 
 
 @dataclass
-class _Run:
-    api: BatchApi
+class _Run(Generic[L]):
+    """One job being driven: its rows as recorded (what outcomes and the store take) and,
+    index for index, their typed lines (what the API takes)."""
+
+    api: BatchApi[L]
     store: Store
     job: BatchJob
     rows: list[Record]
+    lines: list[L]
     clock: Clock
     is_new: Callable[[Record], bool]
     policy: PollPolicy
@@ -110,7 +133,7 @@ class _Run:
 
 
 async def send(
-    api: BatchApi,
+    api: BatchApi[L],
     rows: list[Record],
     *,
     store: Store,
@@ -123,7 +146,8 @@ async def send(
 ) -> BatchOutcome:
     """Send `rows` as one job. Raises FeatureUnavailable (fall back to per-SKU calls), or the
     VtexError that stopped the job's creation (nothing was recorded then)."""
-    content = api.csv(rows)
+    lines = [api.line(row) for row in rows]
+    content = api.csv(lines)
     started = await api.start(len(content))
     job = BatchJob(
         started.batch_id,
@@ -147,12 +171,12 @@ async def send(
         ],
     )
     logger.info("{}: {} rows sent as VTEX {} job {}", source, len(rows), api.title, job.batch_id)
-    run = _Run(api, store, job, rows, clock, is_new, policy or PollPolicy(), now)
+    run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
     return await _drive(run, content, fresh=True)
 
 
 async def resume(
-    api: BatchApi,
+    api: BatchApi[L],
     job: BatchJob,
     *,
     store: Store,
@@ -164,11 +188,12 @@ async def resume(
     """Find out what became of a job recorded earlier; never starts a new one."""
     rows = [r.payload for r in store.batch_rows(job.batch_id)]
     logger.info("polling VTEX {} job {} left unsettled earlier", api.title, job.batch_id)
-    run = _Run(api, store, job, rows, clock, is_new, policy or PollPolicy(), now)
+    lines = [api.line(row) for row in rows]  # a job recorded by any version: the same keys
+    run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
     return await _drive(run, None, fresh=False)
 
 
-async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutcome:
+async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOutcome:
     api, job = run.api, run.job
     try:
         state = job.state
@@ -181,7 +206,7 @@ async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutco
         if state == "created":
             target = Upload(job.upload_url, job.upload_headers, job.expires_at)
             if not target.expired(run.now()):
-                await api.upload(target, content if content is not None else api.csv(run.rows))
+                await api.upload(target, content if content is not None else api.csv(run.lines))
                 state = "uploaded"
                 run.store.set_batch_state(job.batch_id, state)
             elif not api.needs_confirm:
@@ -222,9 +247,9 @@ async def _drive(run: _Run, content: bytes | None, *, fresh: bool) -> BatchOutco
     return _settle(run, errors, final.error_count)
 
 
-def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOutcome:
+def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> BatchOutcome:
     api, job, rows = run.api, run.job, run.rows
-    locate = api.locator(rows)
+    locate = api.locator(run.lines)
     refused: dict[int, ErrorLine] = {}
     unmatched = 0
     for line in errors:
@@ -258,10 +283,10 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
         error = refused.get(index)
         if error is None and unsure:
             retry.append((key, hashed, waiting, row))
-            outcome.rows.append((row, Action.PENDING, "vtex-batch-pending", "", waiting))
+            outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", waiting))
         elif error is None:
             landed.append(Applied(key, hashed, row))
-            outcome.rows.append((row, landed_action(row, run.is_new), "", "", ""))
+            outcome.rows.append(RowResult(row, landed_action(row, run.is_new), "", "", ""))
         else:
             again = api.retriable(error.code)
             reason = render(
@@ -274,14 +299,18 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
                 if again
                 else "Correct the row and drop the file again.",
             )
-            column = api.column(error, row)
+            column = api.column(error, run.lines[index])
             if again:
                 marked = {**row, PER_SKU_MARK: error.code or "error"}
                 retry.append((key, hashed, reason, marked))
-                outcome.rows.append((marked, Action.PENDING, "vtex-batch-error", column, reason))
+                outcome.rows.append(
+                    RowResult(marked, Action.PENDING, "vtex-batch-error", column, reason)
+                )
             else:
                 dropped.append((key, hashed))
-                outcome.rows.append((row, Action.FAILED, "vtex-batch-error", column, reason))
+                outcome.rows.append(
+                    RowResult(row, Action.FAILED, "vtex-batch-error", column, reason)
+                )
     run.store.settle_batch(job.batch_id, job.flow, landed, retry, dropped)
     logger.info(
         "VTEX {} job {}: {} rows landed, {} refused",
@@ -293,7 +322,7 @@ def _settle(run: _Run, errors: Sequence[ErrorLine], error_count: int) -> BatchOu
     return outcome
 
 
-def _unsettled(run: _Run, what: str, *, forget: bool, per_sku: bool = False) -> BatchOutcome:
+def _unsettled(run: _Run[L], what: str, *, forget: bool, per_sku: bool = False) -> BatchOutcome:
     """Every row stays pending. `forget`: the job is over (or can never run): settle it so its
     rows are sent again; otherwise keep it recorded and poll it again next pass."""
     api, job = run.api, run.job
@@ -302,7 +331,7 @@ def _unsettled(run: _Run, what: str, *, forget: bool, per_sku: bool = False) -> 
     outcome = BatchOutcome()
     rows = [{**r, PER_SKU_MARK: "job"} if per_sku else r for r in run.rows]
     for row in rows:
-        outcome.rows.append((row, Action.PENDING, "vtex-batch-pending", "", reason))
+        outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", reason))
     if forget:
         run.store.settle_batch(
             job.batch_id,

@@ -29,7 +29,7 @@ from importer.outcomes import PushResult, Record, RowOutcome
 from importer.push import IsNew, Send, SkuTask, done, push_skus
 from importer.state import Store
 from importer.validate import utc_text
-from importer.vtex.batch_inventory import BatchInventoryClient, can_carry
+from importer.vtex.batch_inventory import BatchInventoryClient, StockLine, can_carry
 from importer.vtex.logistics import LogisticsClient
 
 NAME = "inventory"
@@ -93,7 +93,7 @@ class Inventory(KeyedFlow):
 
     def batchable(self, rows: list[Record]) -> list[Record]:
         """Rows with a lead time (see `batch_inventory.can_carry`)."""
-        return [r for r in rows if can_carry(r)]
+        return [r for r in rows if can_carry(StockLine.from_row(r))]
 
     def batch_warnings(self, carried: list[Record]) -> list[str]:
         return [render("batch-without-count-time", rows=len(carried))]

@@ -27,7 +27,7 @@ from importer.outcomes import FILE_COLUMNS, PushResult, Record, carried
 from importer.push import IsNew, Send, SkuTask, done, push_skus
 from importer.state import Store
 from importer.validate import Validated
-from importer.vtex.bulk_pricing import BulkPricingClient, can_carry
+from importer.vtex.bulk_pricing import BulkPricingClient, PriceLine, can_carry
 from importer.vtex.pricing import PricingClient
 
 PRICES = FlowSpec(
@@ -214,20 +214,20 @@ def batchable_rows(rows: list[Record]) -> list[Record]:
     """Base-price rows the Bulk Pricing CSV can carry (see `bulk_pricing.can_carry`), one per
     SKU, of SKUs without a fixed price whose period moved or that carries a base price (those
     need a PUT of the whole price, which must not race the job)."""
+    lines = [PriceLine.from_row(row) for row in rows]
     # SKUs with a fixed price whose period moved, or with a fixed-price row that carries a
     # base price too (it is checked against the base row, per SKU), stay out of the job.
     moved = {
-        r["sku_id_resolved"]
-        for r in rows
-        if r.get("trade_policy") and (_period_changed(r) or r.get("base_price"))
+        line.sku_id
+        for row, line in zip(rows, lines, strict=True)
+        if line.trade_policy and (_period_changed(row) or line.base_price is not None)
     }
     seen: set[int] = set()
     carried: list[Record] = []
-    for row in rows:
-        sku = row["sku_id_resolved"]
-        if sku in moved or sku in seen or not can_carry(row):
+    for row, line in zip(rows, lines, strict=True):
+        if line.sku_id in moved or line.sku_id in seen or not can_carry(line):
             continue
-        seen.add(sku)
+        seen.add(line.sku_id)
         carried.append(row)
     return carried
 

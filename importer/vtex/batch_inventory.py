@@ -21,7 +21,8 @@ row whose file wrote a `balance_at` never does.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from importer.errors import RowRejectedError, VtexError
 from importer.vtex.batch_jobs import (
@@ -53,13 +54,43 @@ _CODE_COLUMNS = {"INVALID_QUANTITY": "quantity", "INVALID_DATE_FORMAT": "lead_ti
 _TIMESPAN = re.compile(r"(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})")
 
 
-def can_carry(row: Record) -> bool:
-    """A row the batch CSV can express without zeroing a lead time the file does not own, nor
+@dataclass(frozen=True)
+class StockLine:
+    """One SKU x warehouse as the batch CSV needs it, and what tells whether the CSV can carry
+    it (`can_carry`). Built from a row by `from_row`, the one place the client reads a row's
+    keys."""
+
+    sku_id: int  # item_id: the SKU's VTEX id (the file's sku_id, or its RefId's)
+    warehouse_id: str  # container_id: the warehouse's id as VTEX spells it
+    quantity: int
+    unlimited: bool
+    lead_time: str = ""  # "d.hh:mm:ss" as the file wrote it; "" when it has none
+    balance_at: str = ""  # the count time the file wrote; "" when it wrote none
+    sku_column: str = "sku_id"  # the report column the file named the SKU in
+
+    @classmethod
+    def from_row(cls, row: Record) -> StockLine:
+        """The line of a row that `importer.push` resolved (`sku_id_resolved`) and whose
+        warehouse VTEX knows (`warehouse_vtex`), as sent now or as recorded in the store with
+        its job (the same keys)."""
+        return cls(
+            sku_id=int(row["sku_id_resolved"]),
+            warehouse_id=str(row["warehouse_vtex"]),
+            quantity=int(row.get("quantity") or 0),
+            unlimited=row.get("unlimited") == "true",
+            lead_time=str(row.get("lead_time") or ""),
+            balance_at=str(row.get("balance_at") or ""),
+            sku_column="sku_ref" if row.get("sku_ref") else "sku_id",
+        )
+
+
+def can_carry(line: StockLine) -> bool:
+    """A line the batch CSV can express without zeroing a lead time the file does not own, nor
     dropping a count time the file wrote (`balance_at`: the CSV has no column for it, so such
-    a row goes per SKU, where dateUtcOnBalanceSystem carries it)."""
-    if row.get("balance_at"):
+    a line goes per SKU, where dateUtcOnBalanceSystem carries it)."""
+    if line.balance_at:
         return False
-    return bool(row.get("lead_time")) and _TIMESPAN.fullmatch(str(row["lead_time"])) is not None
+    return bool(line.lead_time) and _TIMESPAN.fullmatch(line.lead_time) is not None
 
 
 def iso_duration(lead_time: str) -> str:
@@ -139,41 +170,43 @@ class BatchInventoryClient:
             )
         return lines
 
-    def csv(self, rows: list[Record]) -> bytes:
+    def line(self, row: Record) -> StockLine:
+        return StockLine.from_row(row)
+
+    def csv(self, lines: Sequence[StockLine]) -> bytes:
         return csv_bytes(
             COLUMNS,
             [
                 [
-                    str(row["sku_id_resolved"]),
+                    str(line.sku_id),
                     self.account,
-                    str(row["warehouse_vtex"]),
-                    str(int(row.get("quantity") or 0)),
-                    "true" if row.get("unlimited") == "true" else "false",
-                    iso_duration(str(row["lead_time"])),
+                    line.warehouse_id,
+                    str(line.quantity),
+                    "true" if line.unlimited else "false",
+                    iso_duration(line.lead_time),
                 ]
-                for row in rows
+                for line in lines
             ],
         )
 
-    def locator(self, rows: list[Record]) -> Callable[[ErrorLine], int | None]:
-        # The SKU x warehouse names the row (one line each); the line number is the fallback.
+    def locator(self, lines: Sequence[StockLine]) -> Callable[[ErrorLine], int | None]:
+        # The SKU x warehouse names the line (one each); the line number is the fallback.
         by_ids = {
-            (str(row["sku_id_resolved"]), str(row["warehouse_vtex"]).casefold()): i
-            for i, row in enumerate(rows)
+            (str(line.sku_id), line.warehouse_id.casefold()): i for i, line in enumerate(lines)
         }
 
         def locate(error: ErrorLine) -> int | None:
             key = (error.ids.get("item_id", ""), error.ids.get("container_id", "").casefold())
             if key in by_ids:
                 return by_ids[key]
-            if error.line is not None and 0 <= error.line - 2 < len(rows):
+            if error.line is not None and 0 <= error.line - 2 < len(lines):
                 return error.line - 2  # line 1 is the header
             return None
 
         return locate
 
-    def column(self, error: ErrorLine, row: Record) -> str:
-        sku_column = "sku_ref" if row.get("sku_ref") else "sku_id"
+    def column(self, error: ErrorLine, line: StockLine) -> str:
+        sku_column = line.sku_column
         named = named_columns(
             error.message,
             {

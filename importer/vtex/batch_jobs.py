@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from importer.errors import FatalVtexError, RowRejectedError, VtexError
 from importer.vtex.http import VtexHttp
 from importer.vtex.timing import Clock
 
 Record = dict[str, Any]
+# A job's typed line: `bulk_pricing.PriceLine`, `batch_inventory.StockLine`.
+Line = TypeVar("Line")
 
 
 class FeatureUnavailable(VtexError):
@@ -171,8 +173,10 @@ def named_columns(message: str, columns: Mapping[str, str]) -> str:
     return ""
 
 
-class BatchApi(Protocol):
-    """One of VTEX's batch APIs, as `importer.batches` drives it."""
+class BatchApi(Protocol[Line]):
+    """One of VTEX's batch APIs, as `importer.batches` drives it. `importer.batches` keeps a
+    job's rows (the store records them as they are); the API sees only its typed lines, each
+    made from one row by `line`, and answers for lines by their index (line i is row i)."""
 
     feature: str  # "bulk-pricing" | "batch-inventory": the name kept in the store
     title: str  # how the report and the log name it
@@ -193,15 +197,20 @@ class BatchApi(Protocol):
 
     async def error_lines(self, batch_id: str) -> list[ErrorLine]: ...
 
-    def csv(self, rows: list[Record]) -> bytes:
-        """The job's file: a header, then one line per row, in order (row i is line i + 2)."""
+    def line(self, row: Record) -> Line:
+        """A row's typed line: the one place the row's keys are read (the line's `from_row`)."""
         ...
 
-    def locator(self, rows: list[Record]) -> Callable[[ErrorLine], int | None]:
-        """A function giving the index in `rows` of the row an error line names, or None."""
+    def csv(self, lines: Sequence[Line]) -> bytes:
+        """The job's file: a header, then one CSV line per line, in order (lines[i] is CSV
+        line i + 2)."""
         ...
 
-    def column(self, error: ErrorLine, row: Record) -> str:
+    def locator(self, lines: Sequence[Line]) -> Callable[[ErrorLine], int | None]:
+        """A function giving the index in `lines` of the line an error line names, or None."""
+        ...
+
+    def column(self, error: ErrorLine, line: Line) -> str:
         """The report column VTEX's error is about ('' when it does not say)."""
         ...
 

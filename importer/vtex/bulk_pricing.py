@@ -22,7 +22,8 @@ The base-prices CSV has no fixed-price columns, so an import leaves fixed prices
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from importer.errors import VtexError
@@ -54,26 +55,68 @@ REPORT_COLUMNS = {
 }
 
 
-def _positive(text: object) -> bool:
+def _amount(text: object) -> Decimal | None:
+    """A row's money text as a Decimal; None when blank, or when it is not a finite number
+    (a value the CSV cannot write: the row goes per SKU, which reports it on its row)."""
+    if text is None or str(text).strip() == "":
+        return None
     try:
-        return Decimal(str(text)) > 0
+        value = Decimal(str(text))
     except (InvalidOperation, ValueError):
-        return False
+        return None
+    return value if value.is_finite() else None
 
 
-def can_carry(row: Record) -> bool:
-    """A base-price row the base-prices CSV can express without losing anything."""
+@dataclass(frozen=True)
+class PriceLine:
+    """One SKU's base price as the base-prices CSV needs it, and what tells whether the CSV
+    can carry it (`can_carry`). Built from a row by `from_row`, the one place the client
+    reads a row's keys."""
+
+    sku_id: int  # the SKU's VTEX id (the file's sku_id, or the id its RefId resolved to)
+    base_price: Decimal | None
+    list_price: Decimal | None
+    cost_price: Decimal | None
+    # VTEX derives a base price from cost and markup; the CSV has no markup column, so only
+    # whether the row has one matters (such a row goes per SKU, where the markup is checked).
+    has_markup: bool = False
+    trade_policy: str = ""  # a fixed price's trade policy; "" for the base price
+    sku_column: str = "sku_id"  # the report column the file named the SKU in
+
+    @classmethod
+    def from_row(cls, row: Record) -> PriceLine:
+        """The line of a row that `importer.push` resolved (`sku_id_resolved`), as sent now
+        or as recorded in the store with its job (the same keys)."""
+        return cls(
+            sku_id=int(row["sku_id_resolved"]),
+            base_price=_amount(row.get("base_price")),
+            list_price=_amount(row.get("list_price")),
+            cost_price=_amount(row.get("cost_price")),
+            has_markup=bool(row.get("markup")),
+            trade_policy=str(row.get("trade_policy") or ""),
+            sku_column="sku_ref" if row.get("sku_ref") else "sku_id",
+        )
+
+
+def _positive(value: Decimal | None) -> bool:
+    return value is not None and value > 0
+
+
+def can_carry(line: PriceLine) -> bool:
+    """A base price the base-prices CSV can express without losing anything."""
     return (
-        not row.get("trade_policy")
-        and not row.get("markup")  # no markup column: per SKU, where a markup is checked
-        and _positive(row.get("base_price"))
-        and _positive(row.get("cost_price"))
-        and _positive(row.get("list_price"))
+        not line.trade_policy
+        and not line.has_markup  # no markup column: per SKU, where a markup is checked
+        and _positive(line.base_price)
+        and _positive(line.cost_price)
+        and _positive(line.list_price)
     )
 
 
-def _money(text: object) -> str:
-    return str(Decimal(str(text)))
+def _money(value: Decimal | None, column: str, line: PriceLine) -> str:
+    if value is None:
+        raise ValueError(f"SKU {line.sku_id}: no {column} to write (see can_carry)")
+    return str(value)
 
 
 class BulkPricingClient:
@@ -130,32 +173,35 @@ class BulkPricingClient:
             for row in read_error_csv(await download(self.http, str(url)))
         ]
 
-    def csv(self, rows: list[Record]) -> bytes:
+    def line(self, row: Record) -> PriceLine:
+        return PriceLine.from_row(row)
+
+    def csv(self, lines: Sequence[PriceLine]) -> bytes:
         return csv_bytes(
             COLUMNS,
             [
                 [
-                    str(row["sku_id_resolved"]),
-                    _money(row["cost_price"]),
-                    _money(row["base_price"]),
-                    _money(row["list_price"]),
+                    str(line.sku_id),
+                    _money(line.cost_price, "cost price", line),
+                    _money(line.base_price, "base price", line),
+                    _money(line.list_price, "list price", line),
                     "",  # Child Account: this account
                 ]
-                for row in rows
+                for line in lines
             ],
         )
 
-    def locator(self, rows: list[Record]) -> Callable[[ErrorLine], int | None]:
-        # A base-prices job carries one line per SKU, so the SKU ID names the row.
-        by_sku = {str(row["sku_id_resolved"]): i for i, row in enumerate(rows)}
+    def locator(self, lines: Sequence[PriceLine]) -> Callable[[ErrorLine], int | None]:
+        # A base-prices job carries one line per SKU, so the SKU ID names the line.
+        by_sku = {str(line.sku_id): i for i, line in enumerate(lines)}
         return lambda error: by_sku.get(error.ids.get("SKU ID", "").strip())
 
-    def column(self, error: ErrorLine, row: Record) -> str:
+    def column(self, error: ErrorLine, line: PriceLine) -> str:
         named = named_columns(error.message, REPORT_COLUMNS)
         if named:
             return named
         if "SKU" in error.code.upper() or "sku" in error.message.lower():
-            return "sku_ref" if row.get("sku_ref") else "sku_id"
+            return line.sku_column
         return ""
 
     def retriable(self, code: str) -> bool:
