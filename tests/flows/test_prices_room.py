@@ -32,12 +32,24 @@ FROM, TO = "2026-12-01T00:00:00Z", "2026-12-31T23:59:59Z"
 def price_row(**cells: Any) -> Record:
     """A changed row as the prices room sends it (validated, resolved to a SKU id)."""
     row: Record = {
-        "row": 2, "key": "DEMO-001", "sku_ref": "DEMO-001", "sku_id": "", "sku_id_resolved": 1,
-        "base_price": "", "list_price": "", "cost_price": "", "markup": "", "trade_policy": "",
-        "fixed_price": "", "min_quantity": "", "valid_from": "", "valid_to": "", "hash": 1,
+        "row": 2,
+        "key": "DEMO-001",
+        "sku_ref": "DEMO-001",
+        "sku_id": "",
+        "sku_id_resolved": 1,
+        "base_price": "",
+        "list_price": "",
+        "cost_price": "",
+        "markup": "",
+        "trade_policy": "",
+        "fixed_price": "",
+        "min_quantity": "",
+        "valid_from": "",
+        "valid_to": "",
+        "hash": 1,
         FILE_COLUMNS: "base_price,cost_price,fixed_price,list_price,markup,min_quantity,"
         "sku_ref,trade_policy,valid_from,valid_to",
-    }  # fmt: skip
+    }
     row.update(cells)
     return row
 
@@ -69,11 +81,21 @@ def test_a_period_with_one_end_is_refused_on_valid_to() -> None:
 
 def test_a_reversed_period_says_it_is_reversed() -> None:
     rows = [
-        {"sku_ref": "A", "trade_policy": "1", "fixed_price": "9.00", "valid_from": TO,
-         "valid_to": FROM},
-        {"sku_ref": "B", "trade_policy": "1", "fixed_price": "9.00", "valid_from": FROM,
-         "valid_to": FROM},
-    ]  # fmt: skip
+        {
+            "sku_ref": "A",
+            "trade_policy": "1",
+            "fixed_price": "9.00",
+            "valid_from": TO,
+            "valid_to": FROM,
+        },
+        {
+            "sku_ref": "B",
+            "trade_policy": "1",
+            "fixed_price": "9.00",
+            "valid_from": FROM,
+            "valid_to": FROM,
+        },
+    ]
     _, errors = check(FLOW, rows)
     assert by_row(errors) == {
         2: ("invalid-combination", "valid_to"),
@@ -96,9 +118,15 @@ def test_rows_without_their_price_or_sku_are_missing_cells() -> None:
         {"sku_ref": "B", "trade_policy": "1"},  # a fixed-price row without a fixed price
         {"base_price": "10.00"},  # no SKU at all
         {"sku_ref": "C", "base_price": "10.00"},  # fine
-        {"sku_ref": "D", "trade_policy": "2", "fixed_price": "8.00", "min_quantity": "3",
-         "valid_from": FROM, "valid_to": TO},  # fine: a fixed price with its period
-    ]  # fmt: skip
+        {
+            "sku_ref": "D",
+            "trade_policy": "2",
+            "fixed_price": "8.00",
+            "min_quantity": "3",
+            "valid_from": FROM,
+            "valid_to": TO,
+        },  # fine: a fixed price with its period
+    ]
     _, errors = check(FLOW, rows)
     assert by_row(errors) == {
         2: ("missing-cell", "base_price"),
@@ -128,15 +156,20 @@ def test_a_changed_period_carries_the_period_vtex_holds() -> None:
 def test_a_markup_beside_a_cost_is_derived_by_vtex_and_the_row_says_so() -> None:
     base = price_row(base_price="150.00", cost_price="100.00", markup="40")
     sent = price_body(base, [], None)
-    assert sent.body == {"basePrice": Decimal("150.00"), "costPrice": Decimal("100.00"),
-                         "fixedPrices": []}  # fmt: skip
+    assert sent.body == {
+        "basePrice": Decimal("150.00"),
+        "costPrice": Decimal("100.00"),
+        "fixedPrices": [],
+    }
     assert "markup" not in sent.body  # VTEX takes two of the three
     [(kind, column, value, reason)] = sent.notes
     assert (kind, column, value) == ("markup-derived", "markup", "40")
     assert "derives the markup (50)" in reason
     # The same markup as VTEX derives is no news.
-    assert price_body(price_row(base_price="150.00", cost_price="100.00", markup="50"), [],
-                      None).notes == []  # fmt: skip
+    assert (
+        price_body(price_row(base_price="150.00", cost_price="100.00", markup="50"), [], None).notes
+        == []
+    )
 
 
 def test_a_markup_alone_is_sent_and_the_derived_cost_is_kept() -> None:
@@ -147,10 +180,18 @@ def test_a_markup_alone_is_sent_and_the_derived_cost_is_kept() -> None:
 
 def test_a_base_price_alone_keeps_the_cost_vtex_holds_and_its_fixed_prices() -> None:
     current = {
-        "basePrice": 12, "costPrice": 7, "listPrice": 15,
-        "fixedPrices": [{"tradePolicyId": "2", "value": 9.5, "minQuantity": 1,
-                         "dateRange": {"from": FROM, "to": TO}}],
-    }  # fmt: skip
+        "basePrice": 12,
+        "costPrice": 7,
+        "listPrice": 15,
+        "fixedPrices": [
+            {
+                "tradePolicyId": "2",
+                "value": 9.5,
+                "minQuantity": 1,
+                "dateRange": {"from": FROM, "to": TO},
+            }
+        ],
+    }
     # A file without the list_price column keeps VTEX's list price.
     base = price_row(base_price="13.00", **{FILE_COLUMNS: "base_price,sku_ref"})
     sent = price_body(base, [], current)
@@ -158,22 +199,38 @@ def test_a_base_price_alone_keeps_the_cost_vtex_holds_and_its_fixed_prices() -> 
         "basePrice": Decimal("13.00"),
         "costPrice": Decimal(7),
         "listPrice": Decimal(15),
-        "fixedPrices": [{"tradePolicyId": "2", "value": Decimal("9.5"), "minQuantity": 1,
-                         "dateRange": {"from": FROM, "to": TO}}],
-    }  # fmt: skip
+        "fixedPrices": [
+            {
+                "tradePolicyId": "2",
+                "value": Decimal("9.5"),
+                "minQuantity": 1,
+                "dateRange": {"from": FROM, "to": TO},
+            }
+        ],
+    }
     # A file with the column and an empty cell clears it (the PUT goes without listPrice).
     assert "listPrice" not in price_body(price_row(base_price="13.00"), [], current).body
 
 
 def test_a_fixed_price_whose_period_moved_replaces_the_old_entry() -> None:
     old = {"from": "2026-11-01T00:00:00Z", "to": "2026-11-30T23:59:59Z"}
-    current = {"basePrice": 12, "costPrice": 7, "fixedPrices": [
-        {"tradePolicyId": "1", "value": 9, "minQuantity": 1, "dateRange": old}]}  # fmt: skip
+    current = {
+        "basePrice": 12,
+        "costPrice": 7,
+        "fixedPrices": [{"tradePolicyId": "1", "value": 9, "minQuantity": 1, "dateRange": old}],
+    }
     fixed = price_row(trade_policy="1", fixed_price="8.50", valid_from=FROM, valid_to=TO)
-    body = price_body(price_row(base_price="12.00"), [fixed], current,
-                      drop=[("1", 1, old["from"], old["to"])]).body  # fmt: skip
-    assert body["fixedPrices"] == [{"tradePolicyId": "1", "value": Decimal("8.50"),
-                                    "minQuantity": 1, "dateRange": {"from": FROM, "to": TO}}]  # fmt: skip
+    body = price_body(
+        price_row(base_price="12.00"), [fixed], current, drop=[("1", 1, old["from"], old["to"])]
+    ).body
+    assert body["fixedPrices"] == [
+        {
+            "tradePolicyId": "1",
+            "value": Decimal("8.50"),
+            "minQuantity": 1,
+            "dateRange": {"from": FROM, "to": TO},
+        }
+    ]
 
 
 def test_derived_markup_and_cost_are_vtex_s_whole_percent_and_cent() -> None:
@@ -188,14 +245,25 @@ def test_derived_markup_and_cost_are_vtex_s_whole_percent_and_cent() -> None:
 
 def test_a_fixed_entry_is_what_the_row_says() -> None:
     assert fixed_entry(price_row(trade_policy="1", fixed_price="9.90")) == {
-        "tradePolicyId": "1", "value": Decimal("9.90"), "minQuantity": 1,
-    }  # fmt: skip
-    full = price_row(trade_policy="b2b", fixed_price="0.01", min_quantity="12",
-                     list_price="11.00", valid_from=FROM, valid_to=TO)  # fmt: skip
+        "tradePolicyId": "1",
+        "value": Decimal("9.90"),
+        "minQuantity": 1,
+    }
+    full = price_row(
+        trade_policy="b2b",
+        fixed_price="0.01",
+        min_quantity="12",
+        list_price="11.00",
+        valid_from=FROM,
+        valid_to=TO,
+    )
     assert fixed_entry(full) == {
-        "tradePolicyId": "b2b", "value": Decimal("0.01"), "minQuantity": 12,
-        "listPrice": Decimal("11.00"), "dateRange": {"from": FROM, "to": TO},
-    }  # fmt: skip
+        "tradePolicyId": "b2b",
+        "value": Decimal("0.01"),
+        "minQuantity": 12,
+        "listPrice": Decimal("11.00"),
+        "dateRange": {"from": FROM, "to": TO},
+    }
 
 
 def test_the_base_price_comes_from_the_base_row_else_a_fixed_row_that_has_one() -> None:
@@ -213,12 +281,24 @@ def test_a_bulk_job_takes_one_plain_base_price_per_sku() -> None:
     a_fixed = price_row(trade_policy="1", fixed_price="9.00")  # PATCH beside the job: fine
     a_again = price_row(row=9, **plain)  # one row per SKU in the job
     b = price_row(sku_id_resolved=2, key="DEMO-002", **plain)
-    b_moved = price_row(sku_id_resolved=2, key="DEMO-002|1|1", trade_policy="1",
-                        fixed_price="9.00", valid_from=FROM, valid_to=TO,
-                        prev_valid_from="", prev_valid_to="")  # fmt: skip
+    b_moved = price_row(
+        sku_id_resolved=2,
+        key="DEMO-002|1|1",
+        trade_policy="1",
+        fixed_price="9.00",
+        valid_from=FROM,
+        valid_to=TO,
+        prev_valid_from="",
+        prev_valid_to="",
+    )
     c = price_row(sku_id_resolved=3, key="DEMO-003", **plain)
-    c_both = price_row(sku_id_resolved=3, key="DEMO-003|1|1", trade_policy="1",
-                       fixed_price="9.00", base_price="10.00")  # fmt: skip
+    c_both = price_row(
+        sku_id_resolved=3,
+        key="DEMO-003|1|1",
+        trade_policy="1",
+        fixed_price="9.00",
+        base_price="10.00",
+    )
     # The CSV cannot say "no list price" nor a markup: such rows go per SKU.
     d = price_row(sku_id_resolved=4, key="DEMO-004", base_price="10.00", cost_price="6.00")
     e = price_row(sku_id_resolved=5, key="DEMO-005", markup="20", **plain)
@@ -245,8 +325,9 @@ def test_a_base_price_is_put_as_written_and_keeps_a_fixed_price_set_in_the_admin
     admin = {"tradePolicyId": "2", "value": 5, "minQuantity": 1}
 
     async def set_in_admin(clients: Any) -> None:
-        await clients.pricing.put_price(1, {"basePrice": 20, "costPrice": 10,
-                                            "fixedPrices": [admin]})  # fmt: skip
+        await clients.pricing.put_price(
+            1, {"basePrice": 20, "costPrice": 10, "fixedPrices": [admin]}
+        )
 
     against(sandbox, set_in_admin)
     sandbox.requests.clear()
@@ -268,25 +349,37 @@ def test_fixed_prices_alone_are_patched_without_touching_the_base_price() -> Non
     sandbox = demo_sandbox()
     rows = [
         price_row(sku_id_resolved=2, key="DEMO-002|1|1", trade_policy="1", fixed_price="9.90"),
-        price_row(sku_id_resolved=2, key="DEMO-002|1|10", trade_policy="1", fixed_price="8.50",
-                  min_quantity="10", valid_from=FROM, valid_to=TO),
-    ]  # fmt: skip
+        price_row(
+            sku_id_resolved=2,
+            key="DEMO-002|1|10",
+            trade_policy="1",
+            fixed_price="8.50",
+            min_quantity="10",
+            valid_from=FROM,
+            valid_to=TO,
+        ),
+    ]
     result = send_rows(sandbox, rows)
     [patch] = writes(sandbox)
     assert patch.path == "/pricing/prices/2/fixed" and patch.method == "PATCH"
     assert patch.body == [
         {"tradePolicyId": "1", "value": Decimal("9.90"), "minQuantity": 1},
-        {"tradePolicyId": "1", "value": Decimal("8.50"), "minQuantity": 10,
-         "dateRange": {"from": FROM, "to": TO}},
-    ]  # fmt: skip
+        {
+            "tradePolicyId": "1",
+            "value": Decimal("8.50"),
+            "minQuantity": 10,
+            "dateRange": {"from": FROM, "to": TO},
+        },
+    ]
     assert {o.action for o in result.outcomes} == {Action.CREATED}
 
 
 def test_a_second_row_s_other_base_price_is_a_warning_on_that_row() -> None:
     sandbox = demo_sandbox()
     base = price_row(row=2, base_price="10.00")
-    other = price_row(row=3, key="DEMO-001|1|1", trade_policy="1", fixed_price="9.00",
-                      base_price="11.00")  # fmt: skip
+    other = price_row(
+        row=3, key="DEMO-001|1|1", trade_policy="1", fixed_price="9.00", base_price="11.00"
+    )
     result = send_rows(sandbox, [base, other])
     [put] = writes(sandbox)
     assert put.body["basePrice"] == 10  # the base row's, as the report says
@@ -294,8 +387,10 @@ def test_a_second_row_s_other_base_price_is_a_warning_on_that_row() -> None:
     assert outcome[2].action is Action.CREATED
     assert outcome[3].action is Action.WARNING
     assert (outcome[3].type, outcome[3].column, outcome[3].value) == (
-        "sku-price-conflict", "base_price", "11.00",
-    )  # fmt: skip
+        "sku-price-conflict",
+        "base_price",
+        "11.00",
+    )
     assert "row 2 gives this SKU the base_price 10.00" in outcome[3].reason
 
 
@@ -316,8 +411,10 @@ def test_the_room_s_send_resolves_refids_and_fails_an_unknown_one(tmp_path: Path
     outcome = {o.record["row"]: o for o in result.outcomes}
     assert outcome[2].action is Action.CREATED
     assert (outcome[3].action, outcome[3].type, outcome[3].column) == (
-        Action.FAILED, "unknown-sku", "sku_ref",
-    )  # fmt: skip
+        Action.FAILED,
+        "unknown-sku",
+        "sku_ref",
+    )
     # One RefId lookup for both rows, then the one price; nothing for the unknown RefId.
     assert [r.path for r in writes(sandbox) if r.path.startswith("/pricing")] == [
         "/pricing/prices/1"
