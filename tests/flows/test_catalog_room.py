@@ -276,3 +276,6 @@ def test_an_update_is_vtex_s_record_with_only_the_file_s_columns_changed() -> No
     assert (body["PackagedHeight"], body["PackagedWeightKg"]) == (12.0, 1200)
     assert body["MeasurementUnit"] == "un"  # the file's set does not own the unit
     assert "ModalType" in body and "RewardValue" not in body
+    # Left out, IsActive deactivates the SKU (API-NOTES §3.4): a null is sent as False.
+    unset = merged_sku({**current_sku, "IsActive": None}, row, 6, "g", set())
+    assert unset["IsActive"] is False
