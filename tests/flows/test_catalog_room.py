@@ -4,9 +4,11 @@ process is covered end to end by tests/test_catalog_*.py."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from importer.flows.catalog.flow import FLOW
 from importer.flows.catalog.records import (
@@ -30,6 +32,7 @@ from importer.flows.catalog.records import (
 from importer.flows.catalog.rules import MEASUREMENT_UNITS, catalog_normalise, unique_eans
 from importer.flows.catalog.spec import CATALOG
 from importer.models import RowError
+from importer.vtex.contract import find_spec_dir
 from tests.flows.rooms import by_row, canonical, check
 
 PRODUCT = {
@@ -61,6 +64,16 @@ def test_a_unit_not_in_vtex_s_list_is_refused_and_the_list_is_given() -> None:
     assert errors[0].value == "Caixa"
     listed = errors[0].message.split(": ", 1)[1].rstrip(".").split(", ")
     assert set(listed) == set(MEASUREMENT_UNITS.values()) and "m³" in listed
+
+
+def test_the_units_taken_are_exactly_vtex_s_measurement_unit_enum() -> None:
+    folder = find_spec_dir()
+    if folder is None:
+        pytest.skip("VTEX's OpenAPI specs are not here")
+    spec = json.loads((folder / "catalog.json").read_text("utf-8"))
+    create = spec["paths"]["/api/catalog/pvt/stockkeepingunit"]["post"]
+    schema = create["requestBody"]["content"]["application/json"]["schema"]
+    assert set(MEASUREMENT_UNITS.values()) == set(schema["properties"]["MeasurementUnit"]["enum"])
 
 
 def test_a_category_path_with_an_empty_level_is_refused() -> None:

@@ -172,6 +172,17 @@ def test_an_invoice_above_what_is_left_or_for_an_order_not_in_handling_is_not_se
     assert {o.action for o in outcome.values()} == {Action.FAILED}
 
 
+def test_an_item_the_order_does_not_have_fails_its_row_with_vtex_s_reason() -> None:
+    sandbox = demo_sandbox()
+    order_id = order_in_handling(sandbox)
+    [outcome] = send(
+        sandbox, [invoice_row(order_id, invoice_value="10.00", items="999:1")]
+    ).outcomes
+    assert (outcome.action, outcome.type, outcome.status) == (Action.FAILED, "vtex-rejected", 400)
+    assert "SKU '999' is not in the order" in outcome.reason
+    assert sandbox.invoices(order_id) == []
+
+
 def test_a_return_waits_until_the_order_is_fully_invoiced() -> None:
     sandbox = demo_sandbox()
     order_id = order_in_handling(sandbox)

@@ -79,6 +79,18 @@ def test_a_period_with_one_end_is_refused_on_valid_to() -> None:
     assert [e.value for e in errors] == ["", "31/12/2026"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a period with only valid_to is reported on valid_to (the filled cell, with "
+    "its date as the value) instead of on the empty valid_from, unlike every other missing "
+    "cell (importer/flows/prices.py, price_rules: `dates` always names valid_to)",
+)
+def test_a_period_without_its_start_names_the_empty_valid_from() -> None:
+    row = {"sku_ref": "B", "trade_policy": "1", "fixed_price": "9.00", "valid_to": TO}
+    _, errors = check(FLOW, [row])
+    assert (errors[0].column, errors[0].value) == ("valid_from", "")
+
+
 def test_a_reversed_period_says_it_is_reversed() -> None:
     rows = [
         {
