@@ -8,7 +8,7 @@ test takes milliseconds (the end-to-end tests beside these cover the whole pass)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -29,7 +29,7 @@ NOW = datetime(2026, 12, 3, 12, 0, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
-def canonical(spec: FlowSpec, rows: list[Mapping[str, str]]) -> pd.DataFrame:
+def canonical(spec: FlowSpec, rows: Sequence[Mapping[str, str]]) -> pd.DataFrame:
     """Rows as validate leaves them: every column of the spec, text, '' where the file had
     nothing (extra names, such as 'product_spec:Cor', become columns too)."""
     names = list(spec.names)
@@ -42,7 +42,7 @@ def canonical(spec: FlowSpec, rows: list[Mapping[str, str]]) -> pd.DataFrame:
 
 def check(
     flow: FlowRules,
-    rows: list[Mapping[str, str]],
+    rows: Sequence[Mapping[str, str]],
     raw: Mapping[str, Mapping[int, str]] | None = None,
     now: datetime = NOW,
 ) -> tuple[pd.DataFrame, list[RowError]]:
@@ -59,8 +59,9 @@ def check(
     errors: list[RowError] = []
     bad = np.zeros(len(frame), dtype=bool)
     for mask, make in flow.rules(frame, cells, now):
-        for i in np.flatnonzero(mask & ~bad):
-            errors.append(make(int(i) + 2, int(i)))
+        for index in np.flatnonzero(mask & ~bad):
+            i = int(index)
+            errors.append(make(i + 2, i))
         bad |= mask
     return frame, sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
 

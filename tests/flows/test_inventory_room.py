@@ -153,7 +153,10 @@ def store_with(tmp_path: Path, stock: dict[str, str]) -> Store:
     frame["hash"] = content_hash(frame, INVENTORY.hashed)
     store.commit(
         "inventory",
-        [Applied(str(r["key"]), int(r["hash"]), dict(r)) for r in frame.to_dict("records")],
+        [
+            Applied(str(r["key"]), int(r["hash"]), {str(k): v for k, v in r.items()})
+            for r in frame.to_dict("records")
+        ],
     )
     return store
 
