@@ -64,19 +64,20 @@ def test_a_fixed_price_without_a_trade_policy_is_refused_and_says_which_column()
     assert "trade_policy" in errors[0].message and "empty" in errors[0].message
 
 
-def test_a_period_with_one_end_is_refused_on_valid_to() -> None:
+def test_a_period_with_one_end_is_refused() -> None:
     rows = [
         {"sku_ref": "A", "trade_policy": "1", "fixed_price": "9.00", "valid_from": FROM},
         {"sku_ref": "B", "trade_policy": "1", "fixed_price": "9.00", "valid_to": TO},
     ]
-    _, errors = check(FLOW, rows, raw={"valid_to": {1: "31/12/2026"}})
-    assert by_row(errors) == {
-        2: ("invalid-combination", "valid_to"),
-        3: ("invalid-combination", "valid_to"),
-    }
-    assert all("needs both" in e.message for e in errors)
-    # The value shown is the cell as the file wrote it, not the canonical UTC text.
-    assert [e.value for e in errors] == ["", "31/12/2026"]
+    _, errors = check(FLOW, rows)
+    assert [(e.row, e.type) for e in errors] == [
+        (2, "invalid-combination"),
+        (3, "invalid-combination"),
+    ]
+    assert all(e.message == render("price-period-incomplete") for e in errors)
+    assert "needs both" in errors[0].message
+    # The row without its end is reported on the empty valid_to (the other case: below).
+    assert (errors[0].column, errors[0].value) == ("valid_to", "")
 
 
 @pytest.mark.xfail(
@@ -87,7 +88,7 @@ def test_a_period_with_one_end_is_refused_on_valid_to() -> None:
 )
 def test_a_period_without_its_start_names_the_empty_valid_from() -> None:
     row = {"sku_ref": "B", "trade_policy": "1", "fixed_price": "9.00", "valid_to": TO}
-    _, errors = check(FLOW, [row])
+    _, errors = check(FLOW, [row], raw={"valid_to": {0: "31/12/2026"}})
     assert (errors[0].column, errors[0].value) == ("valid_from", "")
 
 
@@ -108,11 +109,12 @@ def test_a_reversed_period_says_it_is_reversed() -> None:
             "valid_to": FROM,
         },
     ]
-    _, errors = check(FLOW, rows)
+    _, errors = check(FLOW, rows, raw={"valid_to": {0: "01/12/2026"}})
     assert by_row(errors) == {
         2: ("invalid-combination", "valid_to"),
         3: ("invalid-combination", "valid_to"),
     }
+    assert errors[0].value == "01/12/2026"  # the cell as the file wrote it
     assert errors[0].message == '"valid_to" must be after "valid_from". Correct the dates.'
 
 
