@@ -167,12 +167,13 @@ def price_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
         ),
         (
             dates,
+            # Said on the empty end, as every missing cell is.
             lambda row, i: row_error(
                 "invalid-combination",
                 template="price-period-incomplete",
                 row=row,
-                column="valid_to",
-                value=str(raw["valid_to"].iat[i]),
+                column="valid_from" if frame["valid_from"].iat[i] == "" else "valid_to",
+                value="",
             ),
         ),
         (

@@ -283,7 +283,8 @@ def test_batch_jobs_are_off_unless_the_store_accepts_them_without_count_times() 
     assert FLOW.batch_threshold(FlowSettings(batch_threshold=50)) == 0
     on = FlowSettings(batch_threshold=50, batch_without_count_time=True)
     assert FLOW.batch_threshold(on) == 50
-    assert FLOW.batchable([stock_row(lead_time="1.00:00:00"), stock_row()]) == [
-        stock_row(lead_time="1.00:00:00")
-    ]
+    # As push hands them over: SKU id resolved, warehouse as VTEX spells it.
+    ready = {"sku_id_resolved": 1, "warehouse_vtex": "1_1"}
+    with_lead_time = stock_row(lead_time="1.00:00:00", **ready)
+    assert FLOW.batchable([with_lead_time, stock_row(**ready)]) == [with_lead_time]
     assert "2 stock rows went in a VTEX batch inventory job" in FLOW.batch_warnings([{}, {}])[0]

@@ -12,7 +12,7 @@ from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult, Record
 from importer.sandbox import Sandbox
-from tests.flows.rooms import against, by_row, check, demo_sandbox, writes
+from tests.flows.rooms import NOW, against, by_row, check, demo_sandbox, writes
 
 ISSUED = "2026-12-03T10:00:00Z"
 
@@ -100,7 +100,7 @@ def order_in_handling(sandbox: Sandbox, seed: int = 0) -> str:
 
 def send(sandbox: Sandbox, rows: list[Record], new: bool = True) -> PushResult:
     async def work(clients: Clients) -> PushResult:
-        return await push_invoices(rows, clients.orders, 4, lambda r: new)
+        return await push_invoices(rows, clients.orders, 4, lambda r: new, lambda: NOW)
 
     return against(sandbox, work)
 
@@ -126,6 +126,16 @@ def test_an_invoice_without_items_invoices_the_whole_order_as_written() -> None:
         "items": [{"id": "17", "quantity": 2, "price": 6204}],
     }
     assert [i["invoiceNumber"] for i in sandbox.invoices(order_id)] == ["NF-1"]
+
+
+def test_an_invoice_without_issuance_date_is_dated_by_the_pass_clock() -> None:
+    """Not the machine's wall clock: a pass (or a test) with its own clock dates it."""
+    sandbox = demo_sandbox()
+    order_id = order_in_handling(sandbox)
+    [outcome] = send(sandbox, [invoice_row(order_id, issuance_date="")]).outcomes
+    assert outcome.action is Action.CREATED
+    [post] = writes(sandbox)
+    assert post.body["issuanceDate"] == NOW.isoformat(timespec="seconds")
 
 
 def test_rows_of_one_order_go_in_order_and_each_sees_what_is_left() -> None:

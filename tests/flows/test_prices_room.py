@@ -80,12 +80,6 @@ def test_a_period_with_one_end_is_refused() -> None:
     assert (errors[0].column, errors[0].value) == ("valid_to", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a period with only valid_to is reported on valid_to (the filled cell, with "
-    "its date as the value) instead of on the empty valid_from, unlike every other missing "
-    "cell (importer/flows/prices.py, price_rules: `dates` always names valid_to)",
-)
 def test_a_period_without_its_start_names_the_empty_valid_from() -> None:
     row = {"sku_ref": "B", "trade_policy": "1", "fixed_price": "9.00", "valid_to": TO}
     _, errors = check(FLOW, [row], raw={"valid_to": {0: "31/12/2026"}})
