@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from importer.config import FlowSettings
-from importer.deps import Clients, Deps
+from importer.deps import Clients
 from importer.diff import content_hash
 from importer.errors import FileRejected
 from importer.flows.base import InputFile
@@ -27,7 +27,7 @@ from importer.messages import render, row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome
 from importer.push import IsNew, Send, SkuTask, done, push_skus
-from importer.state import Store
+from importer.state import Snapshot, Store
 from importer.validate import utc_text
 from importer.vtex.batch_inventory import BatchInventoryClient, StockLine, can_carry
 from importer.vtex.logistics import LogisticsClient
@@ -71,9 +71,9 @@ class Inventory(KeyedFlow):
         return stamp_count_time(records, file.written_at)
 
     def removals(
-        self, absent: list[str], file: InputFile, deps: Deps, settings: FlowSettings
+        self, absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
     ) -> list[Record]:
-        return full_file_removals(absent, file, deps, settings)
+        return full_file_removals(absent, file, snapshot, settings)
 
     def batch_threshold(self, settings: FlowSettings) -> int:
         """0 (never) unless the store accepts that a batch job cannot tell VTEX when the stock
@@ -166,18 +166,17 @@ def stamp_count_time(records: pd.DataFrame, file_time: datetime) -> pd.DataFrame
 
 
 def full_file_removals(
-    absent: list[str], file: InputFile, deps: Deps, settings: FlowSettings
+    absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
 ) -> list[Record]:
     """mode = "full": stock rows the file no longer lists are set to 0, behind a guard."""
-    store = deps.store
-    payloads = store.snapshot_payloads(NAME, absent)
+    payloads = snapshot.snapshot_payloads(NAME, absent)
     # Rows already at 0 need nothing sent: without this, every full file would zero them again.
     to_zero = [
         k
         for k in absent
         if not (payloads[k].get("quantity") in ("0", "") and payloads[k].get("unlimited") != "true")
     ]
-    known = store.snapshot_count(NAME)
+    known = snapshot.snapshot_count(NAME)
     if len(to_zero) > settings.max_removals * known:
         raise FileRejected(
             render(

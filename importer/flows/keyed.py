@@ -25,7 +25,7 @@ from importer.flows.spec import FlowSpec, Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
 from importer.outcomes import PushResult, Record, explain_updates, record_outcomes
 from importer.push import Send
-from importer.state import Store
+from importer.state import Snapshot, Store
 from importer.validate import Validated
 
 
@@ -60,7 +60,7 @@ class KeyedFlow:
         return records
 
     def removals(
-        self, absent: list[str], file: InputFile, deps: Deps, settings: FlowSettings
+        self, absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
     ) -> list[Record]:
         """What to send for keys a full file no longer lists (raises FileRejected when that
         is too much to be an export's intent). None by default: absence changes nothing."""
@@ -109,7 +109,7 @@ class KeyedFlow:
             # Rows the file lists but could not use (invalid) are not absent: never zero them.
             absent = [k for k in changes.absent if k not in checked.mentioned]
             if absent:
-                removals = self.removals(absent, file, deps, settings)
+                removals = self.removals(absent, file, deps.store, settings)
         new_keys = set(changes.new["key"])
         previous = deps.store.snapshot_payloads(self.name, changes.changed["key"].tolist())
         to_push = self.prepare(changes.to_push, previous, checked)

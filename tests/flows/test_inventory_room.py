@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from importer.config import FlowSettings
-from importer.deps import Clients, Deps
+from importer.deps import Clients
 from importer.diff import content_hash
 from importer.errors import FileRejected
 from importer.flows.base import InputFile
@@ -161,16 +160,11 @@ def store_with(tmp_path: Path, stock: dict[str, str]) -> Store:
     return store
 
 
-def fake_deps(store: Store) -> Deps:
-    # full_file_removals reads the store only.
-    return cast(Deps, SimpleNamespace(store=store))
-
-
 def test_a_full_file_zeroes_what_it_no_longer_lists_at_the_file_s_time(tmp_path: Path) -> None:
     stock = {f"S{i}|1_1": "4" for i in range(20)} | {"Z|1_1": "0"}
     store = store_with(tmp_path, stock)
     try:
-        rows = full_file_removals(["S0|1_1", "Z|1_1"], FILE, fake_deps(store), FlowSettings())
+        rows = full_file_removals(["S0|1_1", "Z|1_1"], FILE, store, FlowSettings())
     finally:
         store.close()
     [row] = rows  # Z is at 0 already: nothing to send for it
@@ -188,8 +182,8 @@ def test_a_full_file_that_would_zero_too_much_is_refused_whole(tmp_path: Path) -
     absent = [f"S{i}|1_1" for i in range(2)]  # 2 of 10 > 10%
     try:
         with pytest.raises(FileRejected) as refused:
-            full_file_removals(absent, FILE, fake_deps(store), FlowSettings())
-        allowed = full_file_removals(absent, FILE, fake_deps(store), FlowSettings(max_removals=0.2))
+            full_file_removals(absent, FILE, store, FlowSettings())
+        allowed = full_file_removals(absent, FILE, store, FlowSettings(max_removals=0.2))
     finally:
         store.close()
     assert "would set 2 of 10 known stock rows to 0, more than max_removals (10%)" in str(
