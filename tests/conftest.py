@@ -43,23 +43,24 @@ quantity = ["Saldo"]
 """
 
 
-# Seconds each of the longest tests takes on the 2-core machine (`pytest --durations=40`,
-# 2026-12-03); a slow test not named here counts as 2 s. Only the order of the run uses them.
+# Seconds each of the longest tests takes on the 2-core machine (`pytest --durations=40` in a
+# fresh clone's `.ci/run`, 2026-12-03, load ~2); a slow test not named here counts as 2 s.
+# Only the order of the run uses them.
 LONGEST_S = {
-    "tests/test_prices_e2e.py::test_only_changed_prices_are_sent_and_reported": 30,
+    "tests/test_catalog_e2e.py::test_a_2000_sku_workbook": 29,
+    "tests/test_prices_e2e.py::test_only_changed_prices_are_sent_and_reported": 28,
+    "tests/reliability/test_crash.py::test_catalog_survives": 24,
     "tests/reliability/test_soak.py::test_a_short_fault_soak": 20,
-    "tests/test_catalog_e2e.py::test_a_2000_sku_workbook": 19,
-    "tests/reliability/test_crash.py::test_inventory_survives": 18,
-    "tests/reliability/test_crash.py::test_price_batch_jobs": 15,
-    "tests/reliability/test_crash.py::test_inventory_batch_jobs": 14,
-    "tests/reliability/test_crash.py::test_prices_survive": 13,
+    "tests/reliability/test_crash.py::test_price_batch_jobs": 19,
+    "tests/reliability/test_crash.py::test_prices_survive": 16,
+    "tests/reliability/test_crash.py::test_invoices_are_posted": 16,
+    "tests/reliability/test_crash.py::test_inventory_batch_jobs": 15,
+    "tests/reliability/test_crash.py::test_inventory_survives": 14,
     "tests/reliability/test_incomplete_files.py": 13,
-    "tests/reliability/test_crash.py::test_catalog_survives": 12,
     "tests/reliability/test_security.py::test_the_app_token_never_appears": 10,
-    "tests/reliability/test_crash.py::test_invoices_are_posted": 8,
-    "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_bad_input.py::test_importer_watch_survives": 8,
     "tests/test_cli.py::test_init_then_run": 8,
+    "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
 }
 
