@@ -20,12 +20,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 from loguru import logger
 
-from importer.config import LoadedSettings, describe, load_settings
 from importer.errors import (
     ConfigError,
     FatalVtexError,
@@ -36,8 +35,13 @@ from importer.errors import (
 )
 from importer.files.modes import PRIVATE_MODE, chmod_existing, opener
 from importer.run.lock import AlreadyRunning, FolderLock
-from importer.run.runner import make_gate, run_pass, watch
-from importer.run.runtime import Runtime, build_runtime
+
+# The settings, the runtime and the runner (and through them pandas, openpyxl and the
+# sandbox: ~1.1 s of imports) are imported inside the commands that use them, so that
+# `--help`, `init` and `config` start without them (README, Development).
+if TYPE_CHECKING:
+    from importer.config import LoadedSettings
+    from importer.run.runtime import Runtime
 
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_STORAGE = 5
@@ -139,6 +143,8 @@ def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -
 
 
 def _load(config: Path | None) -> LoadedSettings:
+    from importer.config import load_settings
+
     try:
         return load_settings(config)
     except ConfigError as exc:
@@ -180,6 +186,8 @@ def _storage_failed(exc: StorageError) -> NoReturn:
 
 
 def _runtime(loaded: LoadedSettings) -> Runtime:
+    from importer.run.runtime import build_runtime
+
     try:
         return build_runtime(loaded)
     except ConfigError as exc:
@@ -214,6 +222,8 @@ def init(directory: Annotated[Path, typer.Argument(help="the working folder to l
 @app.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Print the resolved settings, where each came from; secrets masked."""
+    from importer.config import describe
+
     loaded = _load(config)
     typer.echo(f"config file: {loaded.config_file or '(none: defaults and environment)'}")
     refusal = loaded.missing_credentials()
@@ -240,6 +250,9 @@ def run(config: ConfigOption = None) -> None:
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     settle_s = loaded.settings.watch.settle_s
     with _storage_failures(), _exclusive(loaded.folder("state")):
+        # Here, not at the top: a bad configuration or a busy folder answers without them.
+        from importer.run.runner import make_gate, run_pass
+
         runtime = _runtime(loaded)
         try:
             result = run_pass(
@@ -278,6 +291,8 @@ def watch_command(
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.run.runner import watch
+
         runtime = _runtime(loaded)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -305,11 +320,11 @@ def orders_pull(
     ] = False,
 ) -> None:
     """Pull the orders ready for handling into outbox/orders/, tell VTEX, then exit."""
-    from importer.orders.run import pull_orders
-
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.orders.run import pull_orders
+
         runtime = _runtime(loaded)
         try:
             result = pull_orders(runtime.deps, sweep=sweep)
@@ -341,11 +356,11 @@ def orders_export(
     config: ConfigOption = None,
 ) -> None:
     """Write one order's file again (even if it was exported before)."""
-    from importer.orders.run import export_order
-
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.orders.run import export_order
+
         runtime = _runtime(loaded)
         try:
             result = export_order(runtime.deps, order_id)

@@ -187,3 +187,48 @@ def test_a_logged_traceback_never_shows_local_variables(tmp_path: Path) -> None:
     text = (tmp_path / "importer.log").read_text(encoding="utf-8")
     assert "could not reach VTEX" in text and "connection refused" in text
     assert secret not in text
+
+
+# What only a pass over files needs (~2 s of imports): a command that takes no file, or stops
+# before it would, must answer without them (importer/cli.py imports them inside the commands).
+PASS_ONLY = (
+    "pandas",
+    "openpyxl",
+    "importer.run.runner",
+    "importer.run.runtime",
+    "importer.sandbox",
+)
+
+
+def imported_by(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """`python -X importtime -m importer ARGS`: its result and the modules it imported."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "importer", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return done, modules
+
+
+def test_help_config_and_a_busy_folder_answer_without_what_a_pass_needs(tmp_path: Path) -> None:
+    from importer.run.lock import FolderLock
+
+    (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
+    helped, help_modules = imported_by("--help", cwd=tmp_path)
+    shown, config_modules = imported_by("config", cwd=tmp_path)
+    with FolderLock(tmp_path / "state"):
+        busy, busy_modules = imported_by("run", cwd=tmp_path)
+    assert (helped.returncode, shown.returncode, busy.returncode) == (0, 0, 4), busy.stderr
+    assert "importer.config" in config_modules  # the list is read right
+    for modules in (help_modules, config_modules, busy_modules):
+        assert sorted(m for m in PASS_ONLY if m in modules) == []
