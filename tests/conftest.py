@@ -135,7 +135,7 @@ def seed_store(
     """Set the sandbox up through VTEX's own API calls, as a person would a real store.
 
     The calls go to the sandbox's route handlers through `Sandbox.seed_call` (no HTTP: 10,000
-    SKUs in ~2 s instead of ~8 s); `over_http=True` sends the very same calls through httpx
+    SKUs in ~1 s instead of ~8 s); `over_http=True` sends the very same calls through httpx
     and the whole contract check, and tests/sandbox/test_sandbox_seed.py proves both leave
     the same store. Either way `sandbox.requests` is empty afterwards.
     """
