@@ -66,6 +66,7 @@ def test_lead_times_become_iso_8601_durations() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_big_stock_file_goes_as_one_confirmed_job_and_its_errors_come_back_as_rows(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -124,6 +125,7 @@ def test_a_big_stock_file_goes_as_one_confirmed_job_and_its_errors_come_back_as_
     assert runtime.deps.store.pending_count("inventory") == 0
 
 
+@pytest.mark.slow
 def test_without_batch_without_count_time_a_big_stock_file_goes_per_sku_with_its_count_time(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -229,6 +231,7 @@ def test_storage_urls_take_no_vtex_credentials_and_expire() -> None:
         assert s3.put(url, content=csv, headers={"Content-Type": "text/csv"}).status_code == 403
 
 
+@pytest.mark.slow
 def test_over_a_loopback_port_the_upload_and_error_urls_are_on_the_same_server(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

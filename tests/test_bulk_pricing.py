@@ -116,6 +116,7 @@ def test_a_big_change_set_goes_as_one_job_and_its_errors_come_back_as_rows(
     assert runtime.deps.store.pending_keys("prices") == set()
 
 
+@pytest.mark.slow
 def test_below_the_threshold_and_rows_the_csv_cannot_carry_go_per_sku(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -138,6 +139,7 @@ def test_below_the_threshold_and_rows_the_csv_cannot_carry_go_per_sku(
     assert_prices_are(sandbox, list(range(1, 61)), bump=1)
 
 
+@pytest.mark.slow
 def test_an_account_without_bulk_pricing_gets_per_sku_calls_and_is_not_asked_again(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -219,6 +221,7 @@ def test_a_job_answered_429_or_5xx_is_retried_like_any_call(
     assert_prices_are(sandbox, list(range(1, 101)))
 
 
+@pytest.mark.slow
 def test_a_failed_job_leaves_its_rows_pending_and_they_land_per_sku_next_pass(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,6 +245,7 @@ def test_a_failed_job_leaves_its_rows_pending_and_they_land_per_sku_next_pass(
     assert_prices_are(sandbox, list(range(1, 61)))
 
 
+@pytest.mark.slow
 def test_a_newer_file_waits_for_a_job_still_running_and_is_not_overtaken_by_it(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from importer.sandbox import Faults, Sandbox
 from tests.catalog_data import HEADERS, catalog_rows, write_catalog_csv
@@ -25,6 +26,7 @@ def sku_id(sandbox: Sandbox, ref: str) -> int:
     return next(i for i, s in sandbox.skus.items() if s["RefId"] == ref)
 
 
+@pytest.mark.slow
 def test_a_changed_ean_and_spec_values_replace_the_old_ones(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -48,6 +50,7 @@ def test_a_changed_ean_and_spec_values_replace_the_old_ones(
     assert [(s["Name"], s["Value"]) for s in specs] == [("Material", ["Linho"])]
 
 
+@pytest.mark.slow
 def test_full_mode_deactivates_absent_skus_behind_the_guard(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -84,6 +87,7 @@ def test_a_sku_that_cannot_be_activated_says_why(
     assert sandbox.skus[sku_id(sandbox, "S00001")]["IsActive"]
 
 
+@pytest.mark.slow
 def test_vtex_down_then_back_lands_everything_once(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -141,6 +145,7 @@ def test_a_store_that_does_not_create_brands_reports_the_unknown_one(
     assert [b["Name"] for b in sandbox.brands.values()] == ["Marca 2"]
 
 
+@pytest.mark.slow
 def test_an_inactive_product_takes_its_skus_with_it(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

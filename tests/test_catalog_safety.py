@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
 from importer.sandbox import Faults, Sandbox
@@ -74,6 +75,7 @@ def violations(sandbox: Sandbox) -> list[tuple[str, str, tuple[str, ...]]]:
 #    ends with VTEX holding the old values, while the snapshot records the new ones.
 
 
+@pytest.mark.slow
 def test_a_row_changing_name_and_activity_keeps_the_new_name(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -88,6 +90,7 @@ def test_a_row_changing_name_and_activity_keeps_the_new_name(
     assert sku["Name"] == "Camiseta P azul"
 
 
+@pytest.mark.slow
 def test_a_sku_moved_to_another_product_and_deactivated_stays_moved(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -120,6 +123,7 @@ def test_a_sku_moved_to_another_product_and_deactivated_stays_moved(
 #    answered "duplicate": the rows never land.
 
 
+@pytest.mark.slow
 def test_skipped_rows_land_when_the_same_file_is_dropped_again_after_the_fix(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:
@@ -158,6 +162,7 @@ def test_skipped_rows_land_when_the_same_file_is_dropped_again_after_the_fix(
 #    it, and the same file dropped again is a "duplicate". The rename is lost.
 
 
+@pytest.mark.slow
 def test_a_product_rename_during_an_outage_lands_after_recovery(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -181,6 +186,7 @@ def test_a_product_rename_during_an_outage_lands_after_recovery(
 #    OLD product values back.
 
 
+@pytest.mark.slow
 def test_a_stale_pending_row_does_not_undo_a_newer_product_rename(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -217,6 +223,7 @@ def test_a_new_first_image_becomes_the_main_image(
     assert main == [f"{IMG}/new.jpg"]
 
 
+@pytest.mark.slow
 def test_an_image_dropped_from_the_list_is_removed(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -234,6 +241,7 @@ def test_an_image_dropped_from_the_list_is_removed(
 #    whose name came from that default: product_name is not a SKU column.
 
 
+@pytest.mark.slow
 def test_a_sku_named_by_default_follows_its_product_rename(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -268,6 +276,7 @@ def test_measurement_unit_in_capitals_gives_a_valid_request(
 #    brand or category, which the SKU context shows) gets only the generic text.
 
 
+@pytest.mark.slow
 def test_a_sku_blocked_by_a_missing_sku_spec_names_the_spec(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -290,6 +299,7 @@ def test_a_sku_blocked_by_a_missing_sku_spec_names_the_spec(
 #    `_explain_updates`).
 
 
+@pytest.mark.slow
 def test_an_added_empty_spec_column_does_not_count_every_sku_as_updated(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -304,6 +314,7 @@ def test_an_added_empty_spec_column_does_not_count_every_sku_as_updated(
     assert (summary.updated, summary.unchanged) == (0, 2)
 
 
+@pytest.mark.slow
 def test_an_updated_sku_line_says_what_changed(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -339,6 +350,7 @@ class TimeoutOnceOn(Sandbox):
         return response
 
 
+@pytest.mark.slow
 def test_a_changed_ean_whose_delete_timed_out_still_ends_with_the_new_ean(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:
@@ -354,6 +366,7 @@ def test_a_changed_ean_whose_delete_timed_out_still_ends_with_the_new_ean(
     assert report.summary.failed == 0
 
 
+@pytest.mark.slow
 def test_a_changed_product_spec_whose_delete_timed_out_is_not_left_empty(
     workdir: Path, make_runtime: RuntimeFactory
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from importer.flows.catalog.records import file_name_for
 from importer.models import Action, ReportRow
 from importer.sandbox import Sandbox
@@ -32,6 +34,7 @@ def rows_of(report_rows: list[ReportRow], key: str) -> list[ReportRow]:
 # Item 14: the trade-policy link.
 
 
+@pytest.mark.slow
 def test_a_product_update_sends_no_trade_policy_link(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -56,6 +59,7 @@ def test_a_product_update_sends_no_trade_policy_link(
         assert sandbox.product_trade_policies(product_id(sandbox, p["product_ref"])) == [1]
 
 
+@pytest.mark.slow
 def test_a_product_the_store_does_not_know_as_linked_is_read_once_and_linked_only_if_needed(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -111,6 +115,7 @@ def test_an_ean_on_two_skus_of_one_file_is_a_row_error_naming_the_first_row(
     assert sandbox.sku_eans(sku_id(sandbox, "S1")) == ["7890000000001"]
 
 
+@pytest.mark.slow
 def test_an_ean_vtex_has_on_another_sku_fails_its_row_with_vtex_s_answer(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -203,6 +208,7 @@ def test_an_image_cell_that_is_not_a_list_of_urls_is_a_row_error(
 # Item 15: a value VTEX cannot store as written is said on its row.
 
 
+@pytest.mark.slow
 def test_a_weight_rounded_to_whole_grams_lands_as_a_warning_naming_what_was_sent(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -280,6 +286,7 @@ def test_a_text_longer_than_vtex_takes_is_a_row_error_not_cut_short(
     assert report.summary.created == 1 and "S4" in sandbox.sku_refids
 
 
+@pytest.mark.slow
 def test_an_emptied_cell_vtex_keeps_is_a_warning_not_a_claimed_change(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -174,6 +174,7 @@ def test_an_empty_inbox_costs_no_call(
     assert sandbox.requests == []
 
 
+@pytest.mark.slow
 def test_watch_skips_the_claims_while_vtex_does_not_answer_and_never_exits(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

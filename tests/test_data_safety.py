@@ -163,6 +163,7 @@ def test_full_file_refused_by_the_removal_guard_keeps_older_pending_rows(
     assert sandbox.inventory[(1, "1_1")]["quantity"] == 99
 
 
+@pytest.mark.slow
 def test_pending_row_that_was_applied_is_not_left_wrong_by_an_unchanged_newer_row(
     workdir: Path, sandbox: Sandbox
 ) -> None:
@@ -363,6 +364,7 @@ def test_full_file_with_warehouse_in_other_case_does_not_zero_the_stock_it_sets(
 # -- 11. a fixed price whose dates change is added beside the old one --------------------------
 
 
+@pytest.mark.slow
 def test_changing_the_dates_of_a_fixed_price_replaces_it(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

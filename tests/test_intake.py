@@ -388,6 +388,7 @@ def test_binary_data_is_refused_from_its_first_bytes_before_the_rest_is_read(
 # --- 15. rows and numbers as the person sees them -------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_magento_export_reports_the_row_excel_shows(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
@@ -73,6 +75,7 @@ def test_bad_stock_rows_are_reported_and_the_rest_lands(
     assert set(sandbox.inventory) == {(3, "1_1")}
 
 
+@pytest.mark.slow
 def test_full_mode_zeroes_absent_rows_behind_the_removal_guard(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -26,6 +26,7 @@ def served(sandbox: Sandbox) -> Iterator[SandboxServer]:
     server.server_close()
 
 
+@pytest.mark.slow
 def test_prices_and_stock_over_http_with_vtex_base_url(
     workdir: Path, sandbox: Sandbox, served: SandboxServer, make_runtime: RuntimeFactory
 ) -> None:

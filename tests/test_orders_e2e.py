@@ -39,6 +39,7 @@ def ready_store(sandbox: Sandbox, orders: int) -> None:
     sandbox.requests.clear()
 
 
+@pytest.mark.slow
 def test_one_pull_exports_every_ready_order_once_and_moves_them_to_handling(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -132,6 +133,7 @@ def invoices_file(sandbox: Sandbox, tracking: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 def test_invoices_for_50_orders_then_tracking_updates_without_new_invoices(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -186,6 +186,7 @@ def runtime(store: Store) -> None:
 """
 
 
+@pytest.mark.slow
 def test_mypy_refuses_a_stage_a_write_to_a_table_its_signature_does_not_name(
     tmp_path: Path,
 ) -> None:

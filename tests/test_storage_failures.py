@@ -88,6 +88,7 @@ def _price_puts(sandbox: Sandbox) -> list[str]:
 # -- 7. a locked store --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_store_locked_longer_than_lock_wait_s_leaves_the_file_for_the_next_pass(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -112,6 +113,7 @@ def test_a_store_locked_longer_than_lock_wait_s_leaves_the_file_for_the_next_pas
     assert _archived(workdir) == {"done": ["p.csv"], "failed": []}
 
 
+@pytest.mark.slow
 def test_a_store_locked_in_the_middle_of_a_file_never_sends_it_to_failed(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -155,6 +157,7 @@ def test_a_store_locked_in_the_middle_of_a_file_never_sends_it_to_failed(
 # -- 8. a full disk ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_pass_and_rows_vtex_accepted_are_sent_at_most_once_more(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -292,6 +295,7 @@ def test_a_deleted_state_folder_is_noticed_and_never_written_into(
     assert not state.exists()
 
 
+@pytest.mark.slow
 def test_watch_stops_when_the_state_folder_is_deleted_and_waits_out_a_full_disk(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

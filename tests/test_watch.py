@@ -296,6 +296,7 @@ def test_polling_events_fire_on_a_new_file(tmp_path: Path) -> None:
         assert events.wait(5) is True
 
 
+@pytest.mark.slow
 def test_polling_events_ignore_partial_downloads(tmp_path: Path) -> None:
     (tmp_path / "prices").mkdir()
 

@@ -13,6 +13,7 @@ from importer.sandbox import Sandbox
 from tests.conftest import RuntimeFactory, drop, seed_store
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("polling", [True, False], ids=["polling", "events"])
 def test_watch_takes_a_dropped_file_and_keeps_running(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, polling: bool

@@ -142,6 +142,7 @@ def prices_of(sandbox: Sandbox) -> dict[int, Decimal]:
     return {sku: Decimal(str(price["basePrice"])) for sku, price in sandbox.prices.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("make", "message"),
     WHOLE_FILE_PROBLEMS,
@@ -209,6 +210,7 @@ def test_a_header_alone_is_done_with_nothing_sent_and_says_so(
     assert [r.method for r in sandbox.requests if r.method != "GET"] == []
 
 
+@pytest.mark.slow
 def test_a_nul_byte_in_one_row_is_that_rows_error_and_the_others_land(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:

@@ -42,6 +42,7 @@ def test_a_real_request_is_answered(
     assert served.server_address[0] == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_a_timeout_stalls_until_the_client_gives_up(
     served: SandboxServer,
     sandbox: Sandbox,
