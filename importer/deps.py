@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from importer.config import LoadedSettings
 from importer.state import Store
+from importer.state.db import utc_now
 from importer.vtex.catalog import CatalogClient
 from importer.vtex.http import VtexHttp
 from importer.vtex.logistics import LogisticsClient
@@ -19,10 +20,6 @@ from importer.vtex.orders import OrdersClient
 from importer.vtex.pricing import PricingClient
 
 HttpFactory = Callable[[], VtexHttp]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -15,11 +15,12 @@ import httpx
 from loguru import logger
 
 from importer.config import LoadedSettings
-from importer.deps import Deps, utc_now
+from importer.deps import Deps
 from importer.errors import ConfigError
 from importer.files.modes import chmod_existing
 from importer.sandbox import Sandbox
 from importer.state import Store
+from importer.state.db import utc_now
 from importer.vtex.http import (
     VtexHttp,
     check_base_url,
