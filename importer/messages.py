@@ -9,9 +9,30 @@ from importer.models import RowError
 
 TEMPLATES: dict[str, str] = {
     "missing-cell": '"{column}" is empty. Fill it in and drop the file again.',
-    "type-error": '"{column}" has "{value}", which is not {expected}. Correct it and drop the '
+    # A cell that is not of its column's kind (the report's type is "type-error"): one
+    # sentence per kind, so that what the cell should be is said in the report's language.
+    "not-a-number": '"{column}" has "{value}", which is not a number. Correct it and drop the '
     "file again.",
-    "out-of-range": '"{column}" is {value}; it must be {rule}. Correct it and drop the file again.',
+    "not-a-whole-number": '"{column}" has "{value}", which is not a whole number. Correct it and '
+    "drop the file again.",
+    "too-many-digits": '"{column}" has "{value}", which is not a number of at most {digits} '
+    "digits (round it in the export). Correct it and drop the file again.",
+    "not-a-sku-id": '"{column}" has "{value}", which is not a VTEX SKU id (a whole number). '
+    "Correct it and drop the file again.",
+    "not-true-or-false": '"{column}" has "{value}", which is not true or false (sim/não, 1/0 '
+    "also work). Correct it and drop the file again.",
+    "not-a-date": '"{column}" has "{value}", which is not a date such as 2026-12-31 or '
+    "31/12/2026. Correct it and drop the file again.",
+    "not-a-lead-time": '"{column}" has "{value}", which is not days (e.g. 3) or VTEX\'s '
+    '"dd.hh:mm:ss" (e.g. "3.12:00:00"). Correct it and drop the file again.',
+    # A value outside its column's range (the report's type is "out-of-range"): the column's
+    # minimum is data, whether it is exclusive picks the sentence.
+    "below-minimum": '"{column}" is {value}; it must be {minimum} or more. Correct it and drop '
+    "the file again.",
+    "not-above-minimum": '"{column}" is {value}; it must be greater than {minimum}. Correct it '
+    "and drop the file again.",
+    "count-time-in-future": '"{column}" is {value}; it must be a moment already past (when the '
+    "ERP counted this stock). Correct it and drop the file again.",
     "scientific-notation": '"{column}" has "{value}": Excel turned this code into a number and '
     "lost its digits. Format the column as Text in the export and export it again.",
     "control-character": '"{column}" has "{value}": it holds an invisible control character '
@@ -29,6 +50,7 @@ TEMPLATES: dict[str, str] = {
     "row is sent when the file is dropped again.",
     "unknown-warehouse": 'warehouse "{value}" does not exist in VTEX (known: {known}). Use one of '
     "those ids, or create the warehouse in VTEX's logistics settings.",
+    "no-warehouse-known": "none",  # {known} of unknown-warehouse when VTEX lists none
     # Values that cannot go together (the report's type is "invalid-combination").
     "fixed-price-without-policy": '"fixed_price" is set but "trade_policy" is empty. Say which '
     "trade policy (or price table) the fixed price is for.",
@@ -121,6 +143,8 @@ TEMPLATES: dict[str, str] = {
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",
+    # Two alternatives, as {column} of lookalike-column names them ("cost_price or markup").
+    "either": "{first} or {second}",
     # Catalog: EANs are unique, image lists are split as exports write them, and a value VTEX
     # cannot store as written is said on its row (action `warning`).
     "duplicate-ean": '"ean" {value} is also on row {first_row} (SKU {first_sku}), and VTEX keeps '
@@ -132,8 +156,17 @@ TEMPLATES: dict[str, str] = {
     "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
     'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
     "line breaks are understood between URLs). Correct the cell and drop the file again.",
-    "text-too-long": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
-    "{field}: this row was not sent (nothing is cut short). Shorten it and drop the file again.",
+    # Text over VTEX's limit (the report's type is "text-too-long"): {field} is VTEX's own
+    # name of the field (Name, RefId), a proper noun; whose field it is, is the template's.
+    "text-too-long-product": '"{column}" has {length} characters, and VTEX takes at most '
+    "{limit} in the product's {field}: this row was not sent (nothing is cut short). Shorten "
+    "it and drop the file again.",
+    "text-too-long-product-name": '"{column}" has {length} characters, and VTEX takes at most '
+    "{limit} in the product's Name and Title: this row was not sent (nothing is cut short). "
+    "Shorten it and drop the file again.",
+    "text-too-long-sku": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
+    "the SKU's {field}: this row was not sent (nothing is cut short). Shorten it and drop the "
+    "file again.",
     "value-kept": '"{column}" was emptied (it was "{before}"), but an empty cell never clears a '
     "catalog value: VTEX keeps what it has. Clear it in the VTEX admin if it must be empty.",
     "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
@@ -144,6 +177,9 @@ TEMPLATES: dict[str, str] = {
     # (the reason of its row's outcome). Fields carry data; a sentence made of parts, such as
     # why VTEX did not activate a SKU, joins one template per part.
     "product-changed": "product: {changes}",
+    # What an updated row changed (its report line): one change, and how an empty side is shown.
+    "value-changed": "{column}: {before} -> {after}",
+    "empty-value": "(empty)",
     "product-failed": "the product failed",
     "product-not-saved": 'not sent: product "{product}" was not saved ({product_reason})',
     "category-failed": "category {value} failed",
