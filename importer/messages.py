@@ -74,9 +74,31 @@ TEMPLATES: dict[str, str] = {
     "The row is pending and is retried automatically on every pass; nothing to do.",
     "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
     "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",
-    "vtex-batch-error": "VTEX's {api} job {batch} refused this row ({code}: {message}). {next}",
+    # A row a VTEX batch job refused (the report's type is "vtex-batch-error"): {api} is VTEX's
+    # own name of the job's API (Bulk Pricing, batch inventory); {code} and {message} VTEX's.
+    "vtex-batch-error-retried": "VTEX's {api} job {batch} refused this row ({code}: {message}). "
+    "It is sent again on the next pass, on its own.",
+    "vtex-batch-error-final": "VTEX's {api} job {batch} refused this row ({code}: {message}). "
+    "Correct the row and drop the file again.",
+    "batch-no-code": "no code",  # {code} when VTEX's error line has none
+    "batch-no-message": "no message",  # {message} when VTEX's error line has none
+    # A row of a VTEX batch job that has not settled (the report's type is
+    # "vtex-batch-pending"): {what} is one of the batch-* parts below, what became of the job.
     "vtex-batch-pending": "VTEX's {api} job {batch} {what}. The row is pending and is sent "
     "again automatically; nothing to do.",
+    "batch-not-finished": "has not finished yet",
+    "batch-errors-untied": "reported errors it could not tie to rows, so this row is sent again "
+    "to be sure",
+    "batch-expired": "is no longer known to VTEX (it expired)",
+    "batch-upload-expired": "was never uploaded and its upload URL expired",
+    "batch-not-completed": "could not be completed ({error})",
+    "batch-not-checked": "could not be checked ({error})",
+    "batch-still-running": "is still {status} at VTEX",
+    "batch-ended": "ended {status}: VTEX applied none of its rows",
+    "batch-errors-unread": "finished, but its error file could not be read ({error})",
+    "vtex-batch-holding": "VTEX's batch job {batch} with an earlier value of this row has not "
+    "finished; this value waits for it. The row is pending and is sent again automatically; "
+    "nothing to do.",
     # A full file that would remove too much (the file's error type is "removal-guard").
     "stock-removal-guard": "{file}: this full file would set {count} of {known} known stock "
     "rows to 0, more than max_removals ({limit}). Nothing was applied. If that is intended, "
