@@ -69,6 +69,16 @@ def _constant(node: ast.expr | None) -> str | None:
     return None
 
 
+def _names(node: ast.expr | None) -> list[str] | None:
+    """The template names an expression gives: a literal, or each branch of `a if c else b`
+    whose branches are literals; None when computed otherwise."""
+    if isinstance(node, ast.IfExp):
+        branches = [_names(node.body), _names(node.orelse)]
+        return None if None in branches else [n for b in branches for n in b or []]
+    named = _constant(node)
+    return None if named is None else [named]
+
+
 def template_calls(paths: list[Path]) -> list[Call]:
     calls = []
     for path in paths:
@@ -78,16 +88,19 @@ def template_calls(paths: list[Path]) -> list[Call]:
             keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
             open_fields = any(k.arg is None for k in node.keywords)
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            first = _constant(node.args[0]) if node.args else None
+            first = node.args[0] if node.args else None
             if _name(node.func) == "render":
-                calls.append(Call(where, first, frozenset(keywords), open_fields))
-                continue
-            # row_error(type, template=..., row=..., column=..., value=..., key=..., **fields)
-            # always gives the template column, value and key.
-            named = _constant(keywords["template"]) if "template" in keywords else first
-            computed = "template" in keywords and named is None
-            fields = (set(keywords) - {"template", "row"}) | {"column", "value", "key"}
-            calls.append(Call(where, None if computed else named, frozenset(fields), open_fields))
+                fields = frozenset(keywords)
+            else:
+                # row_error(type, template=..., row=..., column=..., value=..., key=...,
+                # **fields) always gives the template column, value and key.
+                first = keywords.get("template", first)
+                fields = frozenset(
+                    (set(keywords) - {"template", "row"}) | {"column", "value", "key"}
+                )
+            names = _names(first)
+            for named in [None] if names is None else names:
+                calls.append(Call(where, named, fields, open_fields))
     return calls
 
 
