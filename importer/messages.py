@@ -1,6 +1,14 @@
 """One message template per row-error type, so that reports can later speak other languages.
 
-Every message says what is wrong and what the person should do about it.
+Every message says what is wrong and what the person should do about it. A template's fields
+are data only: the file's values and column names, numbers, VTEX's names, codes and answers.
+Whatever a person reads in English is a template, also when it is part of a sentence (why VTEX
+did not activate a SKU, what became of a batch job, "(empty)", "none"): the template is
+rendered and given as the field (`tests/test_messages_complete.py` follows every field to
+where it is made and refuses English there). One report type may be said by several templates
+(`row_error(type, template=...)`): type-error by the column's kind, out-of-range by whether
+the minimum is exclusive, text-too-long by whose field it is, vtex-batch-error by what happens
+next; the report's type column stays the type.
 """
 
 from __future__ import annotations
