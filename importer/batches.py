@@ -160,7 +160,7 @@ async def send(
         source,
     )
     waiting = render(
-        "vtex-batch-pending", api=api.title, batch=job.batch_id, what="has not finished yet"
+        "vtex-batch-pending", api=api.title, batch=job.batch_id, what=render("batch-not-finished")
     )
     store.start_batch(
         job,
@@ -200,7 +200,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         if not fresh:
             status = await api.status(job.batch_id)
             if status is None:
-                return _unsettled(run, "is no longer known to VTEX (it expired)", forget=True)
+                return _unsettled(run, render("batch-expired"), forget=True)
             if status.status != "AWAITING_UPLOAD":
                 state = "confirmed"  # uploaded (and confirmed) before the crash
         if state == "created":
@@ -210,7 +210,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
                 state = "uploaded"
                 run.store.set_batch_state(job.batch_id, state)
             elif not api.needs_confirm:
-                return _unsettled(run, "was never uploaded and its upload URL expired", forget=True)
+                return _unsettled(run, render("batch-upload-expired"), forget=True)
             else:
                 state = "uploaded"  # it may have been uploaded just before a crash: confirm says
         if api.needs_confirm and state == "uploaded":
@@ -219,20 +219,20 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         final = await poll(lambda: api.status(job.batch_id), api.terminal, run.clock, run.policy)
     except RowRejectedError as error:
         # The upload URL or the confirmation was refused: the job cannot run any more.
-        return _unsettled(run, f"could not be completed ({_short(error)})", forget=True)
+        return _unsettled(run, render("batch-not-completed", error=_short(error)), forget=True)
     except RetriableVtexError as error:
-        return _unsettled(run, f"could not be checked ({_short(error)})", forget=False)
+        return _unsettled(run, render("batch-not-checked", error=_short(error)), forget=False)
     except FatalVtexError as error:
-        outcome = _unsettled(run, f"could not be checked ({_short(error)})", forget=False)
+        outcome = _unsettled(run, render("batch-not-checked", error=_short(error)), forget=False)
         outcome.fatal = str(error)
         return outcome
     if final is None:
-        return _unsettled(run, "is no longer known to VTEX (it expired)", forget=True)
+        return _unsettled(run, render("batch-expired"), forget=True)
     if final.status not in api.terminal:
-        return _unsettled(run, f"is still {final.status} at VTEX", forget=False)
+        return _unsettled(run, render("batch-still-running", status=final.status), forget=False)
     if final.status not in ("COMPLETED", "COMPLETED_WITH_ERRORS"):
         return _unsettled(
-            run, f"ended {final.status}: VTEX applied none of its rows", forget=True, per_sku=True
+            run, render("batch-ended", status=final.status), forget=True, per_sku=True
         )
     errors: list[ErrorLine] = []
     if final.error_count or final.status == "COMPLETED_WITH_ERRORS":
@@ -241,7 +241,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         except (RetriableVtexError, RowRejectedError, FatalVtexError) as error:
             return _unsettled(
                 run,
-                f"finished, but its error file could not be read ({_short(error)})",
+                render("batch-errors-unread", error=_short(error)),
                 forget=False,
             )
     return _settle(run, errors, final.error_count)
@@ -276,7 +276,7 @@ def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> Batc
         "vtex-batch-pending",
         api=api.title,
         batch=job.batch_id,
-        what="reported errors it could not tie to rows, so this row is sent again to be sure",
+        what=render("batch-errors-untied"),
     )
     for index, row in enumerate(rows):
         key, hashed = str(row["key"]), int(row["hash"])
@@ -289,15 +289,13 @@ def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> Batc
             outcome.rows.append(RowResult(row, landed_action(row, run.is_new), "", "", ""))
         else:
             again = api.retriable(error.code)
+            # The report's type stays "vtex-batch-error"; what happens next picks the sentence.
             reason = render(
-                "vtex-batch-error",
+                "vtex-batch-error-retried" if again else "vtex-batch-error-final",
                 api=api.title,
                 batch=job.batch_id,
-                code=error.code or "no code",
-                message=error.message or "no message",
-                next="It is sent again on the next pass, on its own."
-                if again
-                else "Correct the row and drop the file again.",
+                code=error.code or render("batch-no-code"),
+                message=error.message or render("batch-no-message"),
             )
             column = api.column(error, run.lines[index])
             if again:

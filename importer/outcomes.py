@@ -153,8 +153,14 @@ def changes(
 
 
 def describe(record: Mapping[str, Any], before: Mapping[str, Any], columns: Sequence[str]) -> str:
+    """'base_price: 10.01 -> 16.01; list_price: (empty) -> 5': each change said by its
+    template, an empty side by the template of an empty value."""
+    empty = render("empty-value")
     return "; ".join(
-        f"{c}: {before.get(c) or '(empty)'} -> {record.get(c) or '(empty)'}" for c in columns
+        render(
+            "value-changed", column=c, before=before.get(c) or empty, after=record.get(c) or empty
+        )
+        for c in columns
     )
 
 

@@ -198,13 +198,12 @@ def held_back(rows: list[Record], flow: str, jobs: Batches, result: PushResult) 
     for row in rows:
         batch = waiting.get(str(row["key"]))
         if batch is not None:
-            what = "with an earlier value of this row has not finished; this value waits for it"
             result.outcomes.append(
                 RowOutcome(
                     row,
                     Action.PENDING,
                     type="vtex-batch-pending",
-                    reason=render("vtex-batch-pending", api="batch", batch=batch, what=what),
+                    reason=render("vtex-batch-holding", batch=batch),
                 )
             )
     return [r for r in rows if str(r["key"]) not in waiting]

@@ -40,7 +40,7 @@ INVENTORY = FlowSpec(
         Column("sku_ref", "code"),
         Column("sku_id", "sku_id"),
         Column("warehouse_id", "code", required=True),
-        Column("quantity", "int", required=True, minimum=ZERO, rule="0 or more"),
+        Column("quantity", "int", required=True, minimum=ZERO),
         Column("unlimited", "bool"),
         Column("lead_time", "leadtime"),
         # When the ERP counted this stock (without it: the file's modification time; see
@@ -131,10 +131,10 @@ def inventory_rules(frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
             future,
             lambda row, i: row_error(
                 "out-of-range",
+                template="count-time-in-future",
                 row=row,
                 column="balance_at",
                 value=str(raw["balance_at"].iat[i]),
-                rule="a moment already past (when the ERP counted this stock)",
             ),
         ),
     ]
@@ -236,7 +236,7 @@ async def known_warehouses(
                     reason=render(
                         "unknown-warehouse",
                         value=row["warehouse_id"],
-                        known=", ".join(listed) or "none",
+                        known=", ".join(listed) or render("no-warehouse-known"),
                     ),
                 )
             )

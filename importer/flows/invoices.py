@@ -20,7 +20,7 @@ import pandas as pd
 from importer.deps import Clients
 from importer.errors import VtexError
 from importer.flows.keyed import KeyedFlow
-from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec, Raw, RuleResult, missing
+from importer.flows.spec import ZERO, Column, FlowSpec, Raw, RuleResult, missing
 from importer.messages import render, row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
@@ -42,7 +42,6 @@ INVOICES = FlowSpec(
             required=True,
             minimum=ZERO,
             exclusive_minimum=True,
-            rule=POSITIVE,
         ),
         Column("issuance_date", "date"),
         Column("invoice_key", "code"),

@@ -41,16 +41,13 @@ PRICES = FlowSpec(
             required=True,
             minimum=ZERO,
             exclusive_minimum=True,
-            rule="greater than 0",
         ),
-        Column("list_price", "decimal", minimum=ZERO, rule="0 or more"),
-        Column("cost_price", "decimal", minimum=ZERO, rule="0 or more"),
+        Column("list_price", "decimal", minimum=ZERO),
+        Column("cost_price", "decimal", minimum=ZERO),
         Column("markup", "int"),
         Column("trade_policy", "code"),
-        Column(
-            "fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True, rule="greater than 0"
-        ),
-        Column("min_quantity", "int", minimum=Decimal(1), rule="1 or more"),
+        Column("fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("min_quantity", "int", minimum=Decimal(1)),
         Column("valid_from", "date"),
         Column("valid_to", "date", end_of_day=True),
     ),
@@ -334,7 +331,7 @@ def _conflicts(group: list[Record], source: Record | None) -> dict[int, list[Not
                 column=column,
                 value=value,
                 first_row=source.get("row"),
-                sent=sent or "(empty)",
+                sent=sent or render("empty-value"),
             )
             notes.setdefault(id(row), []).append(("sku-price-conflict", column, value, reason))
     return notes
