@@ -125,7 +125,11 @@ class OutRow:
             key=str(payload[KEY]),
             hash=int(str(payload.get(HASH) or 0)),
             line=_line(payload.get(ROW)),
-            values={k: _text(v) for k, v in payload.items() if k not in _FIELDS},
+            values={
+                k: v if type(v) is str else _text(v)  # most are text: no call for those
+                for k, v in payload.items()
+                if k not in _FIELDS
+            },
             file_columns=frozenset(listed.split(",")) if isinstance(listed, str) else None,
             previous=_mapping(previous),
             removal=removal,

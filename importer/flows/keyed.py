@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 
@@ -168,6 +169,6 @@ class KeyedFlow:
 
 def rows_of(records: pd.DataFrame) -> list[OutRow]:
     """A frame of records (row, key, hash and the flow's columns) as rows on their way."""
-    return [
-        OutRow.from_payload({str(k): v for k, v in r.items()}) for r in records.to_dict("records")
-    ]
+    # The names made text once, for the frame, rather than once per row.
+    named = cast("list[dict[str, object]]", records.rename(columns=str).to_dict("records"))
+    return [OutRow.from_payload(r) for r in named]
