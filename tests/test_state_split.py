@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import typing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -162,6 +163,21 @@ def test_each_group_holds_only_its_own_methods_and_the_store_all_of_them() -> No
     assert all(issubclass(Store, group) for group in GROUPS)
     assert not hasattr(Snapshot, "start_file") and not hasattr(Ledger, "commit")
     assert not hasattr(Snapshot, "check_usable")  # the runtime's, not a stage's
+
+
+def test_the_push_and_batch_stages_are_given_only_the_tables_they_write() -> None:
+    """What the mypy test below proves of `SkuTables` and `Batches` holds for these stages
+    because their signatures name those, not the whole Store."""
+    from importer import batches, push
+
+    assert typing.get_type_hints(push.push_skus)["tables"] is push.SkuTables
+    assert typing.get_type_hints(push.SkuTables) == {"ids": Ids, "jobs": Batches, "values": Values}
+    assert typing.get_type_hints(push.held_back)["jobs"] is Batches
+    assert typing.get_type_hints(push.resolve_skus)["ids"] is Ids
+    for stage in (batches.send, batches.resume):
+        assert typing.get_type_hints(stage)["store"] is Batches
+    for memory in (batches.feature_off, batches.remember_off):
+        assert typing.get_type_hints(memory)["store"] is Values
 
 
 _STAGES = """
