@@ -10,10 +10,10 @@ Rows of one order go one at a time, so that what is left to invoice is known for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ from importer.messages import render, row_error
 from importer.models import Action
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import IsNew, Send
+from importer.rows import OutRow, Payload
 from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
@@ -90,19 +91,15 @@ class Invoices(KeyedFlow):
         return invoice_rules(frame, raw)
 
     def prepare(
-        self, to_push: pd.DataFrame, previous: dict[str, dict[str, Any]], checked: Validated
-    ) -> pd.DataFrame:
+        self, rows: list[OutRow], previous: Mapping[str, Payload], checked: Validated
+    ) -> list[OutRow]:
         if not previous:
-            return to_push
+            return rows
         # What was sent last, so that a changed item list is caught (VTEX cannot change it).
-        to_push = to_push.copy()
-        to_push["_previous"] = pd.Series(
-            [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
-        )
-        return to_push
+        return [replace(r, previous=previous.get(r.key)) for r in rows]
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
         return await push_invoices(
@@ -176,7 +173,7 @@ def cents(value: str | Decimal) -> int:
 
 
 async def push_invoices(
-    rows: list[Record],
+    rows: list[OutRow],
     client: OrdersClient,
     concurrency: int,
     is_new: IsNew,
@@ -185,19 +182,19 @@ async def push_invoices(
     """Send each order's rows in file order (`now`: the pass's clock, the issuance date of an
     invoice that gives none)."""
     result = PushResult()
-    by_order: dict[str, list[Record]] = {}
+    by_order: dict[str, list[OutRow]] = {}
     for row in rows:
-        by_order.setdefault(str(row["order_id"]), []).append(row)
+        by_order.setdefault(row.get("order_id"), []).append(row)
     gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[Record]) -> None:
+    async def one_order(order_id: str, group: list[OutRow]) -> None:
         async with gate:
             try:
                 order = await client.get_order(order_id)
             except VtexError as exc:
                 result.outcomes.extend(vtex_outcome(row, exc) for row in group)
                 return
-            for row in sorted(group, key=lambda r: r.get("row") or 0):
+            for row in sorted(group, key=lambda r: r.line or 0):
                 result.outcomes.append(await _one(row, order, client, is_new(row), now()))
 
     await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
@@ -205,9 +202,9 @@ async def push_invoices(
 
 
 async def _one(
-    row: Record, order: Record | None, client: OrdersClient, new: bool, now: datetime
+    row: OutRow, order: Record | None, client: OrdersClient, new: bool, now: datetime
 ) -> RowOutcome:
-    order_id, number = str(row["order_id"]), str(row["invoice_number"])
+    order_id, number = row.get("order_id"), row.get("invoice_number")
     if order is None:
         return _failed(row, "unknown-order", "order_id", order_id, order=order_id)
     packages = (order.get("packageAttachment") or {}).get("packages") or []
@@ -224,7 +221,7 @@ async def _one(
             return _failed(
                 row, "order-not-in-handling", "order_id", order_id, order=order_id, status=status
             )
-        value = cents(row["invoice_value"])
+        value = cents(row.get("invoice_value"))
         kind = row.get("invoice_type") or "Output"
         sold = sum(
             int(p.get("invoiceValue") or 0) for p in packages if p.get("type", "Output") == "Output"
@@ -238,7 +235,7 @@ async def _one(
                 row,
                 "value-above-total",
                 "invoice_value",
-                row["invoice_value"],
+                row.get("invoice_value"),
                 template="invoice-above-total",
                 amount=Decimal(value) / 100,
                 left=Decimal(total - sold) / 100,
@@ -261,13 +258,13 @@ async def _one(
                     row,
                     "value-above-total",
                     "invoice_value",
-                    row["invoice_value"],
+                    row.get("invoice_value"),
                     template="return-above-total",
                     amount=Decimal(value) / 100,
                     left=Decimal(sold - returned) / 100,
                     order=order_id,
                 )
-        items = _items(row.get("items", ""), order, packages)
+        items = _items(row.get("items"), order, packages)
         body = {
             "type": kind,
             "issuanceDate": row.get("issuance_date") or now.isoformat(timespec="seconds"),
@@ -291,9 +288,9 @@ async def _one(
                     {"itemIndex": _index_of(order, i["id"]), "quantity": i["quantity"]}
                     for i in items
                 ],
-                "courier": row.get("courier", ""),
-                "trackingNumber": row.get("tracking_number", ""),
-                "trackingUrl": row.get("tracking_url", ""),
+                "courier": row.get("courier"),
+                "trackingNumber": row.get("tracking_number"),
+                "trackingUrl": row.get("tracking_url"),
             }
         )
         order["packageAttachment"] = {
@@ -306,7 +303,7 @@ async def _one(
 
 
 async def _known(
-    row: Record, sent: Record, order_id: str, number: str, client: OrdersClient, new: bool
+    row: OutRow, sent: Record, order_id: str, number: str, client: OrdersClient, new: bool
 ) -> RowOutcome:
     """An invoice VTEX already has: only its tracking can change (API-NOTES §6.5)."""
     problem = _changed_invoice(row, sent)
@@ -327,7 +324,7 @@ async def _known(
             row,
             "invoice-changed",
             problem,
-            str(row.get(problem, "")),
+            row.get(problem),
             template="invoice-changed-tracking-sent" if tracking else "invoice-changed",
             number=number,
             changed=problem,
@@ -337,7 +334,7 @@ async def _known(
             row,
             Action.UPDATED,
             column="tracking_number",
-            value=str(row.get("tracking_number", "")),
+            value=row.get("tracking_number"),
             reason=render("invoice-tracking-sent"),
         )
     return RowOutcome(
@@ -345,17 +342,17 @@ async def _known(
     )
 
 
-def _changed_invoice(row: Record, sent: Record) -> str:
+def _changed_invoice(row: OutRow, sent: Record) -> str:
     """The first column in which the row differs from the invoice VTEX holds, or ''."""
-    if cents(row["invoice_value"]) != int(sent.get("invoiceValue") or 0):
+    if cents(row.get("invoice_value")) != int(sent.get("invoiceValue") or 0):
         return "invoice_value"
     if (row.get("invoice_type") or "Output") != (sent.get("type") or "Output"):
         return "invoice_type"
     for column, field in (("invoice_key", "invoiceKey"), ("invoice_url", "invoiceUrl")):
-        if row.get(column) and row[column] != (sent.get(field) or ""):
+        if row.get(column) and row.get(column) != (sent.get(field) or ""):
             return column
-    previous = row.get("_previous") or {}
-    if previous and str(previous.get("items", "")) != str(row.get("items", "")):
+    previous = row.previous or {}
+    if previous and str(previous.get("items", "")) != row.get("items"):
         return "items"
     return ""
 
@@ -403,18 +400,18 @@ def _items(text: str, order: Record, packages: list[Record]) -> list[Record]:
     return items
 
 
-def _tracking_changed(row: Record, sent: Record) -> bool:
-    return str(row.get("tracking_number") or "") != str(sent.get("trackingNumber") or "") or (
+def _tracking_changed(row: OutRow, sent: Record) -> bool:
+    return row.get("tracking_number") != str(sent.get("trackingNumber") or "") or (
         bool(row.get("tracking_number"))
         and (
-            str(row.get("tracking_url") or "") != str(sent.get("trackingUrl") or "")
-            or str(row.get("courier") or "") != str(sent.get("courier") or "")
+            row.get("tracking_url") != str(sent.get("trackingUrl") or "")
+            or row.get("courier") != str(sent.get("courier") or "")
         )
     )
 
 
 def _failed(
-    row: Record, type: str, column: str, value: str, *, template: str = "", **fields: object
+    row: OutRow, type: str, column: str, value: str, *, template: str = "", **fields: object
 ) -> RowOutcome:
     """A row VTEX cannot take, said by the template of its type (or `template`)."""
     reason = render(template or type, **fields)

@@ -10,16 +10,17 @@ from importer.deps import Clients
 from importer.flows.invoices import FLOW, cents, push_invoices
 from importer.messages import render
 from importer.models import Action
-from importer.outcomes import PushResult, Record
+from importer.outcomes import PushResult
+from importer.rows import OutRow
 from importer.sandbox import Sandbox
 from tests.flows.rooms import NOW, against, by_row, check, demo_sandbox, writes
 
 ISSUED = "2026-12-03T10:00:00Z"
 
 
-def invoice_row(order_id: str, **cells: Any) -> Record:
+def invoice_row(order_id: str, **cells: Any) -> OutRow:
     """A new invoice row as the invoices room sends it (validated and normalised)."""
-    row: Record = {
+    row: dict[str, Any] = {
         "row": 2,
         "key": f"{order_id}|NF-1",
         "order_id": order_id,
@@ -36,7 +37,7 @@ def invoice_row(order_id: str, **cells: Any) -> Record:
         "hash": 1,
     }
     row.update(cells)
-    return row
+    return OutRow.from_payload(row)
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def order_in_handling(sandbox: Sandbox, seed: int = 0) -> str:
     return order_id
 
 
-def send(sandbox: Sandbox, rows: list[Record], new: bool = True) -> PushResult:
+def send(sandbox: Sandbox, rows: list[OutRow], new: bool = True) -> PushResult:
     async def work(clients: Clients) -> PushResult:
         return await push_invoices(rows, clients.orders, 4, lambda r: new, lambda: NOW)
 
@@ -149,7 +150,7 @@ def test_rows_of_one_order_go_in_order_and_each_sees_what_is_left() -> None:
         order_id, row=4, key=f"{order_id}|NF-3", invoice_number="NF-3", invoice_value="0.01"
     )
     result = send(sandbox, [third, second, first])
-    outcome = {o.record["row"]: o for o in result.outcomes}
+    outcome = {o.record.line: o for o in result.outcomes}
     assert [p.body["invoiceNumber"] for p in writes(sandbox)] == ["NF-1", "NF-2"]
     # The second invoices what the first left: one unit of SKU 17.
     assert writes(sandbox)[1].body["items"] == [{"id": "17", "quantity": 1, "price": 6204}]
@@ -172,7 +173,7 @@ def test_an_invoice_above_what_is_left_or_for_an_order_not_in_handling_is_not_se
         invoice_row(ready, row=3, key=f"{ready}|NF-1"),
         invoice_row("NO-SUCH-ORDER", row=4, key="NO-SUCH-ORDER|NF-1"),
     ]
-    outcome = {o.record["row"]: o for o in send(sandbox, rows).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
     assert writes(sandbox) == []
     assert (outcome[2].type, outcome[2].value) == ("value-above-total", "133.99")
     assert "the invoice is 133.99 but only 133.98" in outcome[2].reason
@@ -206,7 +207,7 @@ def test_a_return_waits_until_the_order_is_fully_invoiced() -> None:
         invoice_value="62.04",
         items="17:1",
     )
-    outcome = {o.record["row"]: o for o in send(sandbox, [sale, back]).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, [sale, back]).outcomes}
     assert [p.body["invoiceNumber"] for p in writes(sandbox)] == ["NF-1"]
     assert (outcome[3].action, outcome[3].type) == (Action.PENDING, "waiting-full-invoice")
     assert "once order" in outcome[3].reason and "fully invoiced" in outcome[3].reason
