@@ -45,7 +45,17 @@ from typing import Any, Literal
 
 import httpx
 
-from importer.sandbox import activation, feed, files, jsonio, orders, reservations, storage
+from importer.sandbox import (
+    activation,
+    feed,
+    files,
+    jsonio,
+    order_data,
+    orders,
+    replacement,
+    reservations,
+    storage,
+)
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
 from importer.sandbox.faults import Fault, FaultDraw, Faults, FeedDraw
@@ -421,6 +431,35 @@ class Sandbox:
             orders.change_status(self.store, order, status, moment, queue=queue)
             self._autosave()
             return copy.deepcopy(order)
+
+    def replace_order(
+        self,
+        order_id: str,
+        items: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        seed: int = 0,
+        queue: bool | None = None,
+        **changes: Any,
+    ) -> Record:
+        """The customer replaces order `order_id` (VTEX's Order replacement): a new order,
+        ready for handling, with `items` (None: the same items) and the same buyer (`changes`
+        as for `add_order`, e.g. address=...), pointing at the old one; the old one becomes
+        `replaced`. Feed events as `add_order`. ValueError where VTEX forbids it (see
+        `replacement`). Returns (a copy of) the new order."""
+        with self._lock:
+            old = self.store.orders[order_id]
+            replacement.check_replaceable(old)
+            changes.setdefault("client", copy.deepcopy(old["clientProfileData"]))
+            changes.setdefault("address", copy.deepcopy(old["shippingData"]["address"]))
+            lines = replacement.lines_of(old) if items is None else items
+            new = self.add_order(lines, seed=seed, queue=queue, **changes)
+            stored = self.store.orders[new["orderId"]]
+            now = datetime.now(UTC)
+            replacement.link(self.store, old, stored, order_data.oms_time(now))
+            moment = feed.Moment(now, self.clock(), self._feed_draw)
+            orders.change_status(self.store, old, "replaced", moment, queue=queue)
+            self._autosave()
+            return copy.deepcopy(stored)
 
     def seed_orders(self, n: int, *, seed: int = 0, queue: bool | None = None) -> list[str]:
         """Create `n` demo orders in ready-for-handling (see `add_order`); their ids, in order.

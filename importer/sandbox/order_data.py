@@ -66,6 +66,7 @@ STATUS_DESCRIPTIONS = {
     "cancellation-requested": "Cancelamento Solicitado",
     "cancel": "Cancelando",
     "canceled": "Cancelado",
+    "replaced": "Substituído",
 }
 _FIRST = ("Ana", "Bruno", "Carla", "Diego", "Élida", "Fábio", "Gabriela", "Heitor", "Íris", "João")
 _LAST = ("Silva", "Souza", "Oliveira", "Pereira", "Conceição", "Araújo", "Gonçalves", "Müller")
