@@ -22,6 +22,7 @@ from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec, Raw, RuleResult, missing
 from importer.messages import render, row_error
 from importer.models import Action
+from importer.orders.fields import price_definition
 from importer.orders.money import currency_code, currency_digits, minor_units, units
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import IsNew, Send
@@ -438,14 +439,18 @@ def _items(text: str, order: Record, packages: list[Record], digits: int) -> lis
         left = []
         for index, item in enumerate(order_items):
             quantity = int(item.get("quantity") or 0) - invoiced.get(index, 0)
-            if quantity > 0:
-                left.append(
-                    {
-                        "id": str(item.get("id")),
-                        "quantity": quantity,
-                        "price": prices.get(str(item.get("id")), 0),
-                    }
-                )
+            if quantity <= 0:
+                continue
+            if not invoiced.get(index):
+                left += _whole_line(item)
+                continue
+            left.append(
+                {
+                    "id": str(item.get("id")),
+                    "quantity": quantity,
+                    "price": prices.get(str(item.get("id")), 0),
+                }
+            )
         return left
     items = []
     for part in text.split("|"):
@@ -459,6 +464,20 @@ def _items(text: str, order: Record, packages: list[Record], digits: int) -> lis
             price = given
         items.append({"id": sku_id, "quantity": quantity, "price": price})
     return items
+
+
+def _whole_line(item: Record) -> list[Record]:
+    """A line invoiced whole, as unit prices that add up to its priceDefinition.total (3 units
+    for 100.00: 2 x 33.33 and 1 x 33.34; VTEX multiplies each price by its quantity), so that
+    the items say what the order's total says. Without a total: its sellingPrice per unit."""
+    sku_id, quantity = str(item.get("id")), int(item.get("quantity") or 0)
+    total = price_definition(item).get("total")
+    unit = int(item.get("sellingPrice", item.get("price", 0)) or 0)
+    if total is None or int(total) == unit * quantity or quantity <= 0:
+        return [{"id": sku_id, "quantity": quantity, "price": unit}]
+    base, extra = divmod(int(total), quantity)  # `extra` units cost one minor unit more
+    parts = [(quantity - extra, base), (extra, base + 1)]
+    return [{"id": sku_id, "quantity": q, "price": p} for q, p in parts if q]
 
 
 def _tracking_changed(row: Record, sent: Record) -> bool:

@@ -309,3 +309,28 @@ def test_a_known_invoice_sends_its_new_tracking_and_refuses_a_changed_value() ->
         "100.00",
     )
     assert "Issue a new invoice number" in outcome.reason
+
+
+def test_a_whole_order_invoice_s_items_add_up_to_its_price_definition() -> None:
+    """3 units for 100.00 (VTEX's unit price 33.33): the items say 2 x 33.33 + 1 x 33.34, as
+    the order's total does, not 3 x 33.33 (0.01 short of the invoice's value)."""
+    sandbox = demo_sandbox()
+    line = {
+        "id": 17,
+        "quantity": 3,
+        "price": 3500,
+        "sellingPrice": 3333,
+        "sellingPrices": [{"value": 6666, "quantity": 2}, {"value": 3334, "quantity": 1}],
+    }
+    order_id = sandbox.add_order([line], shipping=0, tax=0)["orderId"]
+    sandbox.set_order_status(order_id, "handling")
+    sandbox.requests.clear()
+    [outcome] = send(sandbox, [invoice_row(order_id, invoice_value="100.00")]).outcomes
+    assert outcome.action is Action.CREATED, outcome.reason
+    [post] = writes(sandbox)
+    assert post.body["items"] == [
+        {"id": "17", "quantity": 2, "price": 3333},
+        {"id": "17", "quantity": 1, "price": 3334},
+    ]
+    assert sum(i["price"] * i["quantity"] for i in post.body["items"]) == 10000
+    assert sandbox.order_status(order_id) == "invoiced"
