@@ -155,8 +155,14 @@ TEMPLATES: dict[str, str] = {
     "unknown-order": 'order "{order}" does not exist in VTEX (or is older than two years). '
     "Check the order id.",
     "unknown-invoice": "invoice {number} is not in VTEX for order {order}.",
-    "order-not-in-handling": 'order {order} is "{status}", not in handling: VTEX invoices '
-    "orders the ERP has received. Pull orders first, or check the id.",
+    "order-not-in-handling": 'order {order} is "{status}": VTEX takes invoices from '
+    '"ready-for-handling" until the order is invoiced, never for a canceled or replaced order '
+    "nor one not yet paid. Check the id, or whether the order was canceled or replaced.",
+    "the-order-currency": "the order's currency",
+    "invoice-value-precision": "{currency} has {digits} decimal digit(s): the value cannot be "
+    "sent as written (VTEX takes whole minor units). Write it with at most {digits} decimals.",
+    "currency-digits-unknown": "order {order} gives its currency {digits} decimal digits, which "
+    "no currency has: nothing was sent. Check the order's currency in VTEX.",
     "invoice-above-total": "the invoice is {amount} but only {left} of order {order} is left to "
     "invoice. Check the value.",
     "return-above-total": "the return is {amount} but only {left} of order {order} can be "
