@@ -200,9 +200,12 @@ PASS_ONLY = (
 )
 
 
-def imported_by(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def imported_by(
+    *args: str, cwd: Path, extra: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """`python -X importtime -m importer ARGS`: its result and the modules it imported."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
+    environ.update(extra or {})
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "importer", *args],
         cwd=cwd,
@@ -232,3 +235,22 @@ def test_help_config_and_a_busy_folder_answer_without_what_a_pass_needs(tmp_path
     assert "importer.config" in config_modules  # the list is read right
     for modules in (help_modules, config_modules, busy_modules):
         assert sorted(m for m in PASS_ONLY if m in modules) == []
+
+
+@pytest.mark.slow
+def test_a_run_against_a_store_never_loads_the_sandbox(tmp_path: Path) -> None:
+    """The emulator and the OpenAPI contract it checks with are ~0.3 s of every start: only
+    a run whose target is the built-in sandbox loads them."""
+    (tmp_path / "inbox" / "prices").mkdir(parents=True)
+    (tmp_path / "inbox" / "prices" / "p.csv").write_text("sku_id,base_price\n1,10\n")
+    store = {
+        "VTEX_BASE_URL": "http://127.0.0.1:9",  # nothing listens there: the check fails at once
+        "VTEX_APP_KEY": "key",
+        "VTEX_APP_TOKEN": "token",
+        "IMPORTER__VTEX__MAX_ATTEMPTS": "1",
+        "IMPORTER__WATCH__SETTLE_S": "0",
+    }
+    done, modules = imported_by("run", cwd=tmp_path, extra=store)
+    assert done.returncode == 6, done.stderr[-2000:]  # VTEX did not answer: nothing taken
+    assert "importer.run.runtime" in modules and "importer.pipeline" in modules
+    assert sorted(m for m in modules if m.startswith(("importer.sandbox", "jsonschema"))) == []
