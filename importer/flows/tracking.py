@@ -1,0 +1,396 @@
+"""The tracking flow: inbox/tracking rows (one per event) -> each invoice's tracking events
+(`PUT /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking`, API-NOTES §12.3).
+
+VTEX takes an invoice's tracking as one body (isDelivered, deliveredDate and the whole event
+list), so the rows of one invoice (order_id + invoice_number) are grouped, and the group is
+what is diffed, sent and kept in the snapshot: one changed event sends that invoice's whole
+list once, an unchanged invoice sends nothing. A row with an error holds its whole invoice
+(a partial list would replace VTEX's whole list); the reason is on every row of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importer.deps import Clients, Deps
+from importer.diff import content_hash, diff
+from importer.errors import VtexError
+from importer.flows.base import InputFile
+from importer.flows.invoices import INVOICE_NUMBER
+from importer.flows.keyed import KeyedFlow
+from importer.flows.spec import Column, FlowSpec, Raw, RuleResult, missing
+from importer.messages import render, row_error
+from importer.models import Action, FileReport, RowError
+from importer.outcomes import (
+    PushResult,
+    Record,
+    RowOutcome,
+    record_outcomes,
+    store_outcomes,
+    vtex_outcome,
+)
+from importer.push import IsNew, Send
+from importer.state import Snapshot, Store
+from importer.validate import Validated
+from importer.vtex.orders import OrdersClient
+
+TRACKING = FlowSpec(
+    name="tracking",
+    columns=(
+        Column("order_id", "code", required=True),
+        Column("invoice_number", "code", required=True),
+        Column("event_date", "date", required=True),
+        Column("city", "text"),
+        Column("state", "text"),
+        Column("description", "text", required=True),
+        Column("delivered", "bool"),
+        Column("delivered_date", "date"),
+    ),
+    # A row is one event: validation's key (and its duplicate check) is the event, the
+    # snapshot's key is the invoice (`invoice_key`).
+    key_columns=("order_id", "invoice_number", "event_date", "city", "state", "description"),
+    hashed=("events", "delivered", "delivered_date"),
+)
+
+EVENT_FIELDS = ("city", "state", "description")
+
+
+def invoice_key(order_id: str, number: str) -> str:
+    return f"{order_id}|{number}"
+
+
+class Tracking(KeyedFlow):
+    spec = TRACKING
+
+    def rules(self, frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
+        results: RuleResult = []
+        for name in ("order_id", "invoice_number", "event_date", "description"):
+            results.append(((frame[name] == "").to_numpy(), missing(name)))
+        numbers = frame["invoice_number"]
+        odd = ((numbers != "") & ~numbers.str.fullmatch(INVOICE_NUMBER)).to_numpy(dtype=bool)
+        results.append(
+            (
+                odd,
+                lambda row, i: row_error(
+                    "invalid-combination",
+                    template="invoice-number-characters",
+                    row=row,
+                    column="invoice_number",
+                    value=str(numbers.iloc[i]),
+                ),
+            )
+        )
+        return results
+
+    def record_rules(self, records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
+        """An invoice is delivered once: its rows' delivered_date agree, and a date needs a
+        row that says delivered = true."""
+        return delivery_rules(records)
+
+    def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
+        summary = report.summary
+        records = checked.records
+        summary.invalid = checked.rows_read - len(records)
+        held = held_rows(records, checked.errors)
+        result = PushResult(outcomes=[held_outcome(r) for r in held])
+        groups = group_events(records[~records["row"].isin([r["row"] for r in held])])
+        if not groups.empty:
+            groups["hash"] = content_hash(groups, self.spec.hashed)
+            changes = diff(groups, deps.store.snapshot_hashes(self.name))
+            # A pending invoice is sent again even when unchanged (a timed-out PUT may or
+            # may not have applied); this file's list supersedes it.
+            changes = changes.force(deps.store.pending_keys(self.name))
+            to_push = changes.to_push
+            sent = sum(len(rows.split(",")) for rows in to_push["event_rows"])
+            summary.unchanged = len(records) - len(held) - sent
+            previous = deps.store.snapshot_payloads(self.name, changes.changed["key"].tolist())
+            if not to_push.empty:
+                to_push["dropped"] = [
+                    dropped_events(previous.get(key), events)
+                    for key, events in zip(to_push["key"], to_push["events"], strict=True)
+                ]
+            pushed = self._push(to_push, [], deps, set(changes.new["key"]), source=summary.file)
+            result.outcomes = pushed.outcomes + result.outcomes
+            result.fatal = pushed.fatal
+            result.file_warnings = pushed.file_warnings
+        self.record(result, deps.store, report, summary.file)
+
+    def record(self, result: PushResult, store: Snapshot, report: FileReport, source: str) -> None:
+        """The store keeps one row per invoice; the report says each event row's outcome."""
+        store_outcomes(self.name, result, store, source)
+        events = PushResult(
+            outcomes=[o for outcome in result.outcomes for o in per_event(outcome)],
+            fatal=result.fatal,
+            file_warnings=result.file_warnings,
+        )
+        record_outcomes(self.name, events, store, report, source, settled=True)
+
+    async def send(
+        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        send: Send,
+    ) -> PushResult:  # fmt: skip
+        return await push_tracking(
+            rows, clients.orders, clients.http.settings.concurrency, send.is_new
+        )
+
+
+FLOW = Tracking()
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _invoice_of(records: pd.DataFrame) -> pd.Series:
+    return records["order_id"].astype(str) + "|" + records["invoice_number"].astype(str)
+
+
+def delivery_rules(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
+    errors: list[RowError] = []
+    bad: set[int] = set()
+    if records.empty:
+        return records, errors
+    invoices = _invoice_of(records)
+    for _, group in records.groupby(invoices, sort=False):
+        dated = group[group["delivered_date"] != ""]
+        if dated.empty:
+            continue
+        first = dated.iloc[0]
+        for _, row in dated.iloc[1:].iterrows():
+            if row["delivered_date"] != first["delivered_date"]:
+                bad.add(int(row["row"]))
+                errors.append(
+                    row_error(
+                        "invalid-combination",
+                        template="tracking-delivered-conflict",
+                        row=int(row["row"]),
+                        column="delivered_date",
+                        value=str(row["delivered_date"]),
+                        key=str(row["key"]),
+                        first=str(first["delivered_date"]),
+                        first_row=int(first["row"]),
+                    )
+                )
+        if not (group["delivered"] == "true").any():
+            for _, row in dated.iterrows():
+                bad.add(int(row["row"]))
+                errors.append(
+                    row_error(
+                        "invalid-combination",
+                        template="tracking-delivered-date-alone",
+                        row=int(row["row"]),
+                        column="delivered_date",
+                        value=str(row["delivered_date"]),
+                        key=str(row["key"]),
+                        number=str(row["invoice_number"]),
+                    )
+                )
+    if not bad:
+        return records, errors
+    return records[~records["row"].isin(bad)], errors
+
+
+# -- grouping --------------------------------------------------------------------------------
+
+
+def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Record]:
+    """The valid rows of invoices that have a row with an error, each with the rows that
+    hold it (`_bad_rows`). An error row that lacks its order id (or invoice number) holds
+    every invoice of the number (or order) it has: it may be one of their events."""
+    bad: dict[tuple[str, str], set[int]] = {}
+    for error in errors:
+        if not error.key or error.row is None:
+            continue
+        order_id, _, rest = error.key.partition("|")
+        number = rest.partition("|")[0]
+        if order_id or number:
+            bad.setdefault((order_id, number), set()).add(error.row)
+    if not bad or records.empty:
+        return []
+    held: list[Record] = []
+    for cells in records.to_dict("records"):
+        order_id, number = str(cells["order_id"]), str(cells["invoice_number"])
+        rows: set[int] = set()
+        for (o, n), lines in bad.items():
+            if (o or order_id) == order_id and (n or number) == number:
+                rows |= lines
+        if rows:
+            record: Record = {str(k): v for k, v in cells.items()}
+            record["_bad_rows"] = sorted(rows)
+            held.append(record)
+    return held
+
+
+def held_outcome(record: Record) -> RowOutcome:
+    order_id, number = str(record["order_id"]), str(record["invoice_number"])
+    return RowOutcome(
+        {"row": record["row"], "key": invoice_key(order_id, number), "hash": 0},
+        Action.SKIPPED,
+        type="tracking-invoice-incomplete",
+        column="invoice_number",
+        value=number,
+        reason=render(
+            "tracking-invoice-incomplete",
+            rows=", ".join(str(r) for r in record["_bad_rows"]),
+            number=number,
+            order=order_id,
+        ),
+    )
+
+
+def group_events(records: pd.DataFrame) -> pd.DataFrame:
+    """One record per invoice: its events in time order (then file order) as JSON text,
+    delivered and delivered_date, and the file rows it came from (`event_rows`)."""
+    columns = ["row", "key", "order_id", "invoice_number", *TRACKING.hashed, "event_rows"]
+    if records.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    ordered = records.assign(_invoice=_invoice_of(records)).sort_values(
+        ["_invoice", "event_date", "row"], kind="stable"
+    )
+    out: list[Record] = []
+    for key, group in ordered.groupby("_invoice", sort=False):
+        events = [
+            {
+                "city": str(r["city"]),
+                "state": str(r["state"]),
+                "description": str(r["description"]),
+                "date": str(r["event_date"]),
+            }
+            for r in group.to_dict("records")
+        ]
+        dates = [d for d in group["delivered_date"] if d]
+        out.append(
+            {
+                "row": int(group["row"].min()),
+                "key": str(key),
+                "order_id": str(group["order_id"].iloc[0]),
+                "invoice_number": str(group["invoice_number"].iloc[0]),
+                "events": json.dumps(events, ensure_ascii=False, separators=(",", ":")),
+                "delivered": "true" if (group["delivered"] == "true").any() else "false",
+                "delivered_date": dates[0] if dates else "",
+                "event_rows": ",".join(str(r) for r in sorted(group["row"].astype(int))),
+            }
+        )
+    frame = pd.DataFrame(out, columns=columns)
+    frame["row"] = frame["row"].astype(np.int64)
+    return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def dropped_events(previous: dict[str, Any] | None, events: str) -> int:
+    """How many fewer events this list has than VTEX got last time for the invoice (an
+    export that lists only the newest events would erase the others: said on its rows)."""
+    if not previous or not previous.get("events"):
+        return 0
+    return max(0, len(json.loads(previous["events"])) - len(json.loads(events)))
+
+
+def per_event(outcome: RowOutcome) -> list[RowOutcome]:
+    """An invoice's outcome on each of its event rows (an outcome of one row stays as is)."""
+    rows = str(outcome.record.get("event_rows") or "")
+    if not rows:
+        return [outcome]
+    key = outcome.record["key"]
+    return [replace(outcome, record={"row": int(r), "key": key}) for r in rows.split(",")]
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+def delivered_minute(moment: str) -> str:
+    """RFC 3339 UTC ('2026-12-01T15:30:45Z') -> VTEX's deliveredDate ('2026-12-01 15:30')."""
+    return moment[:10] + " " + moment[11:16]
+
+
+async def push_tracking(
+    rows: list[Record], client: OrdersClient, concurrency: int, is_new: IsNew
+) -> PushResult:
+    """One Get order per order (which invoices VTEX has, with their tracking numbers), then
+    one PUT per invoice."""
+    result = PushResult()
+    by_order: dict[str, list[Record]] = {}
+    for row in rows:
+        by_order.setdefault(str(row["order_id"]), []).append(row)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one_order(order_id: str, group: list[Record]) -> None:
+        async with gate:
+            try:
+                order = await client.get_order(order_id)
+            except VtexError as exc:
+                result.outcomes.extend(vtex_outcome(row, exc) for row in group)
+                return
+            for row in group:
+                result.outcomes.append(await _one(row, order, client, is_new(row)))
+
+    await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
+    return result
+
+
+async def _one(row: Record, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
+    order_id, number = str(row["order_id"]), str(row["invoice_number"])
+    if order is None:
+        return RowOutcome(
+            row,
+            Action.FAILED,
+            type="unknown-order",
+            column="order_id",
+            value=order_id,
+            reason=render("unknown-order", order=order_id),
+        )
+    packages = (order.get("packageAttachment") or {}).get("packages") or []
+    package = next((p for p in packages if str(p.get("invoiceNumber")) == number), None)
+    if package is None or not package.get("trackingNumber"):
+        # VTEX takes events only for an invoice it has, with a tracking number (API-NOTES
+        # §12.3): they wait, pending, for the invoices flow (FLOWS.md §8: defer).
+        kind = "tracking-waiting-invoice" if package is None else "tracking-waiting-number"
+        return RowOutcome(
+            row,
+            Action.PENDING,
+            type=kind,
+            column="invoice_number",
+            value=number,
+            reason=render(kind, number=number, order=order_id),
+        )
+    events = json.loads(row["events"])
+    delivered_date = str(row.get("delivered_date") or "")
+    body = {
+        "isDelivered": row.get("delivered") == "true",
+        "deliveredDate": delivered_minute(delivered_date) if delivered_date else None,
+        "events": events,
+    }
+    try:
+        await client.put_tracking_events(order_id, number, body)
+    except VtexError as exc:
+        return vtex_outcome(row, exc)
+    delivered = "yes" if body["isDelivered"] else "no"
+    reason = render("tracking-sent", events=len(events), delivered=delivered)
+    dropped = int(row.get("dropped") or 0)
+    if dropped:
+        return RowOutcome(
+            row,
+            Action.WARNING,
+            type="tracking-events-dropped",
+            column="description",
+            reason=render("tracking-events-dropped", events=len(events), dropped=dropped),
+        )
+    if delivered_date and delivered_date[17:19] != "00":
+        return RowOutcome(
+            row,
+            Action.WARNING,
+            type="tracking-delivered-minute",
+            column="delivered_date",
+            value=delivered_date,
+            reason=render(
+                "tracking-delivered-minute",
+                value=delivered_date,
+                sent=body["deliveredDate"],
+            ),
+        )
+    return RowOutcome(row, Action.CREATED if new else Action.UPDATED, reason=reason)
