@@ -131,21 +131,28 @@ def test_a_bad_row_holds_its_whole_invoice_and_says_so_on_every_row(
     assert report.summary.unsettled == 2  # the same file dropped again is processed again
 
 
-def test_events_of_an_invoice_without_its_tracking_number_wait_for_it(
+def test_events_wait_for_their_invoice_and_dates_follow_the_erps_clock(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
     first, _ = invoiced_orders(sandbox)
+    config = workdir / "importer.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[flows.tracking]\ntimezone = "America/Sao_Paulo"\n',
+        encoding="utf-8",
+    )
     runtime = make_runtime(sandbox)
     lines = [
         HEADER,
         f"{first},NF9,2026-12-01 09:00,São Paulo,SP,Coletado,,",
         "999999-01,NF1,2026-12-01 09:00,São Paulo,SP,Coletado,,",
+        f"{first},NF9,2026-12-03 14:15,Santos,SP,Entregue,sim,03/12/2026 14:15",
     ]
     drop(workdir, "tracking", "eventos.csv", "\n".join(lines) + "\n")
     report = one_pass(runtime).reports[0]
     assert report.flatten(["row", "action", "type"]) == [
         [2, "pending", "tracking-waiting-invoice"],
         [3, "failed", "unknown-order"],
+        [4, "pending", "tracking-waiting-invoice"],
     ]
     assert puts(sandbox) == []
     # The invoice arrives (the invoices flow, or VTEX's admin): the next pass sends its events.
@@ -164,5 +171,17 @@ def test_events_of_an_invoice_without_its_tracking_number_wait_for_it(
         },
     )
     retried = one_pass(runtime).reports[0]
-    assert retried.flatten(["row", "action"]) == [[2, "created"]]
+    assert retried.summary.file == "pending-tracking"
+    assert retried.flatten(["row", "action"]) == [[2, "created"], [4, "created"]]  # per event
     assert puts(sandbox) == [f"/api/oms/pvt/orders/{first}/invoice/NF9/tracking"]
+    [request] = [r for r in sandbox.requests if r.method == "PUT"]
+    assert isinstance(request.body, dict)
+    # 09:00 and 14:15 in São Paulo (UTC-3) are 12:00 and 17:15 UTC.
+    assert [e["date"] for e in request.body["events"]] == [
+        "2026-12-01T12:00:00Z",
+        "2026-12-03T17:15:00Z",
+    ]
+    assert (request.body["isDelivered"], request.body["deliveredDate"]) == (
+        True,
+        "2026-12-03 17:15",
+    )
