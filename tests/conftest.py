@@ -62,6 +62,7 @@ LONGEST_S = {
     "tests/test_cli.py::test_init_then_run": 8,
     "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
+    "tests/reliability/test_crash.py::test_tracking_events": 14,
 }
 
 
