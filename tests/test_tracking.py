@@ -3,6 +3,7 @@ one PUT .../tracking per invoice whose events changed, and the sandbox holds wha
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,12 @@ def test_events_go_whole_per_invoice_once_and_again_only_when_one_changes(
         [5, f"{second}|NF2", "created"],
         [6, f"{first}|NF1", "created"],
     ]
-    assert len(puts(sandbox)) == 2  # one per invoice, not one per event
+    # One Get order per order and one PUT per invoice, not one per event.
+    oms = Counter(r.operation for r in sandbox.requests if r.path.startswith("/api/oms/"))
+    assert oms == {
+        "GET /api/oms/pvt/orders/{orderId}": 2,
+        "PUT /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking": 2,
+    }
     status = courier_status(sandbox, first)
     # The ERP's clock is UTC here (the flow's timezone); deliveredDate to the minute.
     assert (status["finished"], status["deliveredDate"]) == (

@@ -148,48 +148,63 @@ FLOW = Tracking()
 # -- validation ------------------------------------------------------------------------------
 
 
-def _invoice_of(records: pd.DataFrame) -> pd.Series:
-    return records["order_id"].astype(str) + "|" + records["invoice_number"].astype(str)
+def _columns(records: pd.DataFrame, names: Iterable[str]) -> dict[str, list[str]]:
+    """Columns as lists of text: the per-invoice work below walks rows in plain Python,
+    which for a few thousand small groups is far cheaper than a pandas call per group."""
+    return {name: records[name].astype(str).tolist() for name in names}
+
+
+def _by_invoice(cells: dict[str, list[str]]) -> dict[str, list[int]]:
+    """Positions of each invoice's rows, in file order, invoices in order of first row."""
+    groups: dict[str, list[int]] = {}
+    for i, (order_id, number) in enumerate(
+        zip(cells["order_id"], cells["invoice_number"], strict=True)
+    ):
+        groups.setdefault(invoice_key(order_id, number), []).append(i)
+    return groups
 
 
 def delivery_rules(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]:
     errors: list[RowError] = []
-    bad: set[int] = set()
     if records.empty:
         return records, errors
-    invoices = _invoice_of(records)
-    for _, group in records.groupby(invoices, sort=False):
-        dated = group[group["delivered_date"] != ""]
-        if dated.empty:
+    names = ("key", "order_id", "invoice_number", "delivered", "delivered_date")
+    cells = _columns(records, names)
+    rows = records["row"].astype(int).tolist()
+    dates, keys = cells["delivered_date"], cells["key"]
+    bad: set[int] = set()
+    for positions in _by_invoice(cells).values():
+        dated = [i for i in positions if dates[i]]
+        if not dated:
             continue
-        first = dated.iloc[0]
-        for _, row in dated.iloc[1:].iterrows():
-            if row["delivered_date"] != first["delivered_date"]:
-                bad.add(int(row["row"]))
+        first = dated[0]
+        for i in dated[1:]:
+            if dates[i] != dates[first]:
+                bad.add(rows[i])
                 errors.append(
                     row_error(
                         "invalid-combination",
                         template="tracking-delivered-conflict",
-                        row=int(row["row"]),
+                        row=rows[i],
                         column="delivered_date",
-                        value=str(row["delivered_date"]),
-                        key=str(row["key"]),
-                        first=str(first["delivered_date"]),
-                        first_row=int(first["row"]),
+                        value=dates[i],
+                        key=keys[i],
+                        first=dates[first],
+                        first_row=rows[first],
                     )
                 )
-        if not (group["delivered"] == "true").any():
-            for _, row in dated.iterrows():
-                bad.add(int(row["row"]))
+        if not any(cells["delivered"][i] == "true" for i in positions):
+            for i in dated:
+                bad.add(rows[i])
                 errors.append(
                     row_error(
                         "invalid-combination",
                         template="tracking-delivered-date-alone",
-                        row=int(row["row"]),
+                        row=rows[i],
                         column="delivered_date",
-                        value=str(row["delivered_date"]),
-                        key=str(row["key"]),
-                        number=str(row["invoice_number"]),
+                        value=dates[i],
+                        key=keys[i],
+                        number=cells["invoice_number"][i],
                     )
                 )
     if not bad:
@@ -217,10 +232,9 @@ def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Record]
     held: list[Record] = []
     for cells in records.to_dict("records"):
         order_id, number = str(cells["order_id"]), str(cells["invoice_number"])
-        rows: set[int] = set()
-        for (o, n), lines in bad.items():
-            if (o or order_id) == order_id and (n or number) == number:
-                rows |= lines
+        rows = set().union(
+            *(bad.get(k, set()) for k in ((order_id, number), (order_id, ""), ("", number)))
+        )
         if rows:
             record: Record = {str(k): v for k, v in cells.items()}
             record["_bad_rows"] = sorted(rows)
@@ -251,31 +265,36 @@ def group_events(records: pd.DataFrame) -> pd.DataFrame:
     columns = ["row", "key", "order_id", "invoice_number", *TRACKING.hashed, "event_rows"]
     if records.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    ordered = records.assign(_invoice=_invoice_of(records)).sort_values(
-        ["_invoice", "event_date", "row"], kind="stable"
-    )
+    names = ("order_id", "invoice_number", "event_date", *EVENT_FIELDS, "delivered")
+    cells = _columns(records, (*names, "delivered_date"))
+    rows = records["row"].astype(int).tolist()
+    dates = cells["event_date"]
     out: list[Record] = []
-    for key, group in ordered.groupby("_invoice", sort=False):
+    for key, positions in _by_invoice(cells).items():
+        ordered = sorted(positions, key=lambda i: (dates[i], rows[i]))
         events = [
             {
-                "city": str(r["city"]),
-                "state": str(r["state"]),
-                "description": str(r["description"]),
-                "date": str(r["event_date"]),
+                "city": cells["city"][i],
+                "state": cells["state"][i],
+                "description": cells["description"][i],
+                "date": dates[i],
             }
-            for r in group.to_dict("records")
+            for i in ordered
         ]
-        dates = [d for d in group["delivered_date"] if d]
+        delivered = [cells["delivered_date"][i] for i in positions if cells["delivered_date"][i]]
+        first = positions[0]
         out.append(
             {
-                "row": int(group["row"].min()),
-                "key": str(key),
-                "order_id": str(group["order_id"].iloc[0]),
-                "invoice_number": str(group["invoice_number"].iloc[0]),
+                "row": min(rows[i] for i in positions),
+                "key": key,
+                "order_id": cells["order_id"][first],
+                "invoice_number": cells["invoice_number"][first],
                 "events": json.dumps(events, ensure_ascii=False, separators=(",", ":")),
-                "delivered": "true" if (group["delivered"] == "true").any() else "false",
-                "delivered_date": dates[0] if dates else "",
-                "event_rows": ",".join(str(r) for r in sorted(group["row"].astype(int))),
+                "delivered": "true"
+                if any(cells["delivered"][i] == "true" for i in positions)
+                else "false",
+                "delivered_date": delivered[0] if delivered else "",
+                "event_rows": ",".join(str(r) for r in sorted(rows[i] for i in positions)),
             }
         )
     frame = pd.DataFrame(out, columns=columns)
