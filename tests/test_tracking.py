@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,9 +59,9 @@ def puts(sandbox: Sandbox) -> list[str]:
     return [r.path for r in sandbox.requests if r.method == "PUT" and r.path.endswith("/tracking")]
 
 
-def courier_status(sandbox: Sandbox, order_id: str) -> dict[str, object]:
+def courier_status(sandbox: Sandbox, order_id: str) -> dict[str, Any]:
     [package] = sandbox.invoices(order_id)
-    status: dict[str, object] = package["courierStatus"]
+    status: dict[str, Any] = package["courierStatus"]
     return status
 
 
@@ -92,7 +93,7 @@ def test_events_go_whole_per_invoice_once_and_again_only_when_one_changes(
         True,
         "2026-12-03T14:15:00.0000000+00:00",
     )
-    assert [(e["city"], e["description"], e["createDate"]) for e in status["data"]] == [  # type: ignore[attr-defined]
+    assert [(e["city"], e["description"], e["createDate"]) for e in status["data"]] == [
         ("São Paulo", "Coletado", "2026-12-01T09:00:00Z"),
         ("Campinas", "Em trânsito", "2026-12-02T08:30:00Z"),
         ("Curitiba", "Entregue", "2026-12-03T14:15:00Z"),
@@ -112,7 +113,7 @@ def test_events_go_whole_per_invoice_once_and_again_only_when_one_changes(
     report = one_pass(runtime).reports[0]
     assert (report.summary.updated, report.summary.unchanged) == (3, 2)
     assert puts(sandbox) == [f"/api/oms/pvt/orders/{first}/invoice/NF1/tracking"]
-    cities = [e["city"] for e in courier_status(sandbox, first)["data"]]  # type: ignore[attr-defined]
+    cities = [e["city"] for e in courier_status(sandbox, first)["data"]]
     assert cities == ["São Paulo", "Jundiaí", "Curitiba"]  # the whole list, once
 
 
@@ -122,7 +123,8 @@ def test_a_bad_row_holds_its_whole_invoice_and_says_so_on_every_row(
     first, second = invoiced_orders(sandbox)
     runtime = make_runtime(sandbox)
     content = events_file(first, second).replace("2026-12-02 08:30", "2026-13-02 08:30")
-    drop(workdir, "tracking", "eventos.csv", content)
+    repeated = content.splitlines()[2]  # NF2's first event again: the same event, once
+    drop(workdir, "tracking", "eventos.csv", content + repeated + "\n")
     report = one_pass(runtime).reports[0]
     assert report.flatten(["row", "action", "type"]) == [
         [2, "skipped", "tracking-invoice-incomplete"],
@@ -130,7 +132,9 @@ def test_a_bad_row_holds_its_whole_invoice_and_says_so_on_every_row(
         [4, "invalid", "type-error"],
         [5, "created", ""],
         [6, "skipped", "tracking-invoice-incomplete"],
+        [7, "invalid", "duplicate-key"],
     ]
+    assert len(courier_status(sandbox, second)["data"]) == 2
     assert "row 4 of invoice NF1" in report.rows[0].reason
     assert puts(sandbox) == [f"/api/oms/pvt/orders/{second}/invoice/NF2/tracking"]
     assert sandbox.invoices(first)[0]["courierStatus"] is None  # VTEX's list untouched

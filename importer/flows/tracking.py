@@ -47,10 +47,10 @@ TRACKING = FlowSpec(
     columns=(
         Column("order_id", "code", required=True),
         Column("invoice_number", "code", required=True),
-        Column("event_date", "date", required=True),
+        Column("event_date", "date"),
         Column("city", "text"),
         Column("state", "text"),
-        Column("description", "text", required=True),
+        Column("description", "text"),
         Column("delivered", "bool"),
         Column("delivered_date", "date"),
     ),
@@ -63,6 +63,14 @@ TRACKING = FlowSpec(
 EVENT_FIELDS = ("city", "state", "description")
 
 
+def is_event(frame: pd.DataFrame) -> pd.Series:
+    """Rows that carry an event (any of its cells), as opposed to the delivery alone."""
+    event = frame["event_date"] != ""
+    for name in EVENT_FIELDS:
+        event = event | (frame[name] != "")
+    return event
+
+
 def invoice_key(order_id: str, number: str) -> str:
     return f"{order_id}|{number}"
 
@@ -72,8 +80,13 @@ class Tracking(KeyedFlow):
 
     def rules(self, frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
         results: RuleResult = []
-        for name in ("order_id", "invoice_number", "event_date", "description"):
+        for name in ("order_id", "invoice_number"):
             results.append(((frame[name] == "").to_numpy(), missing(name)))
+        # A row that says where and when is an event, and VTEX shows it by its date and
+        # description; a row with none of the four only says whether it was delivered.
+        event = is_event(frame)
+        for name in ("event_date", "description"):
+            results.append(((event & (frame[name] == "")).to_numpy(dtype=bool), missing(name)))
         numbers = frame["invoice_number"]
         odd = ((numbers != "") & ~numbers.str.fullmatch(INVOICE_NUMBER)).to_numpy(dtype=bool)
         results.append(
@@ -216,12 +229,14 @@ def delivery_rules(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]
 
 
 def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Record]:
-    """The valid rows of invoices that have a row with an error, each with the rows that
-    hold it (`_bad_rows`). An error row that lacks its order id (or invoice number) holds
-    every invoice of the number (or order) it has: it may be one of their events."""
+    """The valid rows of invoices that have a row with an error (a repeated row aside), each
+    with the rows that hold it (`_bad_rows`). An error row that lacks its order id (or
+    invoice number) holds every invoice of the number (or order) it has: it may be one of
+    their events."""
     bad: dict[tuple[str, str], set[int]] = {}
     for error in errors:
-        if not error.key or error.row is None:
+        # A repeated row is the same event: the first is used, the list stays whole.
+        if not error.key or error.row is None or error.type == "duplicate-key":
             continue
         order_id, _, rest = error.key.partition("|")
         number = rest.partition("|")[0]
@@ -271,7 +286,10 @@ def group_events(records: pd.DataFrame) -> pd.DataFrame:
     dates = cells["event_date"]
     out: list[Record] = []
     for key, positions in _by_invoice(cells).items():
-        ordered = sorted(positions, key=lambda i: (dates[i], rows[i]))
+        ordered = sorted(
+            (i for i in positions if dates[i] or any(cells[n][i] for n in EVENT_FIELDS)),
+            key=lambda i: (dates[i], rows[i]),
+        )
         events = [
             {
                 "city": cells["city"][i],

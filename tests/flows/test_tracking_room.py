@@ -61,6 +61,8 @@ def test_an_event_needs_its_invoice_a_date_and_a_description() -> None:
         {"order_id": "1-01", "invoice_number": "NF 1", "event_date": "d", "description": "x"},
         {"order_id": "1-01", "invoice_number": "NF1", "event_date": "", "description": "x"},
         {"order_id": "1-01", "invoice_number": "NF1", "event_date": "d", "description": ""},
+        {"order_id": "1-01", "invoice_number": "NF1", "city": "Santos"},  # an event, undated
+        {"order_id": "1-01", "invoice_number": "NF1", "delivered": "true"},  # delivery alone
     ]
     _, errors = check(FLOW, rows)
     assert by_row(errors) == {
@@ -68,6 +70,7 @@ def test_an_event_needs_its_invoice_a_date_and_a_description() -> None:
         4: ("invalid-combination", "invoice_number"),  # VTEX cannot track 'NF 1'
         5: ("missing-cell", "event_date"),
         6: ("missing-cell", "description"),
+        7: ("missing-cell", "event_date"),
     }
 
 
@@ -132,6 +135,18 @@ def test_a_bad_row_holds_every_valid_row_of_its_invoice() -> None:
     held = held_rows(valid, errors)
     assert [(r["row"], r["_bad_rows"]) for r in held] == [(2, [5]), (3, [6]), (4, [6])]
     assert held_rows(valid, []) == []
+    # A repeated row is the same event once: its invoice's list is whole, nothing is held.
+    key = valid["key"][0]
+    repeated = row_error("duplicate-key", row=7, column="", value=key, key=key, first_row=2)
+    assert held_rows(valid, [repeated]) == []
+
+
+def test_a_row_without_an_event_says_only_that_the_invoice_was_delivered() -> None:
+    delivered = event(3, delivered="true", delivered_date="2026-12-05T10:00:00Z")
+    delivered.update(event_date="", city="", state="", description="")
+    [group] = group_events(records(event(2), delivered)).to_dict("records")
+    assert [e["description"] for e in json.loads(group["events"])] == ["evento 2"]
+    assert (group["delivered"], group["event_rows"]) == ("true", "2,3")
 
 
 def test_vtex_gets_the_delivery_time_to_the_minute() -> None:
