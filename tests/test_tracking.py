@@ -65,7 +65,7 @@ def courier_status(sandbox: Sandbox, order_id: str) -> dict[str, Any]:
     return status
 
 
-@pytest.mark.slow  # three passes, each with its report pair: ~0.5 s
+@pytest.mark.slow  # three passes, each with its report pair: 0.6-1.2 s
 def test_events_go_whole_per_invoice_once_and_again_only_when_one_changes(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -117,6 +117,7 @@ def test_events_go_whole_per_invoice_once_and_again_only_when_one_changes(
     assert cities == ["São Paulo", "Jundiaí", "Curitiba"]  # the whole list, once
 
 
+@pytest.mark.slow  # 0.3-0.5 s on the loaded 2-core machine; the room tests cover the rules fast
 def test_a_bad_row_holds_its_whole_invoice_and_says_so_on_every_row(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -141,6 +142,7 @@ def test_a_bad_row_holds_its_whole_invoice_and_says_so_on_every_row(
     assert report.summary.unsettled == 2  # the same file dropped again is processed again
 
 
+@pytest.mark.slow  # two passes: 0.3-0.5 s
 def test_events_wait_for_their_invoice_and_dates_follow_the_erps_clock(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
