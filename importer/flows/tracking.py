@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from importer.diff import content_hash, diff
 from importer.errors import VtexError
 from importer.flows.base import InputFile
 from importer.flows.invoices import INVOICE_NUMBER
-from importer.flows.keyed import KeyedFlow
+from importer.flows.keyed import KeyedFlow, rows_of
 from importer.flows.spec import Column, FlowSpec, Raw, RuleResult, missing
 from importer.messages import render, row_error
 from importer.models import Action, FileReport, RowError
@@ -38,6 +37,7 @@ from importer.outcomes import (
     vtex_outcome,
 )
 from importer.push import IsNew, Send
+from importer.rows import OutRow, Payload
 from importer.state import Snapshot, Store
 from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
@@ -113,8 +113,8 @@ class Tracking(KeyedFlow):
         records = checked.records
         summary.invalid = checked.rows_read - len(records)
         held = held_rows(records, checked.errors)
-        result = PushResult(outcomes=[held_outcome(r) for r in held])
-        groups = group_events(records[~records["row"].isin([r["row"] for r in held])])
+        result = PushResult(outcomes=[held_outcome(h) for h in held])
+        groups = group_events(records[~records["row"].isin([h.line for h in held])])
         if not groups.empty:
             groups["hash"] = content_hash(groups, self.spec.hashed)
             changes = diff(groups, deps.store.snapshot_hashes(self.name))
@@ -125,16 +125,25 @@ class Tracking(KeyedFlow):
             sent = sum(len(rows.split(",")) for rows in to_push["event_rows"])
             summary.unchanged = len(records) - len(held) - sent
             previous = deps.store.snapshot_payloads(self.name, changes.changed["key"].tolist())
-            if not to_push.empty:
-                to_push["dropped"] = [
-                    dropped_events(previous.get(key), events)
-                    for key, events in zip(to_push["key"], to_push["events"], strict=True)
-                ]
-            pushed = self._push(to_push, [], deps, set(changes.new["key"]), source=summary.file)
+            rows = self.prepare(rows_of(to_push), previous, checked)
+            pushed = self._push(rows, [], deps, set(changes.new["key"]), source=summary.file)
             result.outcomes = pushed.outcomes + result.outcomes
             result.fatal = pushed.fatal
             result.file_warnings = pushed.file_warnings
         self.record(result, deps.store, report, summary.file)
+
+    def prepare(
+        self, rows: list[OutRow], previous: Mapping[str, Payload], checked: Validated
+    ) -> list[OutRow]:
+        """Each invoice with how many fewer events it lists than VTEX got last time
+        (`dropped`, said on its rows when it lands; kept with a pending row for its retry)."""
+        return [
+            replace(
+                r,
+                values={**r.values, "dropped": str(dropped_events(previous.get(r.key), r))},
+            )
+            for r in rows
+        ]
 
     def record(self, result: PushResult, store: Snapshot, report: FileReport, source: str) -> None:
         """The store keeps one row per invoice; the report says each event row's outcome."""
@@ -147,7 +156,7 @@ class Tracking(KeyedFlow):
         record_outcomes(self.name, events, store, report, source, settled=True)
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
         return await push_tracking(
@@ -228,11 +237,20 @@ def delivery_rules(records: pd.DataFrame) -> tuple[pd.DataFrame, list[RowError]]
 # -- grouping --------------------------------------------------------------------------------
 
 
-def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Record]:
+@dataclass(frozen=True)
+class Held:
+    """A valid row of an invoice that a row with an error holds, and the rows that hold it."""
+
+    line: int
+    order_id: str
+    invoice_number: str
+    bad_rows: tuple[int, ...]
+
+
+def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Held]:
     """The valid rows of invoices that have a row with an error (a repeated row aside), each
-    with the rows that hold it (`_bad_rows`). An error row that lacks its order id (or
-    invoice number) holds every invoice of the number (or order) it has: it may be one of
-    their events."""
+    with the rows that hold it. An error row that lacks its order id (or invoice number)
+    holds every invoice of the number (or order) it has: it may be one of their events."""
     bad: dict[tuple[str, str], set[int]] = {}
     for error in errors:
         # A repeated row is the same event: the first is used, the list stays whole.
@@ -244,30 +262,31 @@ def held_rows(records: pd.DataFrame, errors: Iterable[RowError]) -> list[Record]
             bad.setdefault((order_id, number), set()).add(error.row)
     if not bad or records.empty:
         return []
-    held: list[Record] = []
-    for cells in records.to_dict("records"):
-        order_id, number = str(cells["order_id"]), str(cells["invoice_number"])
+    held: list[Held] = []
+    cells = _columns(records, ("order_id", "invoice_number"))
+    lines = records["row"].astype(int).tolist()
+    for line, order_id, number in zip(
+        lines, cells["order_id"], cells["invoice_number"], strict=True
+    ):
         rows = set().union(
             *(bad.get(k, set()) for k in ((order_id, number), (order_id, ""), ("", number)))
         )
         if rows:
-            record: Record = {str(k): v for k, v in cells.items()}
-            record["_bad_rows"] = sorted(rows)
-            held.append(record)
+            held.append(Held(line, order_id, number, tuple(sorted(rows))))
     return held
 
 
-def held_outcome(record: Record) -> RowOutcome:
-    order_id, number = str(record["order_id"]), str(record["invoice_number"])
+def held_outcome(held: Held) -> RowOutcome:
+    order_id, number = held.order_id, held.invoice_number
     return RowOutcome(
-        {"row": record["row"], "key": invoice_key(order_id, number), "hash": 0},
+        OutRow(invoice_key(order_id, number), 0, held.line, {}),
         Action.SKIPPED,
         type="tracking-invoice-incomplete",
         column="invoice_number",
         value=number,
         reason=render(
             "tracking-invoice-incomplete",
-            rows=", ".join(str(r) for r in record["_bad_rows"]),
+            rows=", ".join(str(r) for r in held.bad_rows),
             number=number,
             order=order_id,
         ),
@@ -284,7 +303,7 @@ def group_events(records: pd.DataFrame) -> pd.DataFrame:
     cells = _columns(records, (*names, "delivered_date"))
     rows = records["row"].astype(int).tolist()
     dates = cells["event_date"]
-    out: list[Record] = []
+    out: list[dict[str, object]] = []
     for key, positions in _by_invoice(cells).items():
         ordered = sorted(
             (i for i in positions if dates[i] or any(cells[n][i] for n in EVENT_FIELDS)),
@@ -320,21 +339,21 @@ def group_events(records: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("row", kind="stable").reset_index(drop=True)
 
 
-def dropped_events(previous: dict[str, Any] | None, events: str) -> int:
-    """How many fewer events this list has than VTEX got last time for the invoice (an
+def dropped_events(previous: Payload | None, row: OutRow) -> int:
+    """How many fewer events this invoice's list has than VTEX got last time for it (an
     export that lists only the newest events would erase the others: said on its rows)."""
-    if not previous or not previous.get("events"):
+    before = previous.get("events") if previous else None
+    if not before:
         return 0
-    return max(0, len(json.loads(previous["events"])) - len(json.loads(events)))
+    return max(0, len(json.loads(str(before))) - len(json.loads(row.get("events"))))
 
 
 def per_event(outcome: RowOutcome) -> list[RowOutcome]:
     """An invoice's outcome on each of its event rows (an outcome of one row stays as is)."""
-    rows = str(outcome.record.get("event_rows") or "")
+    rows = outcome.record.get("event_rows")
     if not rows:
         return [outcome]
-    key = outcome.record["key"]
-    return [replace(outcome, record={"row": int(r), "key": key}) for r in rows.split(",")]
+    return [replace(outcome, record=replace(outcome.record, line=int(r))) for r in rows.split(",")]
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -346,17 +365,17 @@ def delivered_minute(moment: str) -> str:
 
 
 async def push_tracking(
-    rows: list[Record], client: OrdersClient, concurrency: int, is_new: IsNew
+    rows: list[OutRow], client: OrdersClient, concurrency: int, is_new: IsNew
 ) -> PushResult:
     """One Get order per order (which invoices VTEX has, with their tracking numbers), then
     one PUT per invoice."""
     result = PushResult()
-    by_order: dict[str, list[Record]] = {}
+    by_order: dict[str, list[OutRow]] = {}
     for row in rows:
-        by_order.setdefault(str(row["order_id"]), []).append(row)
+        by_order.setdefault(row.get("order_id"), []).append(row)
     gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[Record]) -> None:
+    async def one_order(order_id: str, group: list[OutRow]) -> None:
         async with gate:
             try:
                 order = await client.get_order(order_id)
@@ -370,8 +389,8 @@ async def push_tracking(
     return result
 
 
-async def _one(row: Record, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
-    order_id, number = str(row["order_id"]), str(row["invoice_number"])
+async def _one(row: OutRow, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
+    order_id, number = row.get("order_id"), row.get("invoice_number")
     if order is None:
         return RowOutcome(
             row,
@@ -395,8 +414,8 @@ async def _one(row: Record, order: Record | None, client: OrdersClient, new: boo
             value=number,
             reason=render(kind, number=number, order=order_id),
         )
-    events = json.loads(row["events"])
-    delivered_date = str(row.get("delivered_date") or "")
+    events = json.loads(row.get("events"))
+    delivered_date = row.get("delivered_date")
     body = {
         "isDelivered": row.get("delivered") == "true",
         "deliveredDate": delivered_minute(delivered_date) if delivered_date else None,

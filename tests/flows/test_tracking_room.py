@@ -5,12 +5,14 @@ in-process sandbox (no files, no pass). See tests/test_tracking.py end to end.""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from importer.deps import Clients
 from importer.diff import content_hash
+from importer.flows.keyed import rows_of
 from importer.flows.tracking import (
     FLOW,
     TRACKING,
@@ -22,8 +24,10 @@ from importer.flows.tracking import (
 )
 from importer.messages import row_error
 from importer.models import Action
-from importer.outcomes import PushResult, Record
+from importer.outcomes import PushResult
+from importer.rows import OutRow
 from importer.sandbox import Sandbox
+from importer.validate import Validated
 from tests.flows.rooms import by_row, canonical, check, demo_sandbox, writes
 
 
@@ -133,7 +137,7 @@ def test_a_bad_row_holds_every_valid_row_of_its_invoice() -> None:
         row_error("missing-cell", row=6, column="order_id", value="", key="|NF2|x|y|z|w"),
     ]
     held = held_rows(valid, errors)
-    assert [(r["row"], r["_bad_rows"]) for r in held] == [(2, [5]), (3, [6]), (4, [6])]
+    assert [(h.line, h.bad_rows) for h in held] == [(2, (5,)), (3, (6,)), (4, (6,))]
     assert held_rows(valid, []) == []
     # A repeated row is the same event once: its invoice's list is whole, nothing is held.
     key = valid["key"][0]
@@ -147,6 +151,20 @@ def test_a_row_without_an_event_says_only_that_the_invoice_was_delivered() -> No
     [group] = group_events(records(event(2), delivered)).to_dict("records")
     assert [e["description"] for e in json.loads(group["events"])] == ["evento 2"]
     assert (group["delivered"], group["event_rows"]) == ("true", "2,3")
+
+
+def test_an_invoice_with_fewer_events_than_vtex_got_says_how_many_also_on_retry() -> None:
+    frame = records(event(2), event(3, number="NF2"), event(4, number="NF2"))
+    frame["hash"] = 1
+    shorter, longer = rows_of(group_events(frame))
+    before = rows_of(group_events(records(event(2), event(3), event(4))))[0]
+    # What the snapshot keeps for NF1: its three events as VTEX got them.
+    previous = {shorter.key: before.payload()}
+    prepared = FLOW.prepare([shorter, longer], previous, Validated(frame))
+    assert [r.get("dropped") for r in prepared] == ["2", "0"]
+    # A pending invoice is kept as its payload: its retry still says what was dropped.
+    assert OutRow.from_payload(prepared[0].payload()).get("dropped") == "2"
+    assert OutRow.from_payload(prepared[0].payload()).get("event_rows") == "2"
 
 
 def test_vtex_gets_the_delivery_time_to_the_minute() -> None:
@@ -179,14 +197,14 @@ def invoiced_order(sandbox: Sandbox, numbers: dict[str, str], seed: int = 0) -> 
     return order_id
 
 
-def invoice_record(order_id: str, number: str, *rows: dict[str, Any], **extra: Any) -> Record:
+def invoice_record(order_id: str, number: str, *rows: dict[str, Any], **extra: str) -> OutRow:
     frame = records(*[{**r, "order_id": order_id, "invoice_number": number} for r in rows])
-    record: Record = group_events(frame).to_dict("records")[0]
-    record.update(hash=1, **extra)
-    return record
+    frame["hash"] = 1
+    [row] = rows_of(group_events(frame))
+    return replace(row, values={**row.values, **extra})
 
 
-def send(sandbox: Sandbox, rows: list[Record], new: bool = True) -> PushResult:
+def send(sandbox: Sandbox, rows: list[OutRow], new: bool = True) -> PushResult:
     from tests.flows.rooms import against
 
     async def work(clients: Clients) -> PushResult:
@@ -226,7 +244,7 @@ def test_what_does_not_land_as_written_is_said_on_the_invoice() -> None:
     rows = [
         invoice_record(order_id, "NF1", seconds),
         invoice_record(order_id, "NF2", event(2)),  # no tracking number yet
-        invoice_record(order_id, "NF3", event(2), dropped=2),  # 2 fewer events than before
+        invoice_record(order_id, "NF3", event(2), dropped="2"),  # 2 fewer events than before
         invoice_record(order_id, "NF4", event(2)),  # not invoiced yet
         invoice_record("999-01", "NF1", event(2)),
     ]
