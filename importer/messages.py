@@ -190,7 +190,8 @@ TEMPLATES: dict[str, str] = {
     "tracking-waiting-number": "invoice {number} of order {order} has no tracking number in "
     "VTEX, and VTEX takes tracking events only after it: send the tracking_number with the "
     "invoice (invoices flow); retried automatically.",
-    "tracking-sent": "VTEX has this invoice's {events} events (delivered: {delivered})",
+    "tracking-sent": "VTEX has this invoice's {events} events (delivered: no)",
+    "tracking-sent-delivered": "VTEX has this invoice's {events} events (delivered: yes)",
     "tracking-events-dropped": "VTEX has this invoice's {events} events as this file lists "
     "them: {dropped} fewer than it had from an earlier file (a file's rows are the invoice's "
     "whole list). Add the missing events back to the file if they belong.",

@@ -416,17 +416,15 @@ async def _one(row: OutRow, order: Record | None, client: OrdersClient, new: boo
         )
     events = json.loads(row.get("events"))
     delivered_date = row.get("delivered_date")
-    body = {
-        "isDelivered": row.get("delivered") == "true",
-        "deliveredDate": delivered_minute(delivered_date) if delivered_date else None,
-        "events": events,
-    }
+    delivered = row.get("delivered") == "true"
+    # VTEX's deliveredDate is required but nullable (also when delivered).
+    minute = delivered_minute(delivered_date) if delivered_date else None
+    body = {"isDelivered": delivered, "deliveredDate": minute, "events": events}
     try:
         await client.put_tracking_events(order_id, number, body)
     except VtexError as exc:
         return vtex_outcome(row, exc)
-    delivered = "yes" if body["isDelivered"] else "no"
-    reason = render("tracking-sent", events=len(events), delivered=delivered)
+    reason = render("tracking-sent-delivered" if delivered else "tracking-sent", events=len(events))
     dropped = int(row.get("dropped") or 0)
     if dropped:
         return RowOutcome(
@@ -446,7 +444,7 @@ async def _one(row: OutRow, order: Record | None, client: OrdersClient, new: boo
             reason=render(
                 "tracking-delivered-minute",
                 value=delivered_date,
-                sent=body["deliveredDate"],
+                sent=minute,
             ),
         )
     return RowOutcome(row, Action.CREATED if new else Action.UPDATED, reason=reason)
