@@ -176,6 +176,27 @@ TEMPLATES: dict[str, str] = {
     "tracking was sent.",
     "invoice-tracking-sent": "tracking sent for an invoice VTEX already has",
     "invoice-already-in-vtex": "already in VTEX: nothing sent",
+    # Tracking: an invoice's events go to VTEX whole (PUT .../tracking replaces them).
+    "tracking-invoice-incomplete": "not sent: row {rows} of invoice {number} (order {order}) "
+    "has an error, and VTEX replaces an invoice's whole event list, so a partial list is never "
+    "sent. Correct that row and drop the file again; the invoice's events are sent then.",
+    "tracking-delivered-conflict": '"delivered_date" is {value} here but {first} on row '
+    "{first_row} of the same invoice: an invoice is delivered once. Give its rows one "
+    "delivered_date (or leave it empty on all but one).",
+    "tracking-delivered-date-alone": '"delivered_date" is {value} but no row of invoice '
+    '{number} says delivered = true. Set "delivered" to true, or empty the date.',
+    "tracking-waiting-invoice": "invoice {number} is not in VTEX for order {order} yet: its "
+    "events are sent once the invoice is (invoices flow); retried automatically.",
+    "tracking-waiting-number": "invoice {number} of order {order} has no tracking number in "
+    "VTEX, and VTEX takes tracking events only after it: send the tracking_number with the "
+    "invoice (invoices flow); retried automatically.",
+    "tracking-sent": "VTEX has this invoice's {events} events (delivered: no)",
+    "tracking-sent-delivered": "VTEX has this invoice's {events} events (delivered: yes)",
+    "tracking-events-dropped": "VTEX has this invoice's {events} events as this file lists "
+    "them: {dropped} fewer than it had from an earlier file (a file's rows are the invoice's "
+    "whole list). Add the missing events back to the file if they belong.",
+    "tracking-delivered-minute": '"delivered_date" {value} was sent as {sent} (UTC): VTEX takes '
+    "the delivery time to the minute (yyyy-mm-dd hh:mm), so the seconds were left out.",
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",

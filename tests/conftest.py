@@ -62,6 +62,7 @@ LONGEST_S = {
     "tests/test_cli.py::test_init_then_run": 8,
     "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
+    "tests/reliability/test_crash.py::test_tracking_events": 14,
 }
 
 
@@ -104,7 +105,7 @@ def no_real_store(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "importer.toml").write_text(TEST_CONFIG, encoding="utf-8")
-    for flow in ("catalog", "prices", "inventory", "invoices"):
+    for flow in ("catalog", "prices", "inventory", "invoices", "tracking"):
         (tmp_path / "inbox" / flow).mkdir(parents=True)
     return tmp_path
 

@@ -118,7 +118,12 @@ class KeyedFlow:
         rows = self.prepare(rows_of(changes.to_push), previous, checked)
         result = self._push(rows, removals, deps, new_keys, source=summary.file)
         explain_updates(result.outcomes, previous, spec.hashed, self.kept_messages)
-        record_outcomes(self.name, result, deps.store, report, summary.file)
+        self.record(result, deps.store, report, summary.file)
+
+    def record(self, result: PushResult, store: Snapshot, report: FileReport, source: str) -> None:
+        """Commit what VTEX confirmed and report every outcome (a flow whose store rows are
+        not its file rows says how one becomes the other)."""
+        record_outcomes(self.name, result, store, report, source)
 
     def retry(self, deps: Deps, only: set[str] | None = None) -> FileReport | None:
         rows = [r for r in deps.store.pending(self.name) if only is None or r.key in only]
@@ -139,7 +144,7 @@ class KeyedFlow:
         new_keys = {r.key for r in records if r.key not in snapshot_keys}
         result = self._push(records, [], deps, new_keys, source="retry")
         # Pending rows already counted one attempt when they were stored; `add_pending` adds.
-        record_outcomes(self.name, result, deps.store, report, "retry")
+        self.record(result, deps.store, report, "retry")
         return report
 
     def _push(

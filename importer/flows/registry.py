@@ -20,6 +20,8 @@ ROOMS: dict[str, str] = {
     "prices": "importer.flows.prices",
     "inventory": "importer.flows.inventory",
     "invoices": "importer.flows.invoices",
+    # After invoices: an invoice (and its tracking number) posted this pass takes its events.
+    "tracking": "importer.flows.tracking",
 }
 FLOW_NAMES: tuple[str, ...] = tuple(ROOMS)
 

@@ -5,6 +5,7 @@
     POST  /api/oms/pvt/orders/{orderId}/start-handling       204
     POST  /api/oms/pvt/orders/{orderId}/invoice              200 {date, orderId, receipt}
     PATCH /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}  tracking: 200 {date, ...}
+    PUT   /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking  events: 200 {date, ...}
     POST  /api/oms/pvt/orders/{orderId}/cancel               200 {date, orderId, receipt}
 
 Status flow, each change queued on the feed when its filter takes the state (module `feed`):
@@ -30,7 +31,10 @@ What VTEX documents, reproduced:
 - the list has no items (`items: null`), at most 100 per page and 30 pages; totalValue in cents;
 - an invoice number with a space or '#' cannot be tracked: PATCH answers 404 "Invoice Not
   Found" even though the invoice exists (known issue; '/' never reaches the route);
-- an order id, or "seq" + its sequence, finds the order.
+- an order id, or "seq" + its sequence, finds the order;
+- PUT tracking (events) takes isDelivered (boolean), deliveredDate (required, null or
+  "yyyy-mm-dd hh:mm") and events [{city, state, description, date}]; the invoice must already
+  have a tracking number. The invoice number with a space or '#' fails as for the PATCH.
 
 Choices where VTEX documents nothing (errors use OMS's {"error": {"code": "1", "message",
 "exception": null}} shape; only OMS003 is a documented code):
@@ -45,6 +49,12 @@ Choices where VTEX documents nothing (errors use OMS's {"error": {"code": "1", "
 - issuanceDate must be an ISO 8601 date(-time), else 400; invoiceNumber is required (400);
 - PATCH tracking replaces trackingNumber, trackingUrl and dispatchedDate; a null courier keeps
   the invoice's courier;
+- PUT tracking: an invoice without a tracking number answers 400 (the precondition is
+  documented, its answer is not); a deliveredDate in another format, a missing field or a
+  field of the wrong type: 400. The events replace the package's courierStatus.data (VTEX
+  does not say whether they replace or append; the importer always sends the whole list),
+  each event's date kept as sent (its format is not documented) as createDate; isDelivered
+  and deliveredDate become courierStatus.finished and .deliveredDate (ISO 8601, UTC);
 - cancel of an already canceled order: 200 again, nothing changes (no event); the optional
   {"reason"} is kept as cancelReason;
 - list: per_page outside 1..100 or page below 1: 400; page above 30: 400 "Max page exceed
@@ -79,6 +89,7 @@ __all__ = [
     "order_or_404",
     "start_handling",
     "update_invoice",
+    "update_tracking_events",
 ]
 
 MAX_PER_PAGE = 100
@@ -481,4 +492,63 @@ def update_invoice(store: Store, call: Call) -> Reply:
     courier = as_str(body.get("courier"), "courier")
     if courier is not None:
         package["courier"] = courier
+    return _receipt(store, call, order)
+
+
+# --------------------------------------------------------------------------- tracking events
+
+DELIVERED_FORMAT = "%Y-%m-%d %H:%M"  # deliveredDate as the spec documents it
+_EVENT_FIELDS = ("city", "state", "description", "date")
+
+
+def update_tracking_events(store: Store, call: Call) -> Reply:
+    """PUT .../invoice/{invoiceNumber}/tracking: the invoice's whole tracking state."""
+    order = order_or_404(store, call.params["orderId"])
+    number = call.params["invoiceNumber"]
+    package = next((p for p in _packages(order) if p["invoiceNumber"] == number), None)
+    if package is None or " " in number or "#" in number:
+        raise oms_error(404, "Invoice Not Found")
+    if not package.get("trackingNumber"):
+        raise oms_error(
+            400, f"Invoice {number} has no tracking number: send it first (PATCH the invoice)"
+        )
+    body = body_object(call)
+    delivered = body.get("isDelivered")
+    if not isinstance(delivered, bool):
+        raise oms_error(400, f"isDelivered must be true or false, got {delivered!r}")
+    if "deliveredDate" not in body:
+        raise oms_error(400, "deliveredDate is required (null when not delivered)")
+    delivered_text = as_str(body["deliveredDate"], "deliveredDate")
+    delivered_at = None
+    if delivered_text is not None:
+        try:
+            delivered_at = datetime.strptime(delivered_text, DELIVERED_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            raise oms_error(
+                400, f"deliveredDate must be yyyy-mm-dd hh:mm, got {delivered_text!r}"
+            ) from None
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise oms_error(400, "events must be a list")
+    data = []
+    for event in events:
+        if not isinstance(event, dict) or any(
+            not isinstance(event.get(name), str) for name in _EVENT_FIELDS
+        ):
+            raise oms_error(400, f"each event needs {', '.join(_EVENT_FIELDS)} as text")
+        data.append(
+            {
+                "lastChange": oms_time(call.now),
+                "city": event["city"],
+                "state": event["state"],
+                "description": event["description"],
+                "createDate": event["date"],
+            }
+        )
+    package["courierStatus"] = {
+        "status": "ok",
+        "finished": delivered,
+        "deliveredDate": oms_time(delivered_at) if delivered_at else None,
+        "data": data,
+    }
     return _receipt(store, call, order)

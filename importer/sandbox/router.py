@@ -193,6 +193,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/oms/pvt/orders/{orderId}/start-handling", orders.start_handling),
     Route("POST", "/api/oms/pvt/orders/{orderId}/invoice", orders.invoice_order),
     Route("PATCH", "/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}", orders.update_invoice),
+    Route(
+        "PUT",
+        "/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking",
+        orders.update_tracking_events,
+    ),
     Route("POST", "/api/oms/pvt/orders/{orderId}/cancel", orders.cancel_order),
     # Orders feed v3 (API-NOTES §6.1)
     Route("GET", "/api/orders/feed/config", feed.get_config),

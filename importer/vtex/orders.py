@@ -115,3 +115,13 @@ class OrdersClient:
             f"/api/oms/pvt/orders/{_seg(order_id)}/invoice/{_seg(invoice_number)}",
             body=body,
         )
+
+    async def put_tracking_events(self, order_id: str, invoice_number: str, body: Json) -> None:
+        """The invoice's whole tracking state: isDelivered, deliveredDate and every event
+        (API-NOTES §12.3; a replace, so a retry after a timeout sends the same again)."""
+        await self.http.request(
+            Api.ORDERS,
+            "PUT",
+            f"/api/oms/pvt/orders/{_seg(order_id)}/invoice/{_seg(invoice_number)}/tracking",
+            body=body,
+        )

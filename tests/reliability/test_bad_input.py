@@ -187,6 +187,7 @@ HEADERS = {
     "inventory": "sku_ref,warehouse_id,quantity",
     "catalog": "product_ref,product_name,category,brand,sku_ref",
     "invoices": "order_id,invoice_number,invoice_value",
+    "tracking": "order_id,invoice_number,event_date,description",
 }
 
 

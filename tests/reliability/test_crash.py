@@ -26,6 +26,7 @@ import csv
 import io
 import random
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -51,6 +52,7 @@ from tests.reliability.crash_harness import (
     Aim,
     CrashLog,
     Kill,
+    RunOutcome,
     World,
     crash_campaign,
     crash_seed,
@@ -1093,3 +1095,130 @@ def test_a_crash_between_the_two_files_of_a_pass_report_leaves_no_half_of_it(
     pairs = Counter(n.partition(".report.")[0] for n in left)
     assert set(pairs.values()) == {2}, left  # whole pairs only
     assert sandbox.prices[sandbox.sku_refids["SKU-00002"]]["basePrice"] == Decimal(20)
+
+
+# --- tracking events in ---------------------------------------------------------------------
+
+TRACKED_ORDERS = 2  # the first order has two invoices: 2 Get order + 3 PUT per run
+TRACKED_INVOICES = (("NF1", 0), ("NF2", 0), ("NF3", 1))  # (number, order)
+
+
+def orders_with_tracking_numbers(sandbox: Sandbox) -> None:
+    """Orders already invoiced, each invoice with its tracking number (the invoices flow is
+    tested above): what VTEX needs before it takes tracking events."""
+    seed_store(sandbox, 4)
+    orders = sandbox.seed_orders(TRACKED_ORDERS, queue=False)
+    for order_id in orders:
+        sandbox.set_order_status(order_id, "handling", queue=False)
+    for number, order in TRACKED_INVOICES:
+        sandbox.seed_call(
+            "POST",
+            f"/api/oms/pvt/orders/{orders[order]}/invoice",
+            {
+                "type": "Output",
+                "issuanceDate": "2026-12-01T10:00:00Z",
+                "invoiceNumber": number,
+                "invoiceValue": "1",
+                "courier": "X",
+                "trackingNumber": f"BR-{number}",
+                "trackingUrl": "",
+                "items": [],
+            },
+        )
+
+
+def tracking_events(i: int) -> list[tuple[str, str, str]]:
+    """File i's events of every invoice: (date, city, description), one more each file, so
+    that every file changes every invoice (and so is a full run of the flow)."""
+    return [
+        (f"2026-12-{day:02d} 10:00", f"Cidade {day}", f"evento {day}") for day in range(1, i + 2)
+    ]
+
+
+def drop_tracking(world: World, i: int) -> None:
+    (world.workdir / "inbox" / "tracking").mkdir(exist_ok=True)
+    orders = sorted(world.sandbox.orders)
+    lines = ["order_id,invoice_number,event_date,city,state,description"]
+    for number, order in TRACKED_INVOICES:
+        for date, city, text in tracking_events(i):
+            lines.append(f"{orders[order]},{number},{date},{city},SP,{text}")
+    place(world, "tracking", f"eventos-{i:02d}.csv", "\n".join(lines) + "\n")
+
+
+def held_events(sandbox: Sandbox) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    held = {}
+    for order_id in sorted(sandbox.orders):
+        for package in sandbox.invoices(order_id):
+            data = (package.get("courierStatus") or {}).get("data") or []
+            held[(order_id, package["invoiceNumber"])] = [
+                (e["createDate"], e["city"], e["description"]) for e in data
+            ]
+    return held
+
+
+def kill_points(calibration: RunOutcome) -> tuple[list[Kill], list[Kill]]:
+    """Every point of a run at which a kill leaves a different state behind: before each
+    request and after the last (after request k is before request k + 1: nothing local
+    happens between them), and before each local side effect, where a transaction counts once
+    (killed before its commit, it is rolled back: as if killed before it began)."""
+    requests = [Kill("request-before", k) for k in range(1, calibration.requests + 1)]
+    requests.append(Kill("request-after", calibration.requests))
+    steps = [
+        Kill("step", k, aim=label)
+        for k, label in enumerate(calibration.step_labels, start=1)
+        if not label.endswith(":begin")
+    ]
+    return requests, steps
+
+
+@pytest.mark.parametrize("worlds", [orders_with_tracking_numbers], indirect=True)
+def test_tracking_events_survive_a_kill_at_every_point_of_a_run(
+    worlds: tuple[World, World],
+) -> None:
+    """Not drawn at random: the flow's run is short, so each of its kill points gets a kill,
+    and the restart must finish the work. The request kills share one file: until the
+    snapshot moves, a restart sends the same requests in the same order, so each restart is
+    killed at the next one. A step kill leaves a side effect the restart does not make again,
+    so each has a file of its own. VTEX must end with each invoice's events as the last file
+    lists them, once each, and every file settled with one report pair."""
+    crash, twin = worlds
+    started = time.monotonic()
+    drop_tracking(twin, 0)
+    calibration = twin.run(["run"])
+    assert calibration.exitcode == 0, twin.last_log
+    operations = [r.operation for r in twin.sandbox.requests]
+    request_kills, step_kills = kill_points(calibration)
+    log = CrashLog("tracking", 0)
+    log.events.append(f"calibrated: {operations}, steps {list(calibration.step_labels)}")
+    drop_tracking(crash, 0)
+    log.drops = 1
+    for kill in request_kills:
+        outcome = crash.run(["run"], kill)
+        log.record(0, kill, outcome)
+        assert outcome.killed, f"{kill} was never reached\n{log}"
+    for kill in step_kills:
+        final = crash.run(["run"])
+        log.record(log.drops - 1, None, final)
+        assert final.exitcode == 0, f"{log}\n{crash.last_log}"
+        drop_tracking(crash, log.drops)
+        outcome = crash.run(["run"], kill)
+        log.record(log.drops, kill, outcome)
+        assert outcome.killed, f"{kill} was never reached\n{log}"
+        log.drops += 1
+    final = crash.run(["run"])
+    log.record(log.drops - 1, None, final)
+    assert final.exitcode == 0, f"{log}\n{crash.last_log}"
+    log.seconds = time.monotonic() - started
+    print(log)
+    orders = sorted(crash.sandbox.orders)
+    last = [(f"{d[:10]}T{d[11:]}:00Z", c, t) for d, c, t in tracking_events(log.drops - 1)]
+    wanted = {(orders[order], number): last for number, order in TRACKED_INVOICES}
+    assert held_events(crash.sandbox) == wanted, log
+    store = Store(crash.workdir / "state" / "importer.sqlite3")
+    try:  # one snapshot row per invoice, nothing left to send again
+        assert (store.snapshot_count("tracking"), store.pending_count()) == (3, 0), log
+    finally:
+        store.close()
+    names = [f"eventos-{i:02d}.csv" for i in range(log.drops)]
+    assert_files_settled(crash, "tracking", names, log)
+    assert_no_contract_violations(crash, log)
