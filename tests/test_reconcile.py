@@ -4,15 +4,22 @@ read back, reported, and repaired by the next drop of the same file, and only th
 from __future__ import annotations
 
 import csv
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from importer.cli import app
 from importer.deps import Clients
 from importer.reconcile.readers import reader
 from importer.reconcile.run import Reader, reconcile
+from importer.reconcile.schedule import due_flows, run_due
 from importer.rows import Payload
+from importer.run.runner import watch
 from importer.run.runtime import Runtime
 from importer.sandbox import Sandbox
 from importer.state.reconcile import DriftRow, Reconciling
@@ -76,7 +83,6 @@ def test_an_admin_price_edit_is_reported_and_the_same_file_repairs_only_it(
     assert sandbox.prices[2]["basePrice"] == Decimal("20.00")
 
 
-@pytest.mark.slow  # a landed file first (~0.3 s)
 def test_no_drift_writes_an_empty_report_and_refreshes_nothing(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -131,7 +137,6 @@ class Interrupting:
         return self.inner.compare(key, sku_id, sent, held)
 
 
-@pytest.mark.slow  # a landed file first (~0.3 s)
 def test_an_interrupted_reconcile_resumes_where_it_stopped(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -157,3 +162,64 @@ def test_an_interrupted_reconcile_resumes_where_it_stopped(
         ("SKU-00003", "list_price", "36.00"),
     ]
     assert Reconciling(runtime.deps.store.database).progress("prices") is None
+
+
+def test_the_schedule_reconciles_the_flows_the_folder_uses_every_h_hours(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = landed(workdir, sandbox, make_runtime, "prices")
+    start = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    runtime.deps.now = lambda: start
+    # Inventory has no key in the snapshot: the folder does not use it, nothing is read.
+    assert due_flows(runtime.deps, 24) == ["prices"]
+    assert [r.flow for r in run_due(runtime.deps, 24)] == ["prices"]
+    assert due_flows(runtime.deps, 24) == []
+    runtime.deps.now = lambda: start + timedelta(hours=23, minutes=59)
+    assert due_flows(runtime.deps, 24) == []
+    runtime.deps.now = lambda: start + timedelta(hours=24)
+    assert due_flows(runtime.deps, 24) == ["prices"]
+
+
+@pytest.mark.slow  # watch runs in a thread (~0.5 s)
+def test_watch_runs_the_reconcile_when_every_h_is_set(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 3)
+    runtime = make_runtime(
+        sandbox,
+        {"IMPORTER__WATCH__SCAN_INTERVAL_S": "0.1", "IMPORTER__RECONCILE__EVERY_H": "24"},
+    )
+    drop(workdir, "prices", "prices-1.csv", PRICES)
+    one_pass(runtime)
+    sandbox.prices[3]["basePrice"] = Decimal("29.00")
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(runtime,), kwargs={"polling": True, "stop": stop}, daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not list(workdir.glob("outbox/reports/reconcile-prices.*.csv")):
+            assert time.monotonic() < deadline, "watch never reconciled"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    (report,) = workdir.glob("outbox/reports/reconcile-prices.*.csv")
+    assert [(r["key"], r["vtex_now"]) for r in drift_rows([report])] == [("SKU-00003", "29.00")]
+
+
+def test_the_command_answers_catalog_with_not_yet_and_reconciles_prices(tmp_path: Path) -> None:
+    cli = CliRunner()
+    (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
+    config = str(tmp_path / "importer.toml")
+    not_yet = cli.invoke(app, ["reconcile", "catalog", "--config", config])
+    assert not_yet.exit_code == 2
+    assert "not yet" in not_yet.output
+    assert cli.invoke(app, ["reconcile", "orders", "--config", config]).exit_code == 2
+    # Nothing sent yet: nothing to read back, an empty report, exit 0.
+    done = cli.invoke(app, ["reconcile", "prices", "--config", config])
+    assert done.exit_code == 0, done.output
+    assert "0 key(s) read back, 0 drifted" in done.output
+    (report,) = tmp_path.glob("outbox/reports/reconcile-prices.*.csv")
+    assert drift_rows([report]) == []
