@@ -305,6 +305,56 @@ def watch_command(
             runtime.close()
 
 
+@app.command("reconcile")
+def reconcile_command(
+    flow: Annotated[
+        str,
+        typer.Argument(help="prices or inventory (catalog is not reconciled yet: a later release)"),
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Read back what VTEX holds for every key the importer sent, report the drift in
+    outbox/reports/reconcile-<flow>.<time>.xlsx/.csv, and mark the drifted keys so that the
+    next ERP file sends them again. Resumes an interrupted run. Exit codes: see README."""
+    from importer.reconcile.readers import NOT_YET, READERS
+
+    if flow in NOT_YET:
+        typer.echo(
+            f"reconcile {flow}: not yet; this release reconciles {' and '.join(READERS)}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_CONFIG)
+    if flow not in READERS:
+        typer.echo(f"reconcile: unknown flow {flow!r}; use {' or '.join(READERS)}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
+    with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.reconcile.readers import reader
+        from importer.reconcile.run import reconcile
+
+        runtime = _runtime(loaded)
+        try:
+            result = reconcile(flow, reader(flow), runtime.deps)
+        except FatalVtexError as exc:
+            typer.echo(f"VTEX refused the credentials: {exc}", err=True)
+            raise typer.Exit(EXIT_CREDENTIALS) from None
+        except RetriableVtexError as exc:
+            # What was read is recorded: the next run resumes after it.
+            typer.echo(
+                f"reconcile stopped: VTEX did not answer ({exc}); run it again to resume",
+                err=True,
+            )
+            raise typer.Exit(EXIT_NO_ANSWER) from None
+        finally:
+            runtime.close()
+    typer.echo(
+        f"reconcile {flow}: {result.checked} key(s) read back, {result.drifted_keys} drifted, "
+        f"{result.unreadable_keys} unreadable; report {result.paths[0]}"
+    )
+    raise typer.Exit(EXIT_ATTENTION if result.drift else EXIT_OK)
+
+
 orders_app = typer.Typer(no_args_is_help=True, help="Orders out to the ERP (outbox/orders).")
 app.add_typer(orders_app, name="orders")
 

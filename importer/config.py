@@ -221,6 +221,12 @@ class OrdersSettings(_Strict):
     file_format: Literal["csv", "xlsx"] = "csv"
 
 
+class ReconcileSettings(_Strict):
+    # How often `importer watch` runs `importer reconcile` for the flows whose values it sent
+    # (prices, inventory): hours, e.g. 24. Off by default: a reconcile reads every key back.
+    every_h: float | None = Field(default=None, gt=0)
+
+
 class StateSettings(_Strict):
     """The store under state/ (importer.sqlite3)."""
 
@@ -281,6 +287,7 @@ class Settings(_Strict):
     flows: dict[str, FlowSettings] = Field(default_factory=dict)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     state: StateSettings = Field(default_factory=StateSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
 
     @field_validator("flows")
     @classmethod

@@ -261,6 +261,14 @@ TEMPLATES: dict[str, str] = {
     "specification of the category filled)",
     "inactive-rules-unmet": "VTEX's activation rules are not met (image, RefId or EAN, active "
     "product, brand and category)",
+    # `importer reconcile`: what VTEX holds now for a key the importer sent (the drift report).
+    "reconcile-changed": 'VTEX now holds "{now}" for "{column}" where the importer sent '
+    '"{sent}" (changed in the Admin?). The next file that lists this key sends the file\'s value '
+    "again; to keep VTEX's value, change it in the ERP too.",
+    "reconcile-missing": 'VTEX no longer holds "{column}" for this key (the importer sent '
+    '"{sent}"). The next file that lists this key sends it again.',
+    "reconcile-unreadable": "VTEX refused to read this key back (HTTP {status}), so it was not "
+    "compared. Check the SKU in VTEX; the next reconcile reads it again.",
 }
 
 

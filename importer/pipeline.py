@@ -108,11 +108,17 @@ def _process_once(
     report = FileReport(summary)
     previous = deps.store.last_landed(flow)
     file_id = deps.store.start_file(summary.sha256, name, flow, summary.received_at)
-    if previous is not None and previous.sha256 == summary.sha256 and previous.failed == 0:
+    if (
+        previous is not None
+        and previous.sha256 == summary.sha256
+        and previous.failed == 0
+        and not deps.store.has_drifted(flow)
+    ):
         # The same bytes as the last file of this flow, which landed completely: nothing can
         # have changed. Only the *last* file counts: an export that reverts to an older one
         # (stock 5 -> 4 -> 5) has older bytes but new news. When rows of it did not land,
-        # dropping the same file again is how staff retry them, so it is processed.
+        # dropping the same file again is how staff retry them, so it is processed. After a
+        # reconcile found VTEX changed since (`importer reconcile`), the same file repairs it.
         summary.status = "duplicate"
         summary.duplicate_of = previous.name
         return report, file_id

@@ -269,6 +269,24 @@ def _pull_orders(runtime: Runtime) -> None:
         logger.error("orders pull failed, tried again next interval: {}", exc)
 
 
+# How often watch asks whether a reconcile is due ([reconcile] every_h counts in hours).
+RECONCILE_CHECK_S = 60.0
+
+
+def _reconcile(runtime: Runtime, every_h: float) -> None:
+    """A failed reconcile is logged and resumed at the next check; it never stops watch."""
+    from importer.reconcile.schedule import run_due
+
+    try:
+        run_due(runtime.deps, every_h)
+    except StorageError as exc:
+        if not exc.transient:
+            raise  # a damaged or deleted store: watch stops (see `_watched_pass`)
+        logger.error("reconcile stopped, resumed at the next check: {}", exc)
+    except Exception as exc:
+        logger.error("reconcile stopped, resumed at the next check: {}", exc)
+
+
 @dataclass
 class _Trouble:
     """The kind of storage trouble `watch` is waiting out, if any."""
@@ -313,6 +331,8 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
         )
         orders = runtime.deps.loaded.settings.orders
         next_pull = time.monotonic()
+        every_h = runtime.deps.loaded.settings.reconcile.every_h
+        next_reconcile_check = time.monotonic()
         trouble = _Trouble()
         while not stop.is_set():
             # Orders first: shoppers wait on them, and a big file in the pass must not hold
@@ -321,6 +341,11 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
                 _pull_orders(runtime)
                 next_pull = time.monotonic() + orders.pull_interval_s
             result = _watched_pass(runtime, gate, trouble)
+            # After the pass: a file that landed is in the snapshot the reconcile reads back.
+            due = every_h is not None and time.monotonic() >= next_reconcile_check
+            if due and every_h is not None and trouble.kind is None:
+                _reconcile(runtime, every_h)
+                next_reconcile_check = time.monotonic() + RECONCILE_CHECK_S
             # A file seen but not yet complete is looked at again once it may have settled.
             timeout = settings.scan_interval_s
             if result.waiting:

@@ -19,6 +19,11 @@ import pandas as pd
 
 from importer.state.db import Table, chunks, from_signed, storage_errors, to_signed
 
+# The snapshot hash of a key `importer reconcile` found drifted (VTEX holds other values than
+# were sent): no content hashes to it (0 of 2**64), so the next file's row for the key is
+# changed and sent. The payload (what was sent) stays: the snapshot never claims what VTEX holds.
+DRIFTED_HASH = 0
+
 
 @dataclass(frozen=True)
 class Applied:
@@ -64,6 +69,13 @@ class Snapshot(Table):
             ):
                 out[key] = json.loads(payload)
         return out
+
+    def has_drifted(self, flow: str) -> bool:
+        """Whether a reconcile marked keys of the flow that no file has sent since."""
+        row = self._db.execute(
+            "SELECT 1 FROM snapshot WHERE flow = ? AND hash = ? LIMIT 1", (flow, DRIFTED_HASH)
+        ).fetchone()
+        return row is not None
 
     def snapshot_count(self, flow: str) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM snapshot WHERE flow = ?", (flow,)).fetchone()

@@ -18,6 +18,20 @@ class LogisticsClient:
         body = json_body(response)
         return body if isinstance(body, list) else []
 
+    async def inventory(self, sku_id: int) -> list[dict[str, Any]] | None:
+        """The SKU's stock per warehouse (`balance`), or None when VTEX does not know the SKU."""
+        response = await self.http.request(
+            Api.LOGISTICS,
+            "GET",
+            f"/api/logistics/pvt/inventory/skus/{sku_id}",
+            allow_not_found=True,
+        )
+        if response.status_code == 404:
+            return None
+        body = json_body(response)
+        balance = body.get("balance") if isinstance(body, dict) else None
+        return [b for b in balance if isinstance(b, dict)] if isinstance(balance, list) else []
+
     async def put_inventory(
         self,
         sku_id: int,

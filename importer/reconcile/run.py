@@ -1,0 +1,133 @@
+"""The generic reconcile: read back, chunk by chunk, what the snapshot says VTEX holds.
+
+    snapshot keys (key order, after the last recorded one) -> SKU ids -> one read per SKU
+    (concurrently, through the pass's VtexHttp and its rate-limit buckets) -> the flow's
+    reader compares the columns the importer sent -> record the chunk (drift rows, drifted
+    hashes marked, progress) in one transaction -> ... -> the drift report -> finish
+
+Nothing here names a flow: what a flow reads and compares is its reader's
+(`importer.reconcile.readers`). A VTEX that stops answering, or any other trouble, stops the
+run with what it recorded kept: the next run resumes after the last recorded key, and its
+report still lists the drift found before the stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from loguru import logger
+
+from importer.deps import Clients, Deps
+from importer.errors import RowRejectedError
+from importer.reconcile.report import drift_report_paths, write_drift_report
+from importer.rows import SKU_ID, Payload
+from importer.state.reconcile import DriftRow, Progress, Reconciling
+
+# Keys read per recorded chunk: what a kill can cost to read again, against one transaction
+# per chunk.
+CHUNK = 200
+
+
+class Reader(Protocol):
+    """What a flow's reconcile knows: how to read one SKU, and what of it to compare."""
+
+    async def read(self, sku_id: int, clients: Clients) -> Any | None:
+        """What VTEX holds for the SKU, or None when VTEX no longer has it (404)."""
+        ...
+
+    def compare(self, key: str, sku_id: int, sent: Payload, held: Any | None) -> list[DriftRow]:
+        """The columns of `sent` (what the snapshot says was sent) that `held` differs on."""
+        ...
+
+
+@dataclass
+class ReconcileResult:
+    flow: str
+    checked: int  # keys read back (this run and the interrupted ones it resumed)
+    drift: list[DriftRow] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)  # the report pair
+
+    @property
+    def drifted_keys(self) -> int:
+        return len({d.key for d in self.drift if d.kind != "unreadable"})
+
+    @property
+    def unreadable_keys(self) -> int:
+        return len({d.key for d in self.drift if d.kind == "unreadable"})
+
+
+def stamp(moment: datetime) -> str:
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def reconcile(flow: str, reader: Reader, deps: Deps, *, chunk: int = CHUNK) -> ReconcileResult:
+    """Reconcile `flow` (resuming an interrupted run of it), write its drift report into
+    outbox/reports and return what it found."""
+    table = Reconciling(deps.store.database)
+    progress = table.progress(flow)
+    if progress is None:
+        progress = table.start(flow, stamp(deps.now()))
+    else:
+        logger.info("reconcile {}: resuming after {} key(s) read", flow, progress.checked)
+    progress = asyncio.run(_read_all(flow, reader, deps, table, progress, chunk))
+    drift = table.drift(flow)
+    reports = deps.loaded.folder("outbox") / "reports"
+    paths = drift_report_paths(reports, flow, progress.started)
+    # A run killed after its report was written and before it was forgotten has it already.
+    if not all(p.exists() for p in paths):
+        paths = write_drift_report(
+            drift, reports, flow, progress.started, deps.loaded.settings.output.report_file_mode
+        )
+    table.finish(flow, deps.now().isoformat(timespec="seconds"))
+    return ReconcileResult(flow, progress.checked, drift, paths)
+
+
+async def _read_all(
+    flow: str, reader: Reader, deps: Deps, table: Reconciling, progress: Progress, chunk: int
+) -> Progress:
+    limit = asyncio.Semaphore(deps.loaded.settings.vtex.concurrency)
+    async with deps.http() as http:
+        clients = Clients.over(http)
+        while True:
+            keys = table.snapshot_after(flow, progress.after, chunk)
+            if not keys:
+                return progress
+            by_sku: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+            for key, payload in keys:
+                sku_id = _sku_of(payload, deps)
+                if sku_id is None:  # never sent (a push resolves the SKU first): nothing to read
+                    logger.warning("reconcile {}: {} has no SKU id in the snapshot", flow, key)
+                    continue
+                by_sku.setdefault(sku_id, []).append((key, payload))
+
+            async def one(sku_id: int, held: list[tuple[str, dict[str, Any]]]) -> list[DriftRow]:
+                async with limit:
+                    try:
+                        now = await reader.read(sku_id, clients)
+                    except RowRejectedError as exc:  # refused for good: said, not compared
+                        return [_unreadable(key, sku_id, exc.status) for key, _ in held]
+                return [d for key, sent in held for d in reader.compare(key, sku_id, sent, now)]
+
+            found = await asyncio.gather(*(one(s, held) for s, held in by_sku.items()))
+            drift = [d for rows in found for d in rows]
+            progress = table.record_chunk(flow, drift, progress, keys[-1][0], len(keys))
+
+
+def _sku_of(payload: Mapping[str, Any], deps: Deps) -> int | None:
+    """The SKU id the row was sent to: as resolved when it was sent, else as the file gave it,
+    else its RefId's as the store remembers it."""
+    for value in (payload.get(SKU_ID), payload.get("sku_id")):
+        if value not in (None, ""):
+            return int(str(value))
+    ref = str(payload.get("sku_ref") or "")
+    return deps.store.sku_ids([ref]).get(ref) if ref else None
+
+
+def _unreadable(key: str, sku_id: int, status: int | None) -> DriftRow:
+    return DriftRow(key, str(sku_id), "", "", str(status or ""), "unreadable")
