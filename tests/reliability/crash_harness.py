@@ -28,6 +28,7 @@ may miss is hit every time.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -382,7 +383,9 @@ class World:
         timeout = kill.at if kill is not None and kill.kind == "timer" else CHILD_TIMEOUT_S
         process.join(timeout)
         if process.is_alive() and kill is not None and kill.kind == "timer":
-            os.kill(process.pid, signal.SIGKILL)
+            # It may end between the check and the kill: then it is a run that completed.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
         process.join(CHILD_TIMEOUT_S)
         seconds = time.monotonic() - started
         if process.is_alive():
