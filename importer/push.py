@@ -12,19 +12,21 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from loguru import logger
 
 from importer import batches
 from importer.deps import Clients
-from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
+from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult, RowOutcome, all_failed, vtex_outcome
 from importer.rows import OutRow, Removal
 from importer.state import Batches, Ids, Store, Values
 from importer.vtex.batch_jobs import FeatureUnavailable
+
+Parent = TypeVar("Parent")
 
 Task = Callable[[], Awaitable[None]]
 IsNew = Callable[[OutRow], bool]
@@ -290,3 +292,33 @@ async def _batched(
         result.fatal = outcome.fatal
     result.file_warnings.extend(sender.batch_warnings(carried))
     return rest
+
+
+async def per_parent(
+    rows: Sequence[OutRow],
+    column: str,
+    fetch: Callable[[str], Awaitable[Parent]],
+    each: Callable[[OutRow, Parent], Awaitable[RowOutcome]],
+    concurrency: int,
+) -> PushResult:
+    """Rows grouped by what `column` names (an order): its record read once, then each of its
+    rows handled in file order, `concurrency` groups at a time. A failed read is every row's
+    outcome: nothing of that group is sent."""
+    result = PushResult()
+    groups: dict[str, list[OutRow]] = {}
+    for row in rows:
+        groups.setdefault(row.get(column), []).append(row)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one_group(parent_key: str, group: list[OutRow]) -> None:
+        async with gate:
+            try:
+                parent = await fetch(parent_key)
+            except VtexError as exc:
+                result.outcomes.extend(vtex_outcome(row, exc) for row in group)
+                return
+            for row in sorted(group, key=lambda r: r.line or 0):
+                result.outcomes.append(await each(row, parent))
+
+    await asyncio.gather(*(one_group(k, g) for k, g in groups.items()))
+    return result

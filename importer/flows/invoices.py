@@ -9,7 +9,6 @@ Rows of one order go one at a time, so that what is left to invoice is known for
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,7 +24,7 @@ from importer.models import Action
 from importer.orders.fields import price_definition
 from importer.orders.money import currency_code, currency_digits, minor_units, units
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
-from importer.push import IsNew, Send
+from importer.push import IsNew, Send, per_parent
 from importer.rows import OutRow, Payload
 from importer.state import Store
 from importer.validate import Validated
@@ -199,24 +198,11 @@ async def push_invoices(
 ) -> PushResult:
     """Send each order's rows in file order (`now`: the pass's clock, the issuance date of an
     invoice that gives none)."""
-    result = PushResult()
-    by_order: dict[str, list[OutRow]] = {}
-    for row in rows:
-        by_order.setdefault(row.get("order_id"), []).append(row)
-    gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[OutRow]) -> None:
-        async with gate:
-            try:
-                order = await client.get_order(order_id)
-            except VtexError as exc:
-                result.outcomes.extend(vtex_outcome(row, exc) for row in group)
-                return
-            for row in sorted(group, key=lambda r: r.line or 0):
-                result.outcomes.append(await _one(row, order, client, is_new(row), now()))
+    async def each(row: OutRow, order: Record | None) -> RowOutcome:
+        return await _one(row, order, client, is_new(row), now())
 
-    await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
-    return result
+    return await per_parent(rows, "order_id", client.get_order, each, concurrency)
 
 
 async def _one(

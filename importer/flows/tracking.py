@@ -10,7 +10,6 @@ list once, an unchanged invoice sends nothing. A row with an error holds its who
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -36,7 +35,7 @@ from importer.outcomes import (
     store_outcomes,
     vtex_outcome,
 )
-from importer.push import IsNew, Send
+from importer.push import IsNew, Send, per_parent
 from importer.rows import OutRow, Payload
 from importer.state import Snapshot, Store
 from importer.validate import Validated
@@ -369,24 +368,11 @@ async def push_tracking(
 ) -> PushResult:
     """One Get order per order (which invoices VTEX has, with their tracking numbers), then
     one PUT per invoice."""
-    result = PushResult()
-    by_order: dict[str, list[OutRow]] = {}
-    for row in rows:
-        by_order.setdefault(row.get("order_id"), []).append(row)
-    gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[OutRow]) -> None:
-        async with gate:
-            try:
-                order = await client.get_order(order_id)
-            except VtexError as exc:
-                result.outcomes.extend(vtex_outcome(row, exc) for row in group)
-                return
-            for row in group:
-                result.outcomes.append(await _one(row, order, client, is_new(row)))
+    async def each(row: OutRow, order: Record | None) -> RowOutcome:
+        return await _one(row, order, client, is_new(row))
 
-    await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
-    return result
+    return await per_parent(rows, "order_id", client.get_order, each, concurrency)
 
 
 async def _one(row: OutRow, order: Record | None, client: OrdersClient, new: bool) -> RowOutcome:
