@@ -194,6 +194,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/oms/pvt/orders/{orderId}/invoice", orders.invoice_order),
     Route("PATCH", "/api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}", orders.update_invoice),
     Route("POST", "/api/oms/pvt/orders/{orderId}/cancel", orders.cancel_order),
+    # The guide's "Deny cancel order" (API-NOTES §12.2): in no OpenAPI spec of VTEX's
+    Route(
+        "POST",
+        "/api/orders/pvt/document/{orderId}/deny-cancellation-request",
+        orders.deny_cancellation_request,
+    ),
     # Orders feed v3 (API-NOTES §6.1)
     Route("GET", "/api/orders/feed/config", feed.get_config),
     Route("POST", "/api/orders/feed/config", feed.post_config),
