@@ -203,6 +203,7 @@ def init(directory: Annotated[Path, typer.Argument(help="the working folder to l
         "inbox/prices",
         "inbox/inventory",
         "inbox/invoices",
+        "inbox/cancellations",
         "outbox/orders",
         "outbox/reports",
         "archive/done",

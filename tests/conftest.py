@@ -104,7 +104,7 @@ def no_real_store(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "importer.toml").write_text(TEST_CONFIG, encoding="utf-8")
-    for flow in ("catalog", "prices", "inventory", "invoices"):
+    for flow in ("catalog", "prices", "inventory", "invoices", "cancellations"):
         (tmp_path / "inbox" / flow).mkdir(parents=True)
     return tmp_path
 

@@ -20,6 +20,8 @@ ROOMS: dict[str, str] = {
     "prices": "importer.flows.prices",
     "inventory": "importer.flows.inventory",
     "invoices": "importer.flows.invoices",
+    # After invoices: an order a file both invoices and cancels is refused its cancel by VTEX.
+    "cancellations": "importer.flows.cancellations",
 }
 FLOW_NAMES: tuple[str, ...] = tuple(ROOMS)
 
