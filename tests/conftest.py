@@ -62,6 +62,8 @@ LONGEST_S = {
     "tests/test_cli.py::test_init_then_run": 8,
     "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
+    "tests/reliability/test_crash.py::test_cancellations_land_once_with_a_crash_at_every": 5,
+    "tests/reliability/test_crash.py::test_cancellations_are_sent_exactly_once": 4,
 }
 
 

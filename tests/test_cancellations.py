@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from importer.report import read_report_csv
 from importer.sandbox import Faults, Sandbox
 from tests.conftest import CHECK_UP, RuntimeFactory, drop, one_pass, seed_store
@@ -34,6 +36,7 @@ def four_orders(sandbox: Sandbox) -> tuple[str, str, str, str]:
     return ready, invoiced, deny, accept
 
 
+@pytest.mark.slow  # two passes with reports: ~0.5 s
 def test_cancels_and_denies_land_once_and_every_row_is_reported(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -102,6 +105,7 @@ def test_cancels_and_denies_land_once_and_every_row_is_reported(
     assert sandbox.orders[ready]["cancelReason"] == "sem estoque"
 
 
+@pytest.mark.slow  # three passes: ~0.45 s
 def test_a_call_whose_answer_was_lost_is_not_sent_again(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
