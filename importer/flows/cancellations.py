@@ -34,6 +34,8 @@ from importer.vtex.orders import OrdersClient
 
 CANCEL, DENY = "cancel", "deny"
 DONE_BEFORE = "cancellation-done-before"  # the report's type of a key VTEX already took
+# The reason VTEX holds, when it is not the row's (the action was done before, by someone else)
+VTEX_REASON = "_vtex_reason"
 
 CANCELLATIONS = FlowSpec(
     name="cancellations",
@@ -151,7 +153,8 @@ async def push_cancellations(
 
 def _done_before(row: Record) -> RowOutcome:
     """A key VTEX already took, with another reason now: nothing is sent."""
-    before = str((row.get("_previous") or {}).get("reason", ""))
+    previous = row.get("_previous") or {}
+    before = str(previous.get(VTEX_REASON) or previous.get("reason") or "")
     return RowOutcome(
         row,
         Action.UNCHANGED,
@@ -190,6 +193,7 @@ async def _cancel(row: Record, order: Record, client: OrdersClient) -> RowOutcom
         # else. What VTEX holds as the reason decides whether the row landed as written.
         held = _cancel_reason(order)
         if reason and held != reason:
+            row[VTEX_REASON] = held  # kept with the snapshot: what a later row is told
             return RowOutcome(
                 row,
                 Action.WARNING,
@@ -218,6 +222,7 @@ async def _deny(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
     if _field(request, "deniedBySeller") is True:
         held = str(_field(request, "deniedBySellerReason") or "")
         if held != reason:
+            row[VTEX_REASON] = held
             return RowOutcome(
                 row,
                 Action.WARNING,

@@ -251,3 +251,16 @@ def test_a_timeout_leaves_the_row_pending_and_is_not_replayed() -> None:
     [outcome] = send(sandbox, [row(order_id, "cancel", "stock")]).outcomes
     assert (outcome.action, outcome.type) == (Action.PENDING, "vtex-unavailable")
     assert [r.operation for r in sandbox.requests].count(CANCEL_OP) == 1
+
+
+def test_a_changed_reason_is_told_the_reason_vtex_holds() -> None:
+    """Landed as a warning (VTEX had it canceled with another reason): the snapshot keeps
+    VTEX's reason, and a later row is told that one."""
+    sandbox = demo_sandbox()
+    order_id = ready_order(sandbox)
+    send(sandbox, [row(order_id, "cancel", "fraude")])
+    [warned] = send(sandbox, [row(order_id, "cancel", "stock")]).outcomes
+    assert warned.action is Action.WARNING
+    later = row(order_id, "cancel", "other", _previous=dict(warned.record))
+    [outcome] = send(sandbox, [later]).outcomes
+    assert 'with the reason "fraude"' in outcome.reason
