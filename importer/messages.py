@@ -125,6 +125,9 @@ TEMPLATES: dict[str, str] = {
     "again.",
     "deny-reason-missing": '"reason" is empty: VTEX denies a cancellation request only with a '
     "reason (the marketplace and the customer see it). Fill it in and drop the file again.",
+    "cancel-reason-missing": '"reason" is empty: every cancel carries its reason, which VTEX '
+    "keeps with the order and the customer is told. Fill it in (or set one under "
+    "[flows.cancellations.defaults] in importer.toml) and drop the file again.",
     "cancellation-done-before": "the {action} of order {order} was already sent, with the reason "
     '"{before}": it is sent once, so nothing was sent now, and VTEX keeps that reason. Nothing '
     "to do; tell the customer yourself if the new reason matters.",

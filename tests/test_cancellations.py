@@ -49,7 +49,7 @@ def test_cancels_and_denies_land_once_and_every_row_is_reported(
         f"{ready};cancel;sem estoque\n"
         f"{invoiced};cancel;fraude\n"
         f"{deny};DENY;já enviado\n"
-        f"{accept};cancel;\n"
+        f"{accept};cancel;\n"  # no reason: FORMATS.md asks one of every cancel
         f"{deny};deny;outro\n"  # a second deny row of one order: a duplicate key
         f"{ready};cancelar;x\n"
         "999999-01;cancel;x\n",
@@ -60,21 +60,22 @@ def test_cancels_and_denies_land_once_and_every_row_is_reported(
         [2, "created", "", ""],
         [3, "failed", "cancel-refused", "order_id"],
         [4, "created", "", ""],
-        [5, "created", "", ""],
+        [5, "invalid", "missing-cell", "reason"],
         [6, "invalid", "duplicate-key", "action"],
         [7, "invalid", "invalid-combination", "action"],
         [8, "failed", "unknown-order", "order_id"],
     ]
     assert "Invoiced orders cannot be canceled" in report.rows[1].reason
     assert report.rows[1].status == 400
-    assert sandbox.order_status(ready) == sandbox.order_status(accept) == "canceled"
+    assert sandbox.order_status(ready) == "canceled"
+    assert sandbox.order_status(accept) == "cancellation-requested"
     assert sandbox.orders[ready]["cancelReason"] == "sem estoque"
     assert sandbox.order_status(invoiced) == "invoiced"
     assert sandbox.order_status(deny) == "handling"  # back where it was before the request
     assert sandbox.orders[deny]["cancellationRequests"][0]["deniedBySellerReason"] == "já enviado"
     # Per row: the order read, then the call; nothing for the invalid rows.
     assert sorted(order_calls(sandbox)) == sorted(
-        [("GET", "get")] * 5 + [("POST", "cancel")] * 3 + [("POST", "deny-cancellation-request")]
+        [("GET", "get")] * 4 + [("POST", "cancel")] * 2 + [("POST", "deny-cancellation-request")]
     )
     archived = sorted(p.name for p in (workdir / "archive" / "done").iterdir())
     assert archived == ["cancelamentos.csv"]
@@ -82,26 +83,29 @@ def test_cancels_and_denies_land_once_and_every_row_is_reported(
     assert [p.suffix for p in reports] == [".csv", ".xlsx"]
     written = read_report_csv(reports[0])
     assert [r["action"] for r in written] == [
-        "created", "failed", "created", "created", "invalid", "invalid", "failed",
+        "created", "failed", "created", "invalid", "invalid", "invalid", "failed",
     ]  # fmt: skip
 
-    # The same rows again, one with another reason: nothing reaches VTEX, and the changed
-    # reason is said on its row.
+    # The landed rows again, one with another reason: nothing of them reaches VTEX, and the
+    # changed reason is said on its row; the row that lacked its reason lands now.
     sandbox.requests.clear()
     drop(
         workdir,
         "cancellations",
         "cancelamentos-2.csv",
         f"order_id,action,reason\n{ready},cancel,fraude\n{deny},deny,já enviado\n"
-        f"{accept},cancel,\n",
+        f"{accept},cancel,aceito\n",
     )
     again = one_pass(runtime).reports[0]
-    assert order_calls(sandbox) == []
+    assert order_calls(sandbox) == [("GET", "get"), ("POST", "cancel")]  # the third only
     assert again.flatten(["row", "action", "type", "column", "value"]) == [
         [2, "unchanged", "cancellation-done-before", "reason", "fraude"],
+        [4, "created", "", "", ""],
     ]
     assert 'already sent, with the reason "sem estoque"' in again.rows[0].reason
-    assert (again.summary.unchanged, again.summary.created) == (3, 0)
+    # The customer's request of the third order is accepted now: its row was invalid before.
+    assert (again.summary.unchanged, again.summary.created) == (2, 1)
+    assert sandbox.order_status(accept) == "canceled"
     assert sandbox.orders[ready]["cancelReason"] == "sem estoque"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from importer.flows.base import InputFile
 from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import Column, FlowSpec, Raw, RuleResult, missing
 from importer.messages import render, row_error
-from importer.models import Action, FileReport
+from importer.models import Action, FileReport, RowError
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import Send
 from importer.state import Store
@@ -111,17 +111,18 @@ def cancellation_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
             ),
         )
     )
-    # VTEX's deny takes a mandatory denyReason (API-NOTES §12.2); a cancel's reason is optional.
-    no_reason = ((frame["action"] == DENY) & (frame["reason"] == "")).to_numpy(dtype=bool)
-    results.append(
-        (
-            no_reason,
-            lambda row, i: row_error(
-                "missing-cell", template="deny-reason-missing", row=row, column="reason", value=""
-            ),
-        )
-    )
+    # Every row needs its reason: VTEX's deny takes a mandatory denyReason (API-NOTES §12.2),
+    # and FORMATS.md asks one of every cancel (VTEX takes it optionally, and keeps it).
+    for action, template in ((CANCEL, "cancel-reason-missing"), (DENY, "deny-reason-missing")):
+        no_reason = ((frame["action"] == action) & (frame["reason"] == "")).to_numpy(dtype=bool)
+        results.append((no_reason, _reason_missing(template)))
     return results
+
+
+def _reason_missing(template: str) -> Callable[[int, int], RowError]:
+    return lambda row, i: row_error(
+        "missing-cell", template=template, row=row, column="reason", value=""
+    )
 
 
 async def push_cancellations(
@@ -187,12 +188,12 @@ async def _one(row: Record, order: Record | None, client: OrdersClient) -> RowOu
 
 
 async def _cancel(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
-    order_id, reason = str(row["order_id"]), str(row.get("reason") or "")
+    order_id, reason = str(row["order_id"]), str(row["reason"])
     if str(order.get("status", "")) in CANCELED:
         # Canceled already: by an earlier pass that died before recording it, or by someone
         # else. What VTEX holds as the reason decides whether the row landed as written.
         held = _cancel_reason(order)
-        if reason and held != reason:
+        if held != reason:
             row[VTEX_REASON] = held  # kept with the snapshot: what a later row is told
             return RowOutcome(
                 row,
@@ -205,7 +206,7 @@ async def _cancel(row: Record, order: Record, client: OrdersClient) -> RowOutcom
         return RowOutcome(row, Action.CREATED, reason=render("cancel-already-in-vtex"))
     await client.cancel(order_id, reason)
     order["status"] = "canceled"  # a deny later in the file sees it
-    order["cancelReason"] = reason or None
+    order["cancelReason"] = reason
     return RowOutcome(row, Action.CREATED)
 
 

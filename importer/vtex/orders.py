@@ -111,13 +111,13 @@ class OrdersClient:
 
     async def cancel(self, order_id: str, reason: str) -> None:
         """Cancel the order, or accept a customer's cancellation request (the same call), with
-        the reason when there is one (API-NOTES §6.7, §12.1). Not replayed: whether a second
-        cancel is harmless is not documented, so after a timeout the caller reads the order."""
+        its reason (API-NOTES §6.7, §12.1). Not replayed: whether a second cancel is harmless
+        is not documented, so after a timeout the caller reads the order."""
         await self.http.request(
             Api.ORDERS,
             "POST",
             f"/api/oms/pvt/orders/{_seg(order_id)}/cancel",
-            body={"reason": reason} if reason else None,
+            body={"reason": reason},
             replay=False,
         )
 
