@@ -7,7 +7,7 @@ outcomes.
 Exactly once (API-NOTES §8.4: creating a job is not idempotent): the job's id and its rows are
 in the store, and the rows pending, BEFORE the CSV is uploaded. A restart therefore polls the
 same job instead of starting a second one, and never loses its rows: they stay pending until
-VTEX says what became of them. Settling is one transaction (`Store.settle_batch`).
+VTEX says what became of them. Settling is one transaction (`Batches.settle_batch`).
 
 Outcome per row: not in the error file of a COMPLETED / COMPLETED_WITH_ERRORS job -> landed;
 in it -> failed (a deterministic data error) or pending with VTEX's code and message, marked
@@ -19,7 +19,7 @@ recorded, its rows pending; it is polled again at the start of the next pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -29,7 +29,8 @@ from importer.config import VtexSettings
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
-from importer.state import Applied, BatchJob, BatchRow, PendingRow, Store
+from importer.rows import OutRow
+from importer.state import Applied, Batches, BatchJob, BatchRow, PendingRow, Values
 from importer.vtex.batch_inventory import BatchInventoryClient
 from importer.vtex.batch_jobs import (
     BatchApi,
@@ -43,11 +44,9 @@ from importer.vtex.bulk_pricing import BulkPricingClient
 from importer.vtex.http import VtexHttp
 from importer.vtex.timing import Clock
 
-Record = dict[str, Any]
 # A job's typed line (`PriceLine`, `StockLine`): what the batch API sees of a row.
 L = TypeVar("L")
-# A row a batch job did not apply for a reason of its own goes per SKU next time.
-PER_SKU_MARK = "_batch_refused"
+IsNew = Callable[[OutRow], bool]
 # How long an account that lacks a batch feature is not asked again (kv, per feature).
 FEATURE_RETRY_AFTER = timedelta(hours=24)
 _OFF_KEY = "batch-feature-off:{}"
@@ -55,10 +54,10 @@ _OFF_KEY = "batch-feature-off:{}"
 
 class RowResult(NamedTuple):
     """What became of one of a job's rows. `row` is the row as the store records it (with
-    `PER_SKU_MARK` when it is to go per SKU next time: the mark must reach the pending row's
+    `batch_refused` when it is to go per SKU next time: the mark must reach the pending row's
     payload, which `importer.outcomes` stores from this row)."""
 
-    row: Record
+    row: OutRow
     action: Action
     type: str  # the message slug ("" for a landed row)
     column: str  # the report column VTEX's error is about ("" when it does not say)
@@ -94,13 +93,13 @@ def client_for(feature: str, http: VtexHttp) -> BatchApi[Any]:
 # -- accounts without the feature --------------------------------------------------------------
 
 
-def feature_off(store: Store, feature: str, now: datetime) -> bool:
+def feature_off(store: Values, feature: str, now: datetime) -> bool:
     until = store.get_value(_OFF_KEY.format(feature))
     return until is not None and now < datetime.fromisoformat(until)
 
 
 def remember_off(
-    store: Store, api: BatchApi[Any], error: FeatureUnavailable, now: datetime
+    store: Values, api: BatchApi[Any], error: FeatureUnavailable, now: datetime
 ) -> None:
     until = now + FEATURE_RETRY_AFTER
     store.set_value(_OFF_KEY.format(api.feature), until.isoformat(timespec="seconds"))
@@ -122,25 +121,25 @@ class _Run(Generic[L]):
     index for index, their typed lines (what the API takes)."""
 
     api: BatchApi[L]
-    store: Store
+    store: Batches
     job: BatchJob
-    rows: list[Record]
+    rows: list[OutRow]
     lines: list[L]
     clock: Clock
-    is_new: Callable[[Record], bool]
+    is_new: IsNew
     policy: PollPolicy
     now: Callable[[], datetime]
 
 
 async def send(
     api: BatchApi[L],
-    rows: list[Record],
+    rows: list[OutRow],
     *,
-    store: Store,
+    store: Batches,
     flow: str,
     source: str,
     clock: Clock,
-    is_new: Callable[[Record], bool],
+    is_new: IsNew,
     now: Callable[[], datetime],
     policy: PollPolicy | None = None,
 ) -> BatchOutcome:
@@ -160,15 +159,13 @@ async def send(
         source,
     )
     waiting = render(
-        "vtex-batch-pending", api=api.title, batch=job.batch_id, what="has not finished yet"
+        "vtex-batch-pending", api=api.title, batch=job.batch_id, what=render("batch-not-finished")
     )
+    stored = [(r, r.payload()) for r in rows]
     store.start_batch(
         job,
-        [BatchRow(i, str(r["key"]), int(r["hash"]), r) for i, r in enumerate(rows)],
-        [
-            PendingRow(flow, str(r["key"]), int(r["hash"]), r, source, r.get("row"), 1, waiting)
-            for r in rows
-        ],
+        [BatchRow(i, r.key, r.hash, p) for i, (r, p) in enumerate(stored)],
+        [PendingRow(flow, r.key, r.hash, p, source, r.line, 1, waiting) for r, p in stored],
     )
     logger.info("{}: {} rows sent as VTEX {} job {}", source, len(rows), api.title, job.batch_id)
     run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
@@ -179,14 +176,14 @@ async def resume(
     api: BatchApi[L],
     job: BatchJob,
     *,
-    store: Store,
+    store: Batches,
     clock: Clock,
-    is_new: Callable[[Record], bool],
+    is_new: IsNew,
     now: Callable[[], datetime],
     policy: PollPolicy | None = None,
 ) -> BatchOutcome:
     """Find out what became of a job recorded earlier; never starts a new one."""
-    rows = [r.payload for r in store.batch_rows(job.batch_id)]
+    rows = [OutRow.from_payload(r.payload) for r in store.batch_rows(job.batch_id)]
     logger.info("polling VTEX {} job {} left unsettled earlier", api.title, job.batch_id)
     lines = [api.line(row) for row in rows]  # a job recorded by any version: the same keys
     run = _Run(api, store, job, rows, lines, clock, is_new, policy or PollPolicy(), now)
@@ -200,7 +197,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         if not fresh:
             status = await api.status(job.batch_id)
             if status is None:
-                return _unsettled(run, "is no longer known to VTEX (it expired)", forget=True)
+                return _unsettled(run, render("batch-expired"), forget=True)
             if status.status != "AWAITING_UPLOAD":
                 state = "confirmed"  # uploaded (and confirmed) before the crash
         if state == "created":
@@ -210,7 +207,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
                 state = "uploaded"
                 run.store.set_batch_state(job.batch_id, state)
             elif not api.needs_confirm:
-                return _unsettled(run, "was never uploaded and its upload URL expired", forget=True)
+                return _unsettled(run, render("batch-upload-expired"), forget=True)
             else:
                 state = "uploaded"  # it may have been uploaded just before a crash: confirm says
         if api.needs_confirm and state == "uploaded":
@@ -219,20 +216,20 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         final = await poll(lambda: api.status(job.batch_id), api.terminal, run.clock, run.policy)
     except RowRejectedError as error:
         # The upload URL or the confirmation was refused: the job cannot run any more.
-        return _unsettled(run, f"could not be completed ({_short(error)})", forget=True)
+        return _unsettled(run, render("batch-not-completed", error=_short(error)), forget=True)
     except RetriableVtexError as error:
-        return _unsettled(run, f"could not be checked ({_short(error)})", forget=False)
+        return _unsettled(run, render("batch-not-checked", error=_short(error)), forget=False)
     except FatalVtexError as error:
-        outcome = _unsettled(run, f"could not be checked ({_short(error)})", forget=False)
+        outcome = _unsettled(run, render("batch-not-checked", error=_short(error)), forget=False)
         outcome.fatal = str(error)
         return outcome
     if final is None:
-        return _unsettled(run, "is no longer known to VTEX (it expired)", forget=True)
+        return _unsettled(run, render("batch-expired"), forget=True)
     if final.status not in api.terminal:
-        return _unsettled(run, f"is still {final.status} at VTEX", forget=False)
+        return _unsettled(run, render("batch-still-running", status=final.status), forget=False)
     if final.status not in ("COMPLETED", "COMPLETED_WITH_ERRORS"):
         return _unsettled(
-            run, f"ended {final.status}: VTEX applied none of its rows", forget=True, per_sku=True
+            run, render("batch-ended", status=final.status), forget=True, per_sku=True
         )
     errors: list[ErrorLine] = []
     if final.error_count or final.status == "COMPLETED_WITH_ERRORS":
@@ -241,7 +238,7 @@ async def _drive(run: _Run[L], content: bytes | None, *, fresh: bool) -> BatchOu
         except (RetriableVtexError, RowRejectedError, FatalVtexError) as error:
             return _unsettled(
                 run,
-                f"finished, but its error file could not be read ({_short(error)})",
+                render("batch-errors-unread", error=_short(error)),
                 forget=False,
             )
     return _settle(run, errors, final.error_count)
@@ -269,40 +266,38 @@ def _settle(run: _Run[L], errors: Sequence[ErrorLine], error_count: int) -> Batc
         )
     outcome = BatchOutcome()
     landed: list[Applied] = []
-    retry: list[tuple[str, int, str, dict[str, Any]]] = []
+    retry: list[tuple[str, int, str, dict[str, Any]]] = []  # (key, hash, reason, payload)
     dropped: list[tuple[str, int]] = []
     unsure = bool(unmatched or error_count > len(errors))
     waiting = render(
         "vtex-batch-pending",
         api=api.title,
         batch=job.batch_id,
-        what="reported errors it could not tie to rows, so this row is sent again to be sure",
+        what=render("batch-errors-untied"),
     )
     for index, row in enumerate(rows):
-        key, hashed = str(row["key"]), int(row["hash"])
+        key, hashed = row.key, row.hash
         error = refused.get(index)
         if error is None and unsure:
-            retry.append((key, hashed, waiting, row))
+            retry.append((key, hashed, waiting, row.payload()))
             outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", waiting))
         elif error is None:
-            landed.append(Applied(key, hashed, row))
+            landed.append(Applied(key, hashed, row.payload()))
             outcome.rows.append(RowResult(row, landed_action(row, run.is_new), "", "", ""))
         else:
             again = api.retriable(error.code)
+            # The report's type stays "vtex-batch-error"; what happens next picks the sentence.
             reason = render(
-                "vtex-batch-error",
+                "vtex-batch-error-retried" if again else "vtex-batch-error-final",
                 api=api.title,
                 batch=job.batch_id,
-                code=error.code or "no code",
-                message=error.message or "no message",
-                next="It is sent again on the next pass, on its own."
-                if again
-                else "Correct the row and drop the file again.",
+                code=error.code or render("batch-no-code"),
+                message=error.message or render("batch-no-message"),
             )
             column = api.column(error, run.lines[index])
             if again:
-                marked = {**row, PER_SKU_MARK: error.code or "error"}
-                retry.append((key, hashed, reason, marked))
+                marked = replace(row, batch_refused=error.code or "error")
+                retry.append((key, hashed, reason, marked.payload()))
                 outcome.rows.append(
                     RowResult(marked, Action.PENDING, "vtex-batch-error", column, reason)
                 )
@@ -329,7 +324,7 @@ def _unsettled(run: _Run[L], what: str, *, forget: bool, per_sku: bool = False) 
     reason = render("vtex-batch-pending", api=api.title, batch=job.batch_id, what=what)
     logger.warning("VTEX {} job {} {}", api.title, job.batch_id, what)
     outcome = BatchOutcome()
-    rows = [{**r, PER_SKU_MARK: "job"} if per_sku else r for r in run.rows]
+    rows = [replace(r, batch_refused="job") if per_sku else r for r in run.rows]
     for row in rows:
         outcome.rows.append(RowResult(row, Action.PENDING, "vtex-batch-pending", "", reason))
     if forget:
@@ -337,15 +332,15 @@ def _unsettled(run: _Run[L], what: str, *, forget: bool, per_sku: bool = False) 
             job.batch_id,
             job.flow,
             [],
-            [(str(r["key"]), int(r["hash"]), reason, r) for r in rows],
+            [(r.key, r.hash, reason, r.payload()) for r in rows],
             [],
         )
     return outcome
 
 
-def landed_action(row: Record, is_new: Callable[[Record], bool]) -> Action:
+def landed_action(row: OutRow, is_new: IsNew) -> Action:
     """What a row VTEX applied did: deactivated (a full-mode removal), created or updated."""
-    if row.get("_removal"):
+    if row.removal is not None:
         return Action.DEACTIVATED
     return Action.CREATED if is_new(row) else Action.UPDATED
 

@@ -398,6 +398,13 @@ def sandbox(
             "dateUtcOnBalanceSystem reflects (a rule VTEX does not document)"
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="also the invoice rules VTEX does not document: an invoice only in handling, "
+            "400 above what is left to invoice"
+        ),
+    ] = False,
 ) -> None:
     """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
     from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
@@ -420,6 +427,7 @@ def sandbox(
         spec_dir=spec_dir if spec_dir is not None else "auto",
         faults=faults,
         state_file=state,
+        strict=strict,
     )
     emulator.store.release_by_count_time = release_by_count_time
     if demo and not (state and state.exists()):

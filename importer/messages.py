@@ -1,6 +1,14 @@
 """One message template per row-error type, so that reports can later speak other languages.
 
-Every message says what is wrong and what the person should do about it.
+Every message says what is wrong and what the person should do about it. A template's fields
+are data only: the file's values and column names, numbers, VTEX's names, codes and answers.
+Whatever a person reads in English is a template, also when it is part of a sentence (why VTEX
+did not activate a SKU, what became of a batch job, "(empty)", "none"): the template is
+rendered and given as the field (`tests/test_messages_complete.py` follows every field to
+where it is made and refuses English there). One report type may be said by several templates
+(`row_error(type, template=...)`): type-error by the column's kind, out-of-range by whether
+the minimum is exclusive, text-too-long by whose field it is, vtex-batch-error by what happens
+next; the report's type column stays the type.
 """
 
 from __future__ import annotations
@@ -9,9 +17,30 @@ from importer.models import RowError
 
 TEMPLATES: dict[str, str] = {
     "missing-cell": '"{column}" is empty. Fill it in and drop the file again.',
-    "type-error": '"{column}" has "{value}", which is not {expected}. Correct it and drop the '
+    # A cell that is not of its column's kind (the report's type is "type-error"): one
+    # sentence per kind, so that what the cell should be is said in the report's language.
+    "not-a-number": '"{column}" has "{value}", which is not a number. Correct it and drop the '
     "file again.",
-    "out-of-range": '"{column}" is {value}; it must be {rule}. Correct it and drop the file again.',
+    "not-a-whole-number": '"{column}" has "{value}", which is not a whole number. Correct it and '
+    "drop the file again.",
+    "too-many-digits": '"{column}" has "{value}", which is not a number of at most {digits} '
+    "digits (round it in the export). Correct it and drop the file again.",
+    "not-a-sku-id": '"{column}" has "{value}", which is not a VTEX SKU id (a whole number). '
+    "Correct it and drop the file again.",
+    "not-true-or-false": '"{column}" has "{value}", which is not true or false (sim/não, 1/0 '
+    "also work). Correct it and drop the file again.",
+    "not-a-date": '"{column}" has "{value}", which is not a date such as 2026-12-31 or '
+    "31/12/2026. Correct it and drop the file again.",
+    "not-a-lead-time": '"{column}" has "{value}", which is not days (e.g. 3) or VTEX\'s '
+    '"dd.hh:mm:ss" (e.g. "3.12:00:00"). Correct it and drop the file again.',
+    # A value outside its column's range (the report's type is "out-of-range"): the column's
+    # minimum is data, whether it is exclusive picks the sentence.
+    "below-minimum": '"{column}" is {value}; it must be {minimum} or more. Correct it and drop '
+    "the file again.",
+    "not-above-minimum": '"{column}" is {value}; it must be greater than {minimum}. Correct it '
+    "and drop the file again.",
+    "count-time-in-future": '"{column}" is {value}; it must be a moment already past (when the '
+    "ERP counted this stock). Correct it and drop the file again.",
     "scientific-notation": '"{column}" has "{value}": Excel turned this code into a number and '
     "lost its digits. Format the column as Text in the export and export it again.",
     "control-character": '"{column}" has "{value}": it holds an invisible control character '
@@ -29,6 +58,7 @@ TEMPLATES: dict[str, str] = {
     "row is sent when the file is dropped again.",
     "unknown-warehouse": 'warehouse "{value}" does not exist in VTEX (known: {known}). Use one of '
     "those ids, or create the warehouse in VTEX's logistics settings.",
+    "no-warehouse-known": "none",  # {known} of unknown-warehouse when VTEX lists none
     # Values that cannot go together (the report's type is "invalid-combination").
     "fixed-price-without-policy": '"fixed_price" is set but "trade_policy" is empty. Say which '
     "trade policy (or price table) the fixed price is for.",
@@ -52,9 +82,31 @@ TEMPLATES: dict[str, str] = {
     "The row is pending and is retried automatically on every pass; nothing to do.",
     "vtex-forbidden": "VTEX refused the credentials (HTTP {status}). Check VTEX_APP_KEY, "
     "VTEX_APP_TOKEN and the key's License Manager roles; the row is sent again next time.",
-    "vtex-batch-error": "VTEX's {api} job {batch} refused this row ({code}: {message}). {next}",
+    # A row a VTEX batch job refused (the report's type is "vtex-batch-error"): {api} is VTEX's
+    # own name of the job's API (Bulk Pricing, batch inventory); {code} and {message} VTEX's.
+    "vtex-batch-error-retried": "VTEX's {api} job {batch} refused this row ({code}: {message}). "
+    "It is sent again on the next pass, on its own.",
+    "vtex-batch-error-final": "VTEX's {api} job {batch} refused this row ({code}: {message}). "
+    "Correct the row and drop the file again.",
+    "batch-no-code": "no code",  # {code} when VTEX's error line has none
+    "batch-no-message": "no message",  # {message} when VTEX's error line has none
+    # A row of a VTEX batch job that has not settled (the report's type is
+    # "vtex-batch-pending"): {what} is one of the batch-* parts below, what became of the job.
     "vtex-batch-pending": "VTEX's {api} job {batch} {what}. The row is pending and is sent "
     "again automatically; nothing to do.",
+    "batch-not-finished": "has not finished yet",
+    "batch-errors-untied": "reported errors it could not tie to rows, so this row is sent again "
+    "to be sure",
+    "batch-expired": "is no longer known to VTEX (it expired)",
+    "batch-upload-expired": "was never uploaded and its upload URL expired",
+    "batch-not-completed": "could not be completed ({error})",
+    "batch-not-checked": "could not be checked ({error})",
+    "batch-still-running": "is still {status} at VTEX",
+    "batch-ended": "ended {status}: VTEX applied none of its rows",
+    "batch-errors-unread": "finished, but its error file could not be read ({error})",
+    "vtex-batch-holding": "VTEX's batch job {batch} with an earlier value of this row has not "
+    "finished; this value waits for it. The row is pending and is sent again automatically; "
+    "nothing to do.",
     # A full file that would remove too much (the file's error type is "removal-guard").
     "stock-removal-guard": "{file}: this full file would set {count} of {known} known stock "
     "rows to 0, more than max_removals ({limit}). Nothing was applied. If that is intended, "
@@ -103,8 +155,14 @@ TEMPLATES: dict[str, str] = {
     "unknown-order": 'order "{order}" does not exist in VTEX (or is older than two years). '
     "Check the order id.",
     "unknown-invoice": "invoice {number} is not in VTEX for order {order}.",
-    "order-not-in-handling": 'order {order} is "{status}", not in handling: VTEX invoices '
-    "orders the ERP has received. Pull orders first, or check the id.",
+    "order-not-in-handling": 'order {order} is "{status}": VTEX takes invoices from '
+    '"ready-for-handling" until the order is invoiced, never for a canceled or replaced order '
+    "nor one not yet paid. Check the id, or whether the order was canceled or replaced.",
+    "the-order-currency": "the order's currency",
+    "invoice-value-precision": "{currency} has {digits} decimal digit(s): the value cannot be "
+    "sent as written (VTEX takes whole minor units). Write it with at most {digits} decimals.",
+    "currency-digits-unknown": "order {order} gives its currency {digits} decimal digits, which "
+    "no currency has: nothing was sent. Check the order's currency in VTEX.",
     "invoice-above-total": "the invoice is {amount} but only {left} of order {order} is left to "
     "invoice. Check the value.",
     "return-above-total": "the return is {amount} but only {left} of order {order} can be "
@@ -150,6 +208,8 @@ TEMPLATES: dict[str, str] = {
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",
+    # Two alternatives, as {column} of lookalike-column names them ("cost_price or markup").
+    "either": "{first} or {second}",
     # Catalog: EANs are unique, image lists are split as exports write them, and a value VTEX
     # cannot store as written is said on its row (action `warning`).
     "duplicate-ean": '"ean" {value} is also on row {first_row} (SKU {first_sku}), and VTEX keeps '
@@ -161,8 +221,17 @@ TEMPLATES: dict[str, str] = {
     "image-urls-unsplittable": '"image_urls" has "{value}", which is not a list of image URLs: '
     'each image must be a full http(s) URL without spaces, separated by "|" (", ", ";" and '
     "line breaks are understood between URLs). Correct the cell and drop the file again.",
-    "text-too-long": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
-    "{field}: this row was not sent (nothing is cut short). Shorten it and drop the file again.",
+    # Text over VTEX's limit (the report's type is "text-too-long"): {field} is VTEX's own
+    # name of the field (Name, RefId), a proper noun; whose field it is, is the template's.
+    "text-too-long-product": '"{column}" has {length} characters, and VTEX takes at most '
+    "{limit} in the product's {field}: this row was not sent (nothing is cut short). Shorten "
+    "it and drop the file again.",
+    "text-too-long-product-name": '"{column}" has {length} characters, and VTEX takes at most '
+    "{limit} in the product's Name and Title: this row was not sent (nothing is cut short). "
+    "Shorten it and drop the file again.",
+    "text-too-long-sku": '"{column}" has {length} characters, and VTEX takes at most {limit} in '
+    "the SKU's {field}: this row was not sent (nothing is cut short). Shorten it and drop the "
+    "file again.",
     "value-kept": '"{column}" was emptied (it was "{before}"), but an empty cell never clears a '
     "catalog value: VTEX keeps what it has. Clear it in the VTEX admin if it must be empty.",
     "weight-rounded": '"weight_kg" {value} was sent as {sent} {unit}: VTEX keeps the packaged '
@@ -173,6 +242,9 @@ TEMPLATES: dict[str, str] = {
     # (the reason of its row's outcome). Fields carry data; a sentence made of parts, such as
     # why VTEX did not activate a SKU, joins one template per part.
     "product-changed": "product: {changes}",
+    # What an updated row changed (its report line): one change, and how an empty side is shown.
+    "value-changed": "{column}: {before} -> {after}",
+    "empty-value": "(empty)",
     "product-failed": "the product failed",
     "product-not-saved": 'not sent: product "{product}" was not saved ({product_reason})',
     "category-failed": "category {value} failed",

@@ -16,9 +16,11 @@ from loguru import logger
 from importer.errors import FatalVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
+from importer.rows import OutRow
 from importer.state import Applied, PendingRow, Snapshot
 from importer.validate import shown_key
 
+# A VTEX or ERP object as JSON gives it (an order, a price); rows are `OutRow`s.
 Record = dict[str, Any]
 
 # Actions that say a row reached VTEX: its snapshot moves, and a file read again keeps them.
@@ -27,7 +29,7 @@ LANDED = frozenset({Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.W
 
 @dataclass
 class RowOutcome:
-    record: Record  # the canonical row: row, key, hash and the flow's columns
+    record: OutRow  # the row as it was sent (or was to be)
     action: Action
     type: str = ""
     column: str = ""
@@ -48,13 +50,13 @@ class PushResult:
     @property
     def applied(self) -> list[Applied]:
         return [
-            Applied(r.record["key"], int(r.record["hash"]), r.record)
+            Applied(r.record.key, r.record.hash, r.record.payload())
             for r in self.outcomes
             if r.action in LANDED
         ]
 
 
-def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
+def vtex_outcome(row: OutRow, exc: Exception) -> RowOutcome:
     """What a VTEX error means for a row, the same for every flow: unavailable (429, 5xx,
     timeout) or credentials refused (401/403) -> pending, retried on every pass until it
     lands; refused for good (other 4xx) -> failed, with VTEX's reason."""
@@ -86,26 +88,11 @@ def vtex_outcome(row: Record, exc: Exception) -> RowOutcome:
     )
 
 
-def all_failed(rows: Iterable[Record], result: PushResult, exc: Exception) -> None:
+def all_failed(rows: Iterable[OutRow], result: PushResult, exc: Exception) -> None:
     """Every row of `rows` meets the same VTEX error (a call they all depended on failed)."""
     if isinstance(exc, FatalVtexError):
         result.fatal = str(exc)
     result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
-
-
-# The columns each row's file carried ("base_price,list_price,sku_ref"), kept with each row of
-# a flow whose files own only the columns they carry (prices), so a pending retry sends what
-# its file meant.
-FILE_COLUMNS = "_file_columns"
-
-
-def carried(row: Record, column: str) -> bool | None:
-    """Whether the row's file has `column`; None when the row does not say (rows of a flow that
-    does not mark them, rows kept pending from before the mark existed)."""
-    listed = row.get(FILE_COLUMNS)
-    if not isinstance(listed, str):
-        return None
-    return column in listed.split(",")
 
 
 def explain_updates(
@@ -120,15 +107,14 @@ def explain_updates(
     warning that says so."""
     kept_messages = kept_messages or {}
     for outcome in outcomes:
-        before = previous.get(str(outcome.record.get("key", "")))
+        record = outcome.record
+        before = previous.get(record.key)
         if outcome.action != Action.UPDATED or before is None or outcome.reason:
             continue
-        owned = [c for c in columns if carried(outcome.record, c) is not False]
-        changed = changes(outcome.record, before, owned)
+        owned = [c for c in columns if record.carries(c) is not False]
+        changed = changes(record.values, before, owned)
         kept = [
-            c
-            for c in changed
-            if c in outcome.kept and c in kept_messages and not outcome.record.get(c)
+            c for c in changed if c in outcome.kept and c in kept_messages and not record.get(c)
         ]
         if kept:
             column = kept[0]
@@ -142,8 +128,8 @@ def explain_updates(
             continue
         if changed:
             outcome.column = changed[0]
-            outcome.value = str(outcome.record.get(changed[0], ""))
-            outcome.reason = describe(outcome.record, before, changed)
+            outcome.value = record.get(changed[0])
+            outcome.reason = describe(record.values, before, changed)
 
 
 def changes(
@@ -153,20 +139,26 @@ def changes(
 
 
 def describe(record: Mapping[str, Any], before: Mapping[str, Any], columns: Sequence[str]) -> str:
+    """'base_price: 10.01 -> 16.01; list_price: (empty) -> 5': each change said by its
+    template, an empty side by the template of an empty value."""
+    empty = render("empty-value")
     return "; ".join(
-        f"{c}: {before.get(c) or '(empty)'} -> {record.get(c) or '(empty)'}" for c in columns
+        render(
+            "value-changed", column=c, before=before.get(c) or empty, after=record.get(c) or empty
+        )
+        for c in columns
     )
 
 
 def report_row(outcome: RowOutcome) -> ReportRow:
     record = outcome.record
     return ReportRow(
-        row=record.get("row"),
-        key=shown_key(record),
+        row=record.line,
+        key=shown_key({"key": record.key, "warehouse_id": record.get("warehouse_id")}),
         action=outcome.action,
         column=outcome.column,
         value=outcome.value,
-        reason=outcome.reason or record.get("_reason", ""),
+        reason=outcome.reason,
         status=outcome.status,
         type=outcome.type,
     )
@@ -201,16 +193,16 @@ def store_outcomes(flow: str, result: PushResult, snapshot: Snapshot, source: st
     snapshot.commit(flow, result.applied)
     # A row VTEX refused for good is reported; it is no longer pending.
     snapshot.drop_pending(
-        flow, [o.record["key"] for o in result.outcomes if o.action == Action.FAILED]
+        flow, [o.record.key for o in result.outcomes if o.action == Action.FAILED]
     )
     snapshot.add_pending(
         PendingRow(
             flow,
-            o.record["key"],
-            int(o.record["hash"]),
-            dict(o.record),  # everything needed to send and report it again
+            o.record.key,
+            o.record.hash,
+            o.record.payload(),  # everything needed to send and report it again
             source,
-            o.record.get("row"),
+            o.record.line,
             1,
             o.reason,
         )

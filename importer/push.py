@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -21,14 +21,15 @@ from importer.deps import Clients
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError
 from importer.messages import render
 from importer.models import Action
-from importer.outcomes import PushResult, Record, RowOutcome, all_failed, vtex_outcome
-from importer.state import Batches, Ids, Store
+from importer.outcomes import PushResult, RowOutcome, all_failed, vtex_outcome
+from importer.rows import OutRow, Removal
+from importer.state import Batches, Ids, Store, Values
 from importer.vtex.batch_jobs import FeatureUnavailable
 
 Task = Callable[[], Awaitable[None]]
-IsNew = Callable[[Record], bool]
+IsNew = Callable[[OutRow], bool]
 # SKU rows for which the per-SKU calls are made, and the calls.
-SkuTask = tuple[list[Record], Task]
+SkuTask = tuple[list[OutRow], Task]
 
 
 class SkuSender(Protocol):
@@ -44,20 +45,21 @@ class SkuSender(Protocol):
         """The VTEX batch job that can carry its rows ("" for none)."""
         ...
 
-    async def ready(self, rows: list[Record], clients: Clients, result: PushResult) -> list[Record]:
-        """The rows that can be sent (others get their outcome in `result`)."""
+    async def ready(self, rows: list[OutRow], clients: Clients, result: PushResult) -> list[OutRow]:
+        """The rows that can be sent, as they are to be sent (others get their outcome in
+        `result`)."""
         ...
 
-    def batchable(self, rows: list[Record]) -> list[Record]:
+    def batchable(self, rows: list[OutRow]) -> list[OutRow]:
         """The rows a batch job can carry."""
         ...
 
-    def batch_warnings(self, carried: list[Record]) -> list[str]:
+    def batch_warnings(self, carried: list[OutRow]) -> list[str]:
         """File-level warnings for rows that went in a batch job."""
         ...
 
     def tasks(
-        self, rows: list[Record], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
     ) -> list[SkuTask]:
         """The per-SKU calls for `rows`; each appends its rows' outcomes to `result`."""
         ...
@@ -74,33 +76,49 @@ class Send:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class SkuTables:
+    """The tables a push of SKU rows may write, and no other: the SKU id map (`ids`), VTEX
+    batch jobs (`jobs`: a job's start keeps its rows pending and its settlement moves the
+    snapshot, in the job's own transaction) and the memory of a batch feature an account
+    lacks (`values`). What the other rows' outcomes do to the snapshot is the caller's
+    (`importer.outcomes.record_outcomes`)."""
+
+    ids: Ids
+    jobs: Batches
+    values: Values
+
+    @classmethod
+    def of(cls, store: Store) -> SkuTables:
+        return cls(store, store, store)
+
+
 async def push_skus(
     sender: SkuSender,
-    rows: list[Record],
-    removals: Sequence[Record],
+    rows: list[OutRow],
+    removals: Sequence[OutRow],
     clients: Clients,
-    store: Store,
+    tables: SkuTables,
     send: Send,
 ) -> PushResult:
-    """Send `rows` (new or changed) and `removals` (full-mode absences, marked `_removal`).
+    """Send `rows` (new or changed) and `removals` (full-mode absences).
 
     When at least `send.batch_threshold` (> 0) of the rows can go in one VTEX batch job, they
     do (see `_batched`); the others, and all of them on an account without the feature, go
     per SKU."""
     result = PushResult()
-    rows = rows + [dict(r, _removal=True) for r in removals]
+    rows = rows + [r if r.removal else replace(r, removal=Removal()) for r in removals]
     try:
-        await resolve_skus(rows, clients, store, result)
-        ready = [r for r in rows if r.get("sku_id_resolved") is not None]
-        ready = await sender.ready(ready, clients, result)
+        resolved = await resolve_skus(rows, clients, tables.ids, result)
+        ready = await sender.ready(resolved, clients, result)
     except (FatalVtexError, RetriableVtexError, RowRejectedError) as exc:
         # A call every row depends on (the SKU ids, the warehouses) failed: each row that has
-        # no outcome yet meets that error.
-        settled = {id(o.record) for o in result.outcomes}
-        all_failed([r for r in rows if id(r) not in settled], result, exc)
+        # no outcome yet meets that error (keys are unique in a push).
+        settled = {o.record.key for o in result.outcomes}
+        all_failed([r for r in rows if r.key not in settled], result, exc)
         return result
-    ready = held_back(ready, sender.name, store, result)
-    ready = await _batched(sender, ready, clients, store, result, send)
+    ready = held_back(ready, sender.name, tables.jobs, result)
+    ready = await _batched(sender, ready, clients, tables, result, send)
     await run_tasks(
         sender.tasks(ready, clients, result, send.is_new),
         clients.http.settings.concurrency,
@@ -109,10 +127,13 @@ async def push_skus(
     return result
 
 
-async def resolve_skus(rows: list[Record], clients: Clients, ids: Ids, result: PushResult) -> None:
-    """Give each row `sku_id_resolved`: its sku_id, or the id VTEX has for its RefId (kept in
-    the store's map, so a RefId is looked up once). A RefId VTEX does not know fails the row."""
-    refs = sorted({r["sku_ref"] for r in rows if not r.get("sku_id") and r.get("sku_ref")})
+async def resolve_skus(
+    rows: list[OutRow], clients: Clients, ids: Ids, result: PushResult
+) -> list[OutRow]:
+    """The rows with their SKU id (`OutRow.sku_id`): their sku_id, or the id VTEX has for their
+    RefId (kept in the store's map, so a RefId is looked up once). A RefId VTEX does not know
+    fails the row, which is not returned."""
+    refs = sorted({r.get("sku_ref") for r in rows if not r.get("sku_id") and r.get("sku_ref")})
     known = ids.sku_ids(refs)
     missing = [ref for ref in refs if ref not in known]
     if missing:
@@ -120,11 +141,12 @@ async def resolve_skus(rows: list[Record], clients: Clients, ids: Ids, result: P
         fresh = {ref: sku_id for ref, sku_id in found.items() if sku_id is not None}
         ids.remember_sku_ids(fresh)
         known.update(fresh)
+    resolved: list[OutRow] = []
     for row in rows:
         if row.get("sku_id"):
-            row["sku_id_resolved"] = int(row["sku_id"])
-        elif row["sku_ref"] in known:
-            row["sku_id_resolved"] = known[row["sku_ref"]]
+            resolved.append(replace(row, sku_id=int(row.get("sku_id"))))
+        elif row.get("sku_ref") in known:
+            resolved.append(replace(row, sku_id=known[row.get("sku_ref")]))
         else:
             result.outcomes.append(
                 RowOutcome(
@@ -132,10 +154,11 @@ async def resolve_skus(rows: list[Record], clients: Clients, ids: Ids, result: P
                     Action.FAILED,
                     type="unknown-sku",
                     column="sku_ref",
-                    value=row["sku_ref"],
-                    reason=render("unknown-sku", value=row["sku_ref"]),
+                    value=row.get("sku_ref"),
+                    reason=render("unknown-sku", value=row.get("sku_ref")),
                 )
             )
+    return resolved
 
 
 async def run_tasks(tasks: list[SkuTask], concurrency: int, result: PushResult) -> None:
@@ -143,7 +166,7 @@ async def run_tasks(tasks: list[SkuTask], concurrency: int, result: PushResult) 
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
 
-    async def one(rows: list[Record], task: Task) -> None:
+    async def one(rows: list[OutRow], task: Task) -> None:
         async with gate:
             if stop.is_set():
                 for row in rows:
@@ -174,74 +197,87 @@ async def run_tasks(tasks: list[SkuTask], concurrency: int, result: PushResult) 
     await asyncio.gather(*(one(rows, task) for rows, task in tasks))
 
 
-def done(row: Record, is_new: IsNew) -> RowOutcome:
+def done(row: OutRow, is_new: IsNew) -> RowOutcome:
     """The outcome of a row VTEX confirmed."""
     action = batches.landed_action(row, is_new)
-    reason = row.get("_reason", "") if action is Action.DEACTIVATED else ""
-    return RowOutcome(row, action, reason=reason)
+    return RowOutcome(row, action, reason=landed_reason(row, action))
+
+
+def landed_reason(row: OutRow, action: Action) -> str:
+    """What the report says of a row that landed: a removal says why it was sent."""
+    if action is Action.DEACTIVATED and row.removal is not None:
+        return row.removal.reason
+    return ""
 
 
 def batch_outcomes(outcome: batches.BatchOutcome) -> list[RowOutcome]:
     """A batch job's per-row results as the outcomes a report and the store take."""
     return [
-        RowOutcome(row, action, kind, column, str(row.get(column, "")) if column else "", reason)
+        RowOutcome(
+            row,
+            action,
+            kind,
+            column,
+            row.get(column) if column else "",
+            reason or landed_reason(row, action),
+        )
         for row, action, kind, column, reason in outcome.rows
     ]
 
 
-def held_back(rows: list[Record], flow: str, jobs: Batches, result: PushResult) -> list[Record]:
+def held_back(rows: list[OutRow], flow: str, jobs: Batches, result: PushResult) -> list[OutRow]:
     """Rows whose key is in a VTEX batch job that has not settled wait for it: sent now, they
     could be overwritten by the job's older value when it lands. They stay pending."""
     waiting = jobs.batch_keys(flow)
     if not waiting:
         return rows
     for row in rows:
-        batch = waiting.get(str(row["key"]))
+        batch = waiting.get(row.key)
         if batch is not None:
-            what = "with an earlier value of this row has not finished; this value waits for it"
             result.outcomes.append(
                 RowOutcome(
                     row,
                     Action.PENDING,
                     type="vtex-batch-pending",
-                    reason=render("vtex-batch-pending", api="batch", batch=batch, what=what),
+                    reason=render("vtex-batch-holding", batch=batch),
                 )
             )
-    return [r for r in rows if str(r["key"]) not in waiting]
+    return [r for r in rows if r.key not in waiting]
 
 
 async def _batched(
     sender: SkuSender,
-    rows: list[Record],
+    rows: list[OutRow],
     clients: Clients,
-    store: Store,
+    tables: SkuTables,
     result: PushResult,
     send: Send,
-) -> list[Record]:
+) -> list[OutRow]:
     """Send the rows a batch job can carry as one job when there are at least the threshold of
     them; return the rows left for per-SKU calls. A 403/404 on creating the job (the account
     lacks the feature) sends everything per SKU and is remembered for a day."""
     # Rows an earlier job refused go per SKU this time; the mark is not kept any further.
-    refused = {id(r) for r in rows if isinstance(r.pop(batches.PER_SKU_MARK, None), str)}
+    refused = {r.key for r in rows if r.batch_refused}
+    rows = [replace(r, batch_refused="") if r.batch_refused else r for r in rows]
     if send.batch_threshold <= 0 or not sender.batch_feature:
         return rows
-    carried = sender.batchable([r for r in rows if id(r) not in refused])
+    carried = sender.batchable([r for r in rows if r.key not in refused])
     if len(carried) < send.batch_threshold:
         return rows
     api = batches.client_for(sender.batch_feature, clients.http)
     now = send.now()
-    if batches.feature_off(store, api.feature, now):
+    if batches.feature_off(tables.values, api.feature, now):
         return rows
-    chosen = {id(r) for r in carried}
-    rest = [r for r in rows if id(r) not in chosen]
+    chosen = {r.key for r in carried}
+    rest = [r for r in rows if r.key not in chosen]
     try:
         outcome = await batches.send(
-            api, carried, store=store, flow=sender.name, source=send.source,
+            api, carried, store=tables.jobs, flow=sender.name, source=send.source,
             clock=clients.http.clock, is_new=send.is_new, now=send.now,
             policy=batches.policy_of(clients.http.settings),
         )  # fmt: skip
     except FeatureUnavailable as exc:
-        batches.remember_off(store, api, exc, now)
+        batches.remember_off(tables.values, api, exc, now)
         return rows
     except (FatalVtexError, RetriableVtexError) as exc:
         all_failed(carried, result, exc)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,9 @@ class Validated:
 class _Parsed:
     values: pd.Series
     invalid: np.ndarray
-    expected: str = ""
+    # The template that says what the cell should be (a type error of its kind); empty: the
+    # error type's own template.
+    template: str = ""
     error_type: str = "type-error"
     out_of_range: np.ndarray | None = None  # valid numbers outside the column's range
 
@@ -159,11 +161,11 @@ def validate(
             errors.append(
                 row_error(
                     parsed.error_type,
+                    template=parsed.template or None,
                     row=int(row_numbers[i]),
                     column=column.name,
                     value=str(raw[column.name].iloc[int(i)]),
-                    expected=parsed.expected,
-                    rule=column.rule,
+                    digits=MAX_DIGITS,
                 )
             )
         bad |= parsed.invalid
@@ -172,10 +174,13 @@ def validate(
                 errors.append(
                     row_error(
                         "out-of-range",
+                        template="not-above-minimum"
+                        if column.exclusive_minimum
+                        else "below-minimum",
                         row=int(row_numbers[i]),
                         column=column.name,
                         value=str(raw[column.name].iloc[int(i)]),
-                        rule=column.rule,
+                        minimum=column.minimum,
                     )
                 )
             bad |= parsed.out_of_range
@@ -246,7 +251,7 @@ def _lookalike_warnings(
         render(
             "lookalike-column",
             header=header,
-            column=" or ".join(names),
+            column=reduce(lambda a, b: render("either", first=a, second=b), names),
             flow=spec.name,
         )
         for header, names in lookalikes(unknown, spec.names, settings.columns, present)
@@ -305,7 +310,7 @@ def _parse(
         return _Parsed(
             canonical.where(~invalid, ""),
             invalid | too_big,
-            expected="a VTEX SKU id (a whole number)",
+            template="not-a-sku-id",
         )
     if column.kind in ("decimal", "int"):
         parsed = parse_decimal_column(raw, settings.decimal, numeric)
@@ -316,7 +321,7 @@ def _parse(
             )
         canonical = parsed.canonical
         invalid = np.asarray(parsed.invalid, dtype=bool).copy()
-        expected = "a number" if column.kind == "decimal" else "a whole number"
+        template = "not-a-number" if column.kind == "decimal" else "not-a-whole-number"
         if column.kind == "int":
             invalid |= canonical.str.contains(".", regex=False).to_numpy(dtype=bool)
         # len() first: a file with a header and no rows has no longest value (NaN).
@@ -325,12 +330,12 @@ def _parse(
             # float artefact of the export, and guessing its rounding is not ours to do.
             significant = canonical.str.replace(r"[-.]", "", regex=True).str.lstrip("0").str.len()
             invalid |= (significant > MAX_DIGITS).to_numpy(dtype=bool)
-            expected = f"a number of at most {MAX_DIGITS} digits (round it in the export)"
+            template = "too-many-digits"
         out_of_range = _below_minimum(canonical, column) & ~invalid
         return _Parsed(
             canonical.where(~(invalid | out_of_range), ""),
             invalid,
-            expected=expected,
+            template=template,
             out_of_range=out_of_range,
         )
     if column.kind == "bool":
@@ -339,7 +344,7 @@ def _parse(
         is_false = lowered.isin(FALSE_WORDS).to_numpy()
         invalid = ~(is_true | is_false | empty)
         values = pd.Series(np.where(is_true, "true", np.where(is_false, "false", "")), dtype=object)
-        return _Parsed(values, invalid, expected="true or false (sim/não, 1/0 also work)")
+        return _Parsed(values, invalid, template="not-true-or-false")
     if column.kind == "date":
         return _parse_dates(raw, empty, end_of_day=column.end_of_day, timezone=settings.timezone)
     if column.kind == "leadtime":
@@ -394,7 +399,7 @@ def _parse_dates(
         ok = parsed.notna().to_numpy() & remaining
         result[ok] = parsed[ok].dt.strftime(RFC3339)
         remaining &= ~ok
-    return _Parsed(result, remaining, expected="a date such as 2026-12-31 or 31/12/2026")
+    return _Parsed(result, remaining, template="not-a-date")
 
 
 def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
@@ -423,9 +428,7 @@ def _parse_lead_times(raw: pd.Series, empty: np.ndarray) -> _Parsed:
             + parts[3][ok_full]
         )
     invalid = ~(days_only | ok_full | empty)
-    return _Parsed(
-        values, invalid, expected='days (e.g. 3) or VTEX\'s "dd.hh:mm:ss" (e.g. "3.12:00:00")'
-    )
+    return _Parsed(values, invalid, template="not-a-lead-time")
 
 
 def utc_text(moment: datetime) -> str:

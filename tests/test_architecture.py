@@ -15,6 +15,7 @@ GENERIC = [
     "validate.py",
     "diff.py",
     "outcomes.py",
+    "rows.py",
     "batches.py",
     "deps.py",
     "report.py",

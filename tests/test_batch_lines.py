@@ -1,5 +1,5 @@
 """The batch clients' typed lines: `PriceLine` / `StockLine.from_row` (the one place a row's
-keys are read, for rows sent now and rows a store recorded with a job), the CSV written from
+values are read, for rows sent now and rows a store recorded with a job), the CSV written from
 lines, `can_carry`, and VTEX's error lines mapped back to lines and report columns. In-process,
 no HTTP: milliseconds."""
 
@@ -11,7 +11,8 @@ from typing import Any, cast
 
 import pytest
 
-from importer.batches import PER_SKU_MARK
+from importer.rows import BATCH_REFUSED as PER_SKU_MARK
+from importer.rows import OutRow
 from importer.vtex.batch_inventory import BatchInventoryClient, StockLine
 from importer.vtex.batch_inventory import can_carry as stock_can_carry
 from importer.vtex.batch_jobs import ErrorLine
@@ -23,7 +24,7 @@ from importer.vtex.http import VtexHttp
 HTTP = cast(VtexHttp, SimpleNamespace(settings=SimpleNamespace(account="teststore")))
 
 
-def price_row(**cells: Any) -> dict[str, Any]:
+def price_row(**cells: Any) -> OutRow:
     """A prices row as `importer.push` hands it on (and as the store records it with a job)."""
     row: dict[str, Any] = {
         "key": "SKU-7|",
@@ -39,10 +40,15 @@ def price_row(**cells: Any) -> dict[str, Any]:
         "trade_policy": "",
         "fixed_price": "",
     }
-    return {**row, **cells}
+    return OutRow.from_payload({**row, **cells})
 
 
-def stock_row(**cells: Any) -> dict[str, Any]:
+def stock_row(**cells: Any) -> OutRow:
+    return OutRow.from_payload(stock_payload(**cells))
+
+
+def stock_payload(**cells: Any) -> dict[str, Any]:
+    """A stock row as the store records it with a job."""
     row: dict[str, Any] = {
         "key": "11|1_1",
         "hash": 9,
@@ -82,8 +88,8 @@ def test_a_price_line_holds_what_the_row_says_typed() -> None:
 def test_a_row_recorded_with_a_job_by_earlier_code_makes_the_same_line() -> None:
     # The store's payload is the row as it was sent, side-channel keys included (a row an
     # earlier job refused, a full-mode removal): they are not the line's business.
-    recorded = {**stock_row(), PER_SKU_MARK: "UPDATE_FAILED", "_removal": True}
-    assert StockLine.from_row(recorded) == StockLine.from_row(stock_row())
+    recorded = {**stock_payload(), PER_SKU_MARK: "UPDATE_FAILED", "_removal": True}
+    assert StockLine.from_row(OutRow.from_payload(recorded)) == StockLine.from_row(stock_row())
     assert StockLine.from_row(stock_row()) == StockLine(
         sku_id=11,
         warehouse_id="1_1",
@@ -101,12 +107,11 @@ def test_an_unlimited_row_without_a_quantity_is_a_line_of_zero() -> None:
 
 
 def test_a_row_push_did_not_resolve_is_no_line() -> None:
-    row = price_row()
-    del row["sku_id_resolved"]
+    payload = {k: v for k, v in stock_payload().items() if k != "warehouse_vtex"}
     with pytest.raises(KeyError):
-        PriceLine.from_row(row)
+        PriceLine.from_row(price_row(sku_id_resolved=None))
     with pytest.raises(KeyError):
-        StockLine.from_row({k: v for k, v in stock_row().items() if k != "warehouse_vtex"})
+        StockLine.from_row(OutRow.from_payload(payload))
 
 
 # -- can_carry --------------------------------------------------------------------------------

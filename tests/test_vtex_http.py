@@ -194,3 +194,22 @@ def test_a_trust_store_that_holds_no_certificates_is_a_config_error_up_front(
     )
     with pytest.raises(ConfigError, match=r"holds no readable PEM certificates"):
         build_runtime(loaded)
+
+
+def test_a_cookie_vtex_sets_never_rides_along_on_later_calls(clock: VirtualClock) -> None:
+    """Each call stands on its key and token alone: a session or auth cookie a response
+    sets (VTEX's hosts do set some) is not sent back, so no call depends on the one before."""
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        cookie = "VtexIdclientAutCookie_mystore=abc; Path=/; Domain=.vtexcommercestable.com.br"
+        return httpx.Response(200, json={}, headers={"Set-Cookie": cookie})
+
+    async def two_calls() -> None:
+        async with make(handler, clock) as http:
+            await http.request(Api.CATALOG, "GET", "/api/catalog/pvt/category/1")
+            await http.request(Api.CATALOG, "GET", "/api/catalog/pvt/category/2")
+
+    asyncio.run(two_calls())
+    assert seen == [None, None]

@@ -11,6 +11,7 @@ cannot say when the stock was counted (`batch_without_count_time`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -25,8 +26,9 @@ from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import ZERO, Column, FlowSpec, Raw, RuleResult, missing, sku_required
 from importer.messages import render, row_error
 from importer.models import Action
-from importer.outcomes import PushResult, Record, RowOutcome
-from importer.push import IsNew, Send, SkuTask, done, push_skus
+from importer.outcomes import PushResult, RowOutcome
+from importer.push import IsNew, Send, SkuTables, SkuTask, done, push_skus
+from importer.rows import OutRow, Removal
 from importer.state import Snapshot, Store
 from importer.validate import utc_text
 from importer.vtex.batch_inventory import BatchInventoryClient, StockLine, can_carry
@@ -40,7 +42,7 @@ INVENTORY = FlowSpec(
         Column("sku_ref", "code"),
         Column("sku_id", "sku_id"),
         Column("warehouse_id", "code", required=True),
-        Column("quantity", "int", required=True, minimum=ZERO, rule="0 or more"),
+        Column("quantity", "int", required=True, minimum=ZERO),
         Column("unlimited", "bool"),
         Column("lead_time", "leadtime"),
         # When the ERP counted this stock (without it: the file's modification time; see
@@ -72,7 +74,7 @@ class Inventory(KeyedFlow):
 
     def removals(
         self, absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
-    ) -> list[Record]:
+    ) -> list[OutRow]:
         return full_file_removals(absent, file, snapshot, settings)
 
     def batch_threshold(self, settings: FlowSettings) -> int:
@@ -81,25 +83,25 @@ class Inventory(KeyedFlow):
         return settings.batch_threshold if settings.batch_without_count_time else 0
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
-        return await push_skus(self, rows, removals, clients, store, send)
+        return await push_skus(self, rows, removals, clients, SkuTables.of(store), send)
 
     # -- as a SkuSender (importer.push) --
 
-    async def ready(self, rows: list[Record], clients: Clients, result: PushResult) -> list[Record]:
+    async def ready(self, rows: list[OutRow], clients: Clients, result: PushResult) -> list[OutRow]:
         return await known_warehouses(rows, clients.logistics, result)
 
-    def batchable(self, rows: list[Record]) -> list[Record]:
+    def batchable(self, rows: list[OutRow]) -> list[OutRow]:
         """Rows with a lead time (see `batch_inventory.can_carry`)."""
         return [r for r in rows if can_carry(StockLine.from_row(r))]
 
-    def batch_warnings(self, carried: list[Record]) -> list[str]:
+    def batch_warnings(self, carried: list[OutRow]) -> list[str]:
         return [render("batch-without-count-time", rows=len(carried))]
 
     def tasks(
-        self, rows: list[Record], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
     ) -> list[SkuTask]:
         return inventory_tasks(rows, clients.logistics, result, is_new)
 
@@ -131,10 +133,10 @@ def inventory_rules(frame: pd.DataFrame, raw: Raw, now: datetime) -> RuleResult:
             future,
             lambda row, i: row_error(
                 "out-of-range",
+                template="count-time-in-future",
                 row=row,
                 column="balance_at",
                 value=str(raw["balance_at"].iat[i]),
-                rule="a moment already past (when the ERP counted this stock)",
             ),
         ),
     ]
@@ -167,7 +169,7 @@ def stamp_count_time(records: pd.DataFrame, file_time: datetime) -> pd.DataFrame
 
 def full_file_removals(
     absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
-) -> list[Record]:
+) -> list[OutRow]:
     """mode = "full": stock rows the file no longer lists are set to 0, behind a guard."""
     payloads = snapshot.snapshot_payloads(NAME, absent)
     # Rows already at 0 need nothing sent: without this, every full file would zero them again.
@@ -188,43 +190,45 @@ def full_file_removals(
             ),
             type="removal-guard",
         )
-    rows: list[Record] = []
-    for key in to_zero:
-        payload = dict(payloads[key])
-        payload.update(
-            quantity="0",
-            unlimited="false",
-            # The full file is the whole truth as of when it was written: that is the count.
-            balance_at="",
-            counted_at=utc_text(file.written_at),
-            row=None,
-            _reason=render("stock-zeroed-absent"),
+    if not to_zero:
+        return []
+    zeroed = [
+        # The full file is the whole truth as of when it was written: that is the count.
+        OutRow.from_payload(
+            {
+                **payloads[key],
+                "quantity": "0",
+                "unlimited": "false",
+                "balance_at": "",
+                "counted_at": utc_text(file.written_at),
+                "row": None,
+            }
         )
-        rows.append(payload)
-    if rows:
-        frame = pd.DataFrame(rows)
-        for column in INVENTORY.hashed:
-            if column not in frame:
-                frame[column] = ""
-        frame["hash"] = content_hash(frame, INVENTORY.hashed)
-        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
-    return rows
+        for key in to_zero
+    ]
+    frame = pd.DataFrame([r.values for r in zeroed])
+    for column in INVENTORY.hashed:
+        if column not in frame:
+            frame[column] = ""
+    hashes = content_hash(frame, INVENTORY.hashed).tolist()
+    removal = Removal(reason=render("stock-zeroed-absent"))
+    return [replace(r, hash=int(h), removal=removal) for r, h in zip(zeroed, hashes, strict=True)]
 
 
 # -- sending ---------------------------------------------------------------------------------
 
 
 async def known_warehouses(
-    rows: list[Record], logistics: LogisticsClient, result: PushResult
-) -> list[Record]:
+    rows: list[OutRow], logistics: LogisticsClient, result: PushResult
+) -> list[OutRow]:
     if not rows:
         return rows
     listed = [str(w.get("id", "")) for w in await logistics.warehouses()]
     # Inventory calls treat warehouse ids case-insensitively; send the id as VTEX spells it.
     by_fold = {w.casefold(): w for w in listed}
-    ready: list[Record] = []
+    ready: list[OutRow] = []
     for row in rows:
-        wh = by_fold.get(str(row["warehouse_id"]).casefold())
+        wh = by_fold.get(row.get("warehouse_id").casefold())
         if wh is None:
             result.outcomes.append(
                 RowOutcome(
@@ -232,22 +236,21 @@ async def known_warehouses(
                     Action.FAILED,
                     type="unknown-warehouse",
                     column="warehouse_id",
-                    value=row["warehouse_id"],
+                    value=row.get("warehouse_id"),
                     reason=render(
                         "unknown-warehouse",
-                        value=row["warehouse_id"],
-                        known=", ".join(listed) or "none",
+                        value=row.get("warehouse_id"),
+                        known=", ".join(listed) or render("no-warehouse-known"),
                     ),
                 )
             )
         else:
-            row["warehouse_vtex"] = wh
-            ready.append(row)
+            ready.append(replace(row, warehouse=wh))
     return ready
 
 
 def inventory_tasks(
-    rows: list[Record],
+    rows: list[OutRow],
     logistics: LogisticsClient,
     result: PushResult,
     is_new: IsNew,
@@ -255,17 +258,17 @@ def inventory_tasks(
     tasks: list[SkuTask] = []
     for row in rows:
 
-        async def task(row: Record = row) -> None:
-            sku_id, wh = row["sku_id_resolved"], row["warehouse_vtex"]
+        async def task(row: OutRow = row) -> None:
+            sku_id, wh = row.resolved_sku(), row.vtex_warehouse()
             unlimited = row.get("unlimited") == "true"
             quantity = int(row.get("quantity") or 0)
             # When the ERP counted, as the row has kept it since the file (a retry hours later
             # still says the count's time, not its own).
-            counted_at = str(row.get("counted_at") or row.get("balance_at") or "")
+            counted_at = row.get("counted_at") or row.get("balance_at")
             if row.get("lead_time"):
                 await logistics.put_inventory(
                     sku_id, wh, quantity=quantity, unlimited=unlimited,
-                    lead_time=row["lead_time"], counted_at=counted_at,
+                    lead_time=row.get("lead_time"), counted_at=counted_at,
                 )  # fmt: skip
             else:
                 # The file does not own lead times: a PUT would zero the one set in VTEX.

@@ -10,21 +10,23 @@ Rows of one order go one at a time, so that what is left to invoice is known for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import pandas as pd
 
 from importer.deps import Clients
 from importer.errors import VtexError
 from importer.flows.keyed import KeyedFlow
-from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec, Raw, RuleResult, missing
+from importer.flows.spec import ZERO, Column, FlowSpec, Raw, RuleResult, missing
 from importer.messages import render, row_error
 from importer.models import Action
+from importer.orders.fields import price_definition
+from importer.orders.money import currency_code, currency_digits, minor_units, units
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import IsNew, Send
+from importer.rows import OutRow, Payload
 from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
@@ -42,7 +44,6 @@ INVOICES = FlowSpec(
             required=True,
             minimum=ZERO,
             exclusive_minimum=True,
-            rule=POSITIVE,
         ),
         Column("issuance_date", "date"),
         Column("invoice_key", "code"),
@@ -91,19 +92,15 @@ class Invoices(KeyedFlow):
         return invoice_rules(frame, raw)
 
     def prepare(
-        self, to_push: pd.DataFrame, previous: dict[str, dict[str, Any]], checked: Validated
-    ) -> pd.DataFrame:
+        self, rows: list[OutRow], previous: Mapping[str, Payload], checked: Validated
+    ) -> list[OutRow]:
         if not previous:
-            return to_push
+            return rows
         # What was sent last, so that a changed item list is caught (VTEX cannot change it).
-        to_push = to_push.copy()
-        to_push["_previous"] = pd.Series(
-            [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
-        )
-        return to_push
+        return [replace(r, previous=previous.get(r.key)) for r in rows]
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
         return await push_invoices(
@@ -168,16 +165,33 @@ def invoice_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
     return results
 
 
-INVOICEABLE = {"handling", "invoice", "invoiced"}
+# Where VTEX takes an invoice (issue 12 item 4): from ready-for-handling, where the ERP
+# "prepares the invoice" (Help Center, order flow and status), through handling, where the
+# order waits for it, and Verifying invoice/Invoiced (partial invoices, returns); a customer's
+# cancellation request too, since "an invoice lets the order continue" (API-NOTES §12.1).
+# Never a canceled or replaced order, nor one not yet paid.
+INVOICEABLE = {
+    "ready-for-handling",
+    "start-handling",
+    "handling",
+    "ready-for-invoicing",
+    "invoice",
+    "invoiced",
+    "cancellation-requested",
+    "request-cancel",
+}
 
 
-def cents(value: str | Decimal) -> int:
-    """Currency units -> integer cents, exactly (API-NOTES §7)."""
-    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+class _Inexact(ValueError):
+    """A money cell with more decimals than the order's currency holds."""
+
+    def __init__(self, column: str, value: str) -> None:
+        super().__init__(value)
+        self.column, self.value = column, value
 
 
 async def push_invoices(
-    rows: list[Record],
+    rows: list[OutRow],
     client: OrdersClient,
     concurrency: int,
     is_new: IsNew,
@@ -186,19 +200,19 @@ async def push_invoices(
     """Send each order's rows in file order (`now`: the pass's clock, the issuance date of an
     invoice that gives none)."""
     result = PushResult()
-    by_order: dict[str, list[Record]] = {}
+    by_order: dict[str, list[OutRow]] = {}
     for row in rows:
-        by_order.setdefault(str(row["order_id"]), []).append(row)
+        by_order.setdefault(row.get("order_id"), []).append(row)
     gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[Record]) -> None:
+    async def one_order(order_id: str, group: list[OutRow]) -> None:
         async with gate:
             try:
                 order = await client.get_order(order_id)
             except VtexError as exc:
                 result.outcomes.extend(vtex_outcome(row, exc) for row in group)
                 return
-            for row in sorted(group, key=lambda r: r.get("row") or 0):
+            for row in sorted(group, key=lambda r: r.line or 0):
                 result.outcomes.append(await _one(row, order, client, is_new(row), now()))
 
     await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
@@ -206,16 +220,28 @@ async def push_invoices(
 
 
 async def _one(
-    row: Record, order: Record | None, client: OrdersClient, new: bool, now: datetime
+    row: OutRow, order: Record | None, client: OrdersClient, new: bool, now: datetime
 ) -> RowOutcome:
-    order_id, number = str(row["order_id"]), str(row["invoice_number"])
+    order_id, number = row.get("order_id"), row.get("invoice_number")
     if order is None:
         return _failed(row, "unknown-order", "order_id", order_id, order=order_id)
+    try:
+        # Amounts in the order's currency: 10 ** digits minor units a unit (orders/money.py).
+        digits = currency_digits(order)
+    except ValueError:
+        return _failed(
+            row,
+            "currency-digits-unknown",
+            "order_id",
+            order_id,
+            order=order_id,
+            digits=_raw_digits(order),
+        )
     packages = (order.get("packageAttachment") or {}).get("packages") or []
     sent = next((p for p in packages if str(p.get("invoiceNumber")) == number), None)
     try:
         if sent is not None:
-            return await _known(row, sent, order_id, number, client, new)
+            return await _known(row, sent, order_id, number, client, new, digits)
         if not new:
             return _failed(
                 row, "unknown-invoice", "invoice_number", number, number=number, order=order_id
@@ -225,7 +251,9 @@ async def _one(
             return _failed(
                 row, "order-not-in-handling", "order_id", order_id, order=order_id, status=status
             )
-        value = cents(row["invoice_value"])
+        value = minor_units(row.get("invoice_value"), digits)
+        if value is None:
+            raise _Inexact("invoice_value", row.get("invoice_value"))
         kind = row.get("invoice_type") or "Output"
         sold = sum(
             int(p.get("invoiceValue") or 0) for p in packages if p.get("type", "Output") == "Output"
@@ -239,10 +267,10 @@ async def _one(
                 row,
                 "value-above-total",
                 "invoice_value",
-                row["invoice_value"],
+                row.get("invoice_value"),
                 template="invoice-above-total",
-                amount=Decimal(value) / 100,
-                left=Decimal(total - sold) / 100,
+                amount=units(value, digits),
+                left=units(total - sold, digits),
                 order=order_id,
             )
         if kind == "Input":
@@ -262,13 +290,13 @@ async def _one(
                     row,
                     "value-above-total",
                     "invoice_value",
-                    row["invoice_value"],
+                    row.get("invoice_value"),
                     template="return-above-total",
-                    amount=Decimal(value) / 100,
-                    left=Decimal(sold - returned) / 100,
+                    amount=units(value, digits),
+                    left=units(sold - returned, digits),
                     order=order_id,
                 )
-        items = _items(row.get("items", ""), order, packages)
+        items = _items(row.get("items"), order, packages, digits)
         body = {
             "type": kind,
             "issuanceDate": row.get("issuance_date") or now.isoformat(timespec="seconds"),
@@ -292,9 +320,9 @@ async def _one(
                     {"itemIndex": _index_of(order, i["id"]), "quantity": i["quantity"]}
                     for i in items
                 ],
-                "courier": row.get("courier", ""),
-                "trackingNumber": row.get("tracking_number", ""),
-                "trackingUrl": row.get("tracking_url", ""),
+                "courier": row.get("courier"),
+                "trackingNumber": row.get("tracking_number"),
+                "trackingUrl": row.get("tracking_url"),
             }
         )
         order["packageAttachment"] = {
@@ -302,15 +330,35 @@ async def _one(
             "packages": packages,
         }
         return RowOutcome(row, Action.CREATED)
+    except _Inexact as inexact:
+        return _failed(
+            row,
+            "invoice-value-precision",
+            inexact.column,
+            inexact.value,
+            currency=currency_code(order) or render("the-order-currency"),
+            digits=digits,
+        )
     except VtexError as exc:
         return vtex_outcome(row, exc)
 
 
+def _raw_digits(order: Record) -> str:
+    preferences = order.get("storePreferencesData") or {}
+    return str((preferences.get("currencyFormatInfo") or {}).get("CurrencyDecimalDigits"))
+
+
 async def _known(
-    row: Record, sent: Record, order_id: str, number: str, client: OrdersClient, new: bool
+    row: OutRow,
+    sent: Record,
+    order_id: str,
+    number: str,
+    client: OrdersClient,
+    new: bool,
+    digits: int,
 ) -> RowOutcome:
     """An invoice VTEX already has: only its tracking can change (API-NOTES §6.5)."""
-    problem = _changed_invoice(row, sent)
+    problem = _changed_invoice(row, sent, digits)
     tracking = _tracking_changed(row, sent)
     if tracking:
         await client.update_tracking(
@@ -328,7 +376,7 @@ async def _known(
             row,
             "invoice-changed",
             problem,
-            str(row.get(problem, "")),
+            row.get(problem),
             template="invoice-changed-tracking-sent" if tracking else "invoice-changed",
             number=number,
             changed=problem,
@@ -338,7 +386,7 @@ async def _known(
             row,
             Action.UPDATED,
             column="tracking_number",
-            value=str(row.get("tracking_number", "")),
+            value=row.get("tracking_number"),
             reason=render("invoice-tracking-sent"),
         )
     return RowOutcome(
@@ -346,17 +394,17 @@ async def _known(
     )
 
 
-def _changed_invoice(row: Record, sent: Record) -> str:
+def _changed_invoice(row: OutRow, sent: Record, digits: int) -> str:
     """The first column in which the row differs from the invoice VTEX holds, or ''."""
-    if cents(row["invoice_value"]) != int(sent.get("invoiceValue") or 0):
+    if minor_units(row.get("invoice_value"), digits) != int(sent.get("invoiceValue") or 0):
         return "invoice_value"
     if (row.get("invoice_type") or "Output") != (sent.get("type") or "Output"):
         return "invoice_type"
     for column, field in (("invoice_key", "invoiceKey"), ("invoice_url", "invoiceUrl")):
-        if row.get(column) and row[column] != (sent.get(field) or ""):
+        if row.get(column) and row.get(column) != (sent.get(field) or ""):
             return column
-    previous = row.get("_previous") or {}
-    if previous and str(previous.get("items", "")) != str(row.get("items", "")):
+    previous = row.previous or {}
+    if previous and str(previous.get("items", "")) != row.get("items"):
         return "items"
     return ""
 
@@ -368,9 +416,10 @@ def _index_of(order: Record, sku_id: str) -> int:
     return -1
 
 
-def _items(text: str, order: Record, packages: list[Record]) -> list[Record]:
-    """'123:2|456:1:19.90' -> VTEX items (unit price in cents). Empty -> what is left of the
-    order: its items less the quantities earlier sale invoices covered."""
+def _items(text: str, order: Record, packages: list[Record], digits: int) -> list[Record]:
+    """'123:2|456:1:19.90' -> VTEX items (unit price in the currency's minor units). Empty ->
+    what is left of the order: its items less the quantities earlier sale invoices covered.
+    Raises _Inexact for a price the currency cannot hold (19.90 for a CLP order)."""
     order_items = order.get("items") or []
     prices = {
         str(i.get("id")): int(i.get("sellingPrice", i.get("price", 0)) or 0) for i in order_items
@@ -386,36 +435,59 @@ def _items(text: str, order: Record, packages: list[Record]) -> list[Record]:
         left = []
         for index, item in enumerate(order_items):
             quantity = int(item.get("quantity") or 0) - invoiced.get(index, 0)
-            if quantity > 0:
-                left.append(
-                    {
-                        "id": str(item.get("id")),
-                        "quantity": quantity,
-                        "price": prices.get(str(item.get("id")), 0),
-                    }
-                )
+            if quantity <= 0:
+                continue
+            if not invoiced.get(index):
+                left += _whole_line(item)
+                continue
+            left.append(
+                {
+                    "id": str(item.get("id")),
+                    "quantity": quantity,
+                    "price": prices.get(str(item.get("id")), 0),
+                }
+            )
         return left
     items = []
     for part in text.split("|"):
         fields = [f.strip() for f in part.split(":")]
         sku_id, quantity = fields[0].lstrip("0") or "0", int(fields[1])
-        price = cents(fields[2].replace(",", ".")) if len(fields) > 2 else prices.get(sku_id, 0)
+        price = prices.get(sku_id, 0)
+        if len(fields) > 2:
+            given = minor_units(fields[2].replace(",", "."), digits)
+            if given is None:
+                raise _Inexact("items", text)
+            price = given
         items.append({"id": sku_id, "quantity": quantity, "price": price})
     return items
 
 
-def _tracking_changed(row: Record, sent: Record) -> bool:
-    return str(row.get("tracking_number") or "") != str(sent.get("trackingNumber") or "") or (
+def _whole_line(item: Record) -> list[Record]:
+    """A line invoiced whole, as unit prices that add up to its priceDefinition.total (3 units
+    for 100.00: 2 x 33.33 and 1 x 33.34; VTEX multiplies each price by its quantity), so that
+    the items say what the order's total says. Without a total: its sellingPrice per unit."""
+    sku_id, quantity = str(item.get("id")), int(item.get("quantity") or 0)
+    total = price_definition(item).get("total")
+    unit = int(item.get("sellingPrice", item.get("price", 0)) or 0)
+    if total is None or int(total) == unit * quantity or quantity <= 0:
+        return [{"id": sku_id, "quantity": quantity, "price": unit}]
+    base, extra = divmod(int(total), quantity)  # `extra` units cost one minor unit more
+    parts = [(quantity - extra, base), (extra, base + 1)]
+    return [{"id": sku_id, "quantity": q, "price": p} for q, p in parts if q]
+
+
+def _tracking_changed(row: OutRow, sent: Record) -> bool:
+    return row.get("tracking_number") != str(sent.get("trackingNumber") or "") or (
         bool(row.get("tracking_number"))
         and (
-            str(row.get("tracking_url") or "") != str(sent.get("trackingUrl") or "")
-            or str(row.get("courier") or "") != str(sent.get("courier") or "")
+            row.get("tracking_url") != str(sent.get("trackingUrl") or "")
+            or row.get("courier") != str(sent.get("courier") or "")
         )
     )
 
 
 def _failed(
-    row: Record, type: str, column: str, value: str, *, template: str = "", **fields: object
+    row: OutRow, type: str, column: str, value: str, *, template: str = "", **fields: object
 ) -> RowOutcome:
     """A row VTEX cannot take, said by the template of its type (or `template`)."""
     reason = render(template or type, **fields)

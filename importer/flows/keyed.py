@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 import pandas as pd
 
@@ -23,8 +24,9 @@ from importer.diff import content_hash, diff
 from importer.flows.base import InputFile
 from importer.flows.spec import FlowSpec, Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
-from importer.outcomes import PushResult, Record, explain_updates, record_outcomes
+from importer.outcomes import PushResult, explain_updates, record_outcomes
 from importer.push import Send
+from importer.rows import OutRow, Payload
 from importer.state import Snapshot, Store
 from importer.validate import Validated
 
@@ -61,26 +63,26 @@ class KeyedFlow:
 
     def removals(
         self, absent: list[str], file: InputFile, snapshot: Snapshot, settings: FlowSettings
-    ) -> list[Record]:
+    ) -> list[OutRow]:
         """What to send for keys a full file no longer lists (raises FileRejected when that
         is too much to be an export's intent). None by default: absence changes nothing."""
         return []
 
     def prepare(
         self,
-        to_push: pd.DataFrame,
-        previous: dict[str, dict[str, Any]],
+        rows: list[OutRow],
+        previous: Mapping[str, Payload],
         checked: Validated,
-    ) -> pd.DataFrame:
+    ) -> list[OutRow]:
         """The changed rows with what they need from before (`previous`: what VTEX accepted
         last for them) or from the file (the columns it carries)."""
-        return to_push
+        return rows
 
     def batch_threshold(self, settings: FlowSettings) -> int:
         return settings.batch_threshold
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
         raise NotImplementedError
@@ -104,7 +106,7 @@ class KeyedFlow:
         if pending:
             changes = changes.force(pending)
         summary.unchanged = changes.unchanged
-        removals: list[Record] = []
+        removals: list[OutRow] = []
         if settings.mode == "full":
             # Rows the file lists but could not use (invalid) are not absent: never zero them.
             absent = [k for k in changes.absent if k not in checked.mentioned]
@@ -112,8 +114,9 @@ class KeyedFlow:
                 removals = self.removals(absent, file, deps.store, settings)
         new_keys = set(changes.new["key"])
         previous = deps.store.snapshot_payloads(self.name, changes.changed["key"].tolist())
-        to_push = self.prepare(changes.to_push, previous, checked)
-        result = self._push(to_push, removals, deps, new_keys, source=summary.file)
+        # The changed rows become typed values once, here; each stage after returns new ones.
+        rows = self.prepare(rows_of(changes.to_push), previous, checked)
+        result = self._push(rows, removals, deps, new_keys, source=summary.file)
         explain_updates(result.outcomes, previous, spec.hashed, self.kept_messages)
         record_outcomes(self.name, result, deps.store, report, summary.file)
 
@@ -129,14 +132,11 @@ class KeyedFlow:
             account=deps.account,
         )
         report = FileReport(summary)
-        records = pd.DataFrame([r.payload for r in rows])
-        for column in ("row", "key", "sku_ref", "sku_id", *self.spec.names):
-            if column not in records:
-                records[column] = ""
-        records["hash"] = [r.hash for r in rows]
-        snapshot_keys = set(deps.store.snapshot_payloads(self.name, records["key"].tolist()))
+        # Kept by this version or an earlier one: `OutRow.from_payload` reads either.
+        records = [replace(OutRow.from_payload(r.payload), hash=r.hash) for r in rows]
+        snapshot_keys = set(deps.store.snapshot_payloads(self.name, [r.key for r in records]))
         summary.rows_read = len(records)
-        new_keys = {k for k in records["key"] if k not in snapshot_keys}
+        new_keys = {r.key for r in records if r.key not in snapshot_keys}
         result = self._push(records, [], deps, new_keys, source="retry")
         # Pending rows already counted one attempt when they were stored; `add_pending` adds.
         record_outcomes(self.name, result, deps.store, report, "retry")
@@ -144,18 +144,17 @@ class KeyedFlow:
 
     def _push(
         self,
-        to_push: pd.DataFrame,
-        removals: list[Record],
+        rows: list[OutRow],
+        removals: list[OutRow],
         deps: Deps,
         new_keys: set[str],
         *,
         source: str,
     ) -> PushResult:
-        if to_push.empty and not removals:
+        if not rows and not removals:
             return PushResult()
-        rows: list[Record] = [{str(k): v for k, v in r.items()} for r in to_push.to_dict("records")]
         send = Send(
-            is_new=lambda r: r["key"] in new_keys,
+            is_new=lambda r: r.key in new_keys,
             now=deps.now,
             batch_threshold=self.batch_threshold(deps.loaded.settings.flow(self.name)),
             source=source,
@@ -166,3 +165,10 @@ class KeyedFlow:
                 return await self.send(rows, removals, Clients.over(http), deps.store, send)
 
         return asyncio.run(go())
+
+
+def rows_of(records: pd.DataFrame) -> list[OutRow]:
+    """A frame of records (row, key, hash and the flow's columns) as rows on their way."""
+    # The names made text once, for the frame, rather than once per row.
+    named = cast("list[dict[str, object]]", records.rename(columns=str).to_dict("records"))
+    return [OutRow.from_payload(r) for r in named]

@@ -10,8 +10,8 @@ job. Every value a row carries is sent, or its row says why not (action `warning
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -23,8 +23,9 @@ from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import ZERO, Column, FlowSpec, Raw, RuleResult, sku_required
 from importer.messages import render, row_error
 from importer.models import Action, RowError
-from importer.outcomes import FILE_COLUMNS, PushResult, Record, carried
-from importer.push import IsNew, Send, SkuTask, done, push_skus
+from importer.outcomes import PushResult
+from importer.push import IsNew, Send, SkuTables, SkuTask, done, push_skus
+from importer.rows import OutRow, Payload
 from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.bulk_pricing import BulkPricingClient, PriceLine, can_carry
@@ -41,16 +42,13 @@ PRICES = FlowSpec(
             required=True,
             minimum=ZERO,
             exclusive_minimum=True,
-            rule="greater than 0",
         ),
-        Column("list_price", "decimal", minimum=ZERO, rule="0 or more"),
-        Column("cost_price", "decimal", minimum=ZERO, rule="0 or more"),
+        Column("list_price", "decimal", minimum=ZERO),
+        Column("cost_price", "decimal", minimum=ZERO),
         Column("markup", "int"),
         Column("trade_policy", "code"),
-        Column(
-            "fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True, rule="greater than 0"
-        ),
-        Column("min_quantity", "int", minimum=Decimal(1), rule="1 or more"),
+        Column("fixed_price", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("min_quantity", "int", minimum=Decimal(1)),
         Column("valid_from", "date"),
         Column("valid_to", "date", end_of_day=True),
     ),
@@ -85,37 +83,36 @@ class Prices(KeyedFlow):
         return price_rules(frame, raw)
 
     def prepare(
-        self, to_push: pd.DataFrame, previous: dict[str, dict[str, Any]], checked: Validated
-    ) -> pd.DataFrame:
+        self, rows: list[OutRow], previous: Mapping[str, Payload], checked: Validated
+    ) -> list[OutRow]:
         # What VTEX accepted last: a fixed price whose period moved must replace its old entry.
         if previous:
-            to_push = with_previous_periods(to_push, previous)
-        if not to_push.empty:
-            # Which columns this file owns: an empty cell of a column it carries is sent as
-            # empty (a list price cleared), a column it lacks keeps VTEX's value. Kept with
-            # each row, so that a pending retry sends what this file meant.
-            to_push = to_push.assign(**{FILE_COLUMNS: ",".join(sorted(checked.present))})
-        return to_push
+            rows = with_previous_periods(rows, previous)
+        # Which columns this file owns: an empty cell of a column it carries is sent as empty
+        # (a list price cleared), a column it lacks keeps VTEX's value. Kept with each row, so
+        # that a pending retry sends what this file meant.
+        owned = frozenset(checked.present)
+        return [replace(r, file_columns=owned) for r in rows]
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
-        return await push_skus(self, rows, removals, clients, store, send)
+        return await push_skus(self, rows, removals, clients, SkuTables.of(store), send)
 
     # -- as a SkuSender (importer.push) --
 
-    async def ready(self, rows: list[Record], clients: Clients, result: PushResult) -> list[Record]:
+    async def ready(self, rows: list[OutRow], clients: Clients, result: PushResult) -> list[OutRow]:
         return rows
 
-    def batchable(self, rows: list[Record]) -> list[Record]:
+    def batchable(self, rows: list[OutRow]) -> list[OutRow]:
         return batchable_rows(rows)
 
-    def batch_warnings(self, carried: list[Record]) -> list[str]:
+    def batch_warnings(self, carried: list[OutRow]) -> list[str]:
         return []
 
     def tasks(
-        self, rows: list[Record], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
     ) -> list[SkuTask]:
         return price_tasks(rows, clients.pricing, result, is_new)
 
@@ -192,26 +189,37 @@ def price_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
 # -- what a changed row carries from before --------------------------------------------
 
 
-def with_previous_periods(
-    records: pd.DataFrame, previous: dict[str, dict[str, Any]]
-) -> pd.DataFrame:
-    """Fixed-price rows carry the period VTEX holds for them, so a changed period replaces
-    the old entry instead of adding a second one."""
-    if not (records["trade_policy"] != "").any():
-        return records
-    records = records.copy()
-    for column in ("valid_from", "valid_to"):
-        records["prev_" + column] = [
-            previous[k].get(column, "") if k in previous else v
-            for k, v in zip(records["key"], records[column], strict=True)
-        ]
-    return records
+def with_previous_periods(rows: list[OutRow], previous: Mapping[str, Payload]) -> list[OutRow]:
+    """Fixed-price rows carry the period VTEX holds for them (`prev_valid_from`,
+    `prev_valid_to`: their own where VTEX holds none), so a changed period replaces the old
+    entry instead of adding a second one. New rows: the rows given are left as they were."""
+    if not any(r.get("trade_policy") for r in rows):
+        return rows
+
+    def held(row: OutRow, column: str) -> str:
+        before = previous.get(row.key)
+        if before is None:
+            return row.get(column)
+        value = before.get(column, "")
+        return value if isinstance(value, str) else str(value)
+
+    return [
+        replace(
+            r,
+            values={
+                **r.values,
+                "prev_valid_from": held(r, "valid_from"),
+                "prev_valid_to": held(r, "valid_to"),
+            },
+        )
+        for r in rows
+    ]
 
 
 # -- sending ---------------------------------------------------------------------------------
 
 
-def batchable_rows(rows: list[Record]) -> list[Record]:
+def batchable_rows(rows: list[OutRow]) -> list[OutRow]:
     """Base-price rows the Bulk Pricing CSV can carry (see `bulk_pricing.can_carry`), one per
     SKU, of SKUs without a fixed price whose period moved or that carries a base price (those
     need a PUT of the whole price, which must not race the job)."""
@@ -224,7 +232,7 @@ def batchable_rows(rows: list[Record]) -> list[Record]:
         if line.trade_policy and (_period_changed(row) or line.base_price is not None)
     }
     seen: set[int] = set()
-    carried: list[Record] = []
+    carried: list[OutRow] = []
     for row, line in zip(rows, lines, strict=True):
         if line.sku_id in moved or line.sku_id in seen or not can_carry(line):
             continue
@@ -234,19 +242,19 @@ def batchable_rows(rows: list[Record]) -> list[Record]:
 
 
 def price_tasks(
-    rows: list[Record],
+    rows: list[OutRow],
     pricing: PricingClient,
     result: PushResult,
     is_new: IsNew,
 ) -> list[SkuTask]:
-    by_sku: dict[int, list[Record]] = {}
+    by_sku: dict[int, list[OutRow]] = {}
     for row in rows:
-        by_sku.setdefault(row["sku_id_resolved"], []).append(row)
+        by_sku.setdefault(row.resolved_sku(), []).append(row)
     tasks: list[SkuTask] = []
     for sku_id, group in by_sku.items():
 
-        async def task(sku_id: int = sku_id, group: list[Record] = group) -> None:
-            fixed = [r for r in group if r["trade_policy"]]
+        async def task(sku_id: int = sku_id, group: list[OutRow] = group) -> None:
+            fixed = [r for r in group if r.get("trade_policy")]
             source = base_source(group)
             notes = _conflicts(group, source)
             kept: dict[str, str] = {}
@@ -299,11 +307,11 @@ class PriceBody:
     kept: dict[str, str] = field(default_factory=dict)  # see RowOutcome.kept
 
 
-def base_source(group: list[Record]) -> Record | None:
+def base_source(group: list[OutRow]) -> OutRow | None:
     """The row that gives a SKU its base price: its base-price row, else the first of its
     fixed-price rows that carries a base price too (a row with both sends both)."""
     for row in group:
-        if not row["trade_policy"]:
+        if not row.get("trade_policy"):
             return row
     for row in group:
         if row.get("base_price"):
@@ -311,7 +319,7 @@ def base_source(group: list[Record]) -> Record | None:
     return None
 
 
-def _conflicts(group: list[Record], source: Record | None) -> dict[int, list[Note]]:
+def _conflicts(group: list[OutRow], source: OutRow | None) -> dict[int, list[Note]]:
     """Base, cost and markup values on a SKU's other rows that are not the ones sent: a SKU has
     one of each, so another row's different value did not reach VTEX."""
     notes: dict[int, list[Note]] = {}
@@ -319,22 +327,22 @@ def _conflicts(group: list[Record], source: Record | None) -> dict[int, list[Not
         if row is source:
             continue
         for column in ("base_price", "cost_price", "markup"):
-            value = str(row.get(column) or "")
+            value = row.get(column)
             if not value:
                 continue
             if source is None:
                 reason = render("base-price-missing", column=column, value=value)
                 notes.setdefault(id(row), []).append(("base-price-missing", column, value, reason))
                 continue
-            sent = str(source.get(column) or "")
+            sent = source.get(column)
             if _same_number(value, sent):
                 continue
             reason = render(
                 "sku-price-conflict",
                 column=column,
                 value=value,
-                first_row=source.get("row"),
-                sent=sent or "(empty)",
+                first_row=source.line,
+                sent=sent or render("empty-value"),
             )
             notes.setdefault(id(row), []).append(("sku-price-conflict", column, value, reason))
     return notes
@@ -348,8 +356,8 @@ def _same_number(a: str, b: str) -> bool:
 
 
 def price_body(
-    base: Record,
-    fixed: list[Record],
+    base: OutRow,
+    fixed: list[OutRow],
     current: dict[str, Any] | None,
     drop: Sequence[tuple[str, int, str, str]] = (),
 ) -> PriceBody:
@@ -362,10 +370,10 @@ def price_body(
     without listPrice replaces the price without one; VTEX's spec does not allow null); a file
     without the column, or a fixed-price row (whose list price is its fixed entry's), keeps
     VTEX's. An empty cost price keeps VTEX's, since VTEX always holds one."""
-    result = PriceBody({"basePrice": Decimal(base["base_price"])})
+    result = PriceBody({"basePrice": Decimal(base.get("base_price"))})
     body = result.body
-    price = Decimal(base["base_price"])
-    cost_text, markup_text = str(base.get("cost_price") or ""), str(base.get("markup") or "")
+    price = Decimal(base.get("base_price"))
+    cost_text, markup_text = base.get("cost_price"), base.get("markup")
     if cost_text:
         cost = Decimal(cost_text)
         body["costPrice"] = cost
@@ -387,7 +395,7 @@ def price_body(
             body["costPrice"] = cost
         result.kept["cost_price"] = str(cost)
         result.kept["markup"] = str(derived_markup(price, cost))
-    own_list_price = "" if base.get("trade_policy") else str(base["list_price"])
+    own_list_price = "" if base.get("trade_policy") else base.get("list_price")
     if own_list_price:
         body["listPrice"] = Decimal(own_list_price)
     elif not _clears_list_price(base) and current and _positive(current.get("listPrice")):
@@ -402,7 +410,7 @@ def price_body(
 
 
 def _clearing_list_price(
-    source: Record, body: dict[str, Any], current: dict[str, Any] | None
+    source: OutRow, body: dict[str, Any], current: dict[str, Any] | None
 ) -> bool:
     return (
         _clears_list_price(source)
@@ -421,9 +429,9 @@ async def _list_price_after_clearing(pricing: PricingClient, sku_id: int) -> dic
     return {"list_price": str(held)} if _positive(held) else {}
 
 
-def _clears_list_price(base: Record) -> bool:
+def _clears_list_price(base: OutRow) -> bool:
     """An empty list_price cell on a base-price row of a file with the column: no list price."""
-    return not base.get("trade_policy") and carried(base, "list_price") is True
+    return not base.get("trade_policy") and base.carries("list_price") is True
 
 
 def derived_markup(base: Decimal, cost: Decimal) -> int:
@@ -441,45 +449,47 @@ def derived_cost(base: Decimal, markup: int) -> Decimal:
     return (base / (1 + Decimal(markup) / 100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _period_changed(row: Record) -> bool:
-    if "prev_valid_from" not in row:
+def _period_changed(row: OutRow) -> bool:
+    if "prev_valid_from" not in row.values:
         return False
-    return (row["prev_valid_from"], row["prev_valid_to"]) != (row["valid_from"], row["valid_to"])
+    before = (row.get("prev_valid_from"), row.get("prev_valid_to"))
+    return before != (row.get("valid_from"), row.get("valid_to"))
 
 
-def _previous_activation(row: Record) -> tuple[str, int, str, str]:
+def _previous_activation(row: OutRow) -> tuple[str, int, str, str]:
     return (
-        row["trade_policy"],
-        int(row["min_quantity"] or 1),
-        row["prev_valid_from"],
-        row["prev_valid_to"],
+        row.get("trade_policy"),
+        int(row.get("min_quantity") or 1),
+        row.get("prev_valid_from"),
+        row.get("prev_valid_to"),
     )
 
 
-def _base_of(current: dict[str, Any]) -> Record:
+def _base_of(current: dict[str, Any]) -> OutRow:
     """A base row that keeps the base price VTEX holds (for a PUT made for fixed prices)."""
 
     def text(name: str) -> str:
         return str(current[name]) if _positive(current.get(name)) else ""
 
-    return {
+    values = {
         "base_price": text("basePrice"),
         "cost_price": text("costPrice"),
         "markup": "",
         "list_price": text("listPrice"),
     }
+    return OutRow(key="", hash=0, line=None, values=values)
 
 
-def fixed_entry(row: Record) -> dict[str, Any]:
+def fixed_entry(row: OutRow) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "tradePolicyId": row["trade_policy"],
-        "value": Decimal(row["fixed_price"]),
-        "minQuantity": int(row["min_quantity"] or 1),
+        "tradePolicyId": row.get("trade_policy"),
+        "value": Decimal(row.get("fixed_price")),
+        "minQuantity": int(row.get("min_quantity") or 1),
     }
-    if row["list_price"]:
-        entry["listPrice"] = Decimal(row["list_price"])
-    if row["valid_from"] and row["valid_to"]:
-        entry["dateRange"] = {"from": row["valid_from"], "to": row["valid_to"]}
+    if row.get("list_price"):
+        entry["listPrice"] = Decimal(row.get("list_price"))
+    if row.get("valid_from") and row.get("valid_to"):
+        entry["dateRange"] = {"from": row.get("valid_from"), "to": row.get("valid_to")}
     return entry
 
 

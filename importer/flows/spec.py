@@ -30,8 +30,9 @@ class Column:
     kind: Kind
     required: bool = False  # the header must be there (or a default configured)
     minimum: Decimal | None = None
-    exclusive_minimum: bool = False  # value must be > minimum rather than >=
-    rule: str = ""  # how a person reads the minimum: "greater than 0"
+    # The value must be > minimum rather than >=; which of the two is said by its own
+    # template ("below-minimum", "not-above-minimum"), the minimum being the template's data.
+    exclusive_minimum: bool = False
     end_of_day: bool = False  # a bare date means the end of that day (period ends)
 
 
@@ -57,7 +58,6 @@ class FlowSpec:
 
 
 ZERO = Decimal(0)
-POSITIVE = "greater than 0"
 
 # A row rule's findings: for each problem, the rows it covers and how to say it for one row
 # (given the row's number in the file and its position in the frame).

@@ -1,6 +1,7 @@
 """VTEX order documents -> the rows of an outbox/orders file, one per item (FORMATS.md).
 
-VTEX sends money as integer cents; it is converted exactly (Decimal, never float).
+VTEX sends money as integers in the currency's minor units ("cents"); it is converted exactly
+(Decimal, never float) with the order's CurrencyDecimalDigits (orders/money.py).
 Files are written atomically: a temporary name in the same folder, fsync, then rename, so the
 ERP never reads half a file and the importer never tells VTEX about an order whose file is not
 safely on disk. They hold customers' names, documents and addresses: they get
@@ -23,6 +24,17 @@ from openpyxl import Workbook
 from importer.cells import neutralise, unneutralise, xlsx_cell
 from importer.files.durable import flush_to_disk, fsync_dir
 from importer.files.modes import CUSTOMER_DATA_MODE, open_fd
+from importer.orders.fields import (
+    LINE_COLUMNS,
+    SALE_COLUMNS,
+    delivery_fields,
+    item_seller,
+    line_totals,
+    price_tags,
+    sale_fields,
+    selling_prices,
+)
+from importer.orders.money import currency_code, currency_digits, units
 
 ORDER_COLUMNS = [
     "order_id",
@@ -52,24 +64,25 @@ ORDER_COLUMNS = [
     "order_total",
     "payment_method",
     "seller",
+    # Issue 12 (README, "Orders out"): added after FORMATS.md's columns, never between them.
+    "currency",
+    "tax_total",
+    *LINE_COLUMNS,
+    *SALE_COLUMNS,
 ]
 
 
 def money(cents: object, digits: int = 2) -> Decimal:
-    """VTEX's integer cents -> currency units, exactly ('12990' -> Decimal('129.90'))."""
-    whole = Decimal(str(cents or 0))
-    return (whole / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))
+    """VTEX's integer minor units -> currency units, exactly ('12990' -> Decimal('129.90'))."""
+    return units(cents, digits)
 
 
 def order_rows(order: Mapping[str, Any], sku_refs: Mapping[str, str]) -> list[dict[str, object]]:
     """One row per item. `sku_refs` maps SKU id -> the ERP's RefId where the importer knows
-    it; otherwise the item's own refId is used."""
-    digits = int(
-        ((order.get("storePreferencesData") or {}).get("currencyFormatInfo") or {}).get(
-            "CurrencyDecimalDigits", 2
-        )
-        or 2
-    )
+    it; otherwise the item's own refId is used. Amounts have the currency's decimal digits
+    (0 for CLP: 19990, not 19990.00); a line's total is its priceDefinition.total, so that
+    the lines plus shipping and tax are the order's total (orders/fields.py)."""
+    digits = currency_digits(order)  # a figure no currency has raises: never a guessed scale
     totals = {t.get("id"): t.get("value", 0) for t in order.get("totals") or []}
     client = order.get("clientProfileData") or {}
     address = (order.get("shippingData") or {}).get("address") or {}
@@ -101,9 +114,13 @@ def order_rows(order: Mapping[str, Any], sku_refs: Mapping[str, str]) -> list[di
         "order_total": money(order.get("value"), digits),
         "payment_method": " + ".join(p for p in payments if p),
         "seller": ", ".join(str(s) for s in sellers if s),
+        "currency": currency_code(order),
+        "tax_total": money(totals.get("Tax"), digits),
+        **sale_fields(order),
     }
     rows = []
-    for item in order.get("items") or []:
+    lines, adjustments = line_totals(order)
+    for index, item in enumerate(order.get("items") or []):
         sku_id = str(item.get("id", ""))
         quantity = int(item.get("quantity") or 0)
         unit = item.get("sellingPrice", item.get("price", 0))
@@ -115,7 +132,13 @@ def order_rows(order: Mapping[str, Any], sku_refs: Mapping[str, str]) -> list[di
                 "item_name": item.get("name", ""),
                 "quantity": quantity,
                 "unit_price": money(unit, digits),
-                "item_total": money(int(unit or 0) * quantity, digits),
+                "item_total": money(lines[index], digits),
+                "item_seller": item_seller(order, item),
+                "item_tax": money(item.get("tax"), digits),
+                "price_tags": price_tags(item, digits),
+                "selling_prices": selling_prices(item, digits),
+                "rounding_adjustment": money(adjustments[index], digits),
+                **delivery_fields(order, index),
             }
         )
     return rows

@@ -45,7 +45,9 @@ from importer.state import Store
 from importer.vtex.orders import FEED_CONFIG, OrdersClient
 
 READY = "ready-for-handling"
-CANCEL_STATES = {"cancellation-requested", "request-cancel", "canceled", "cancel"}
+# States the ERP hears of for an order it has: its customer asked to cancel, it was canceled,
+# or it was replaced by another order (exported on its own, with `replaces_order_id`).
+CANCEL_STATES = {"cancellation-requested", "request-cancel", "canceled", "cancel", "replaced"}
 HANDLED_OR_LATER = {"start-handling", "handling", "invoice", "invoiced"}
 MAX_READS = 1000  # one pull drains the feed, but never loops forever
 # The store's named values (kv) of the catch-up and the sweep.
@@ -67,8 +69,13 @@ class PullResult:
 
 
 def _takes_ready_orders(config: dict[str, Any]) -> bool:
+    """Whether the feed's configuration takes every status the importer acts on: a config of
+    an earlier version (without `replaced`) is re-created, with the catch-up that goes with it."""
     feed_filter = config.get("filter") or {}
-    return feed_filter.get("type") == "FromWorkflow" and READY in (feed_filter.get("status") or [])
+    wanted = set(FEED_CONFIG["filter"]["status"])
+    return feed_filter.get("type") == "FromWorkflow" and wanted <= set(
+        feed_filter.get("status") or []
+    )
 
 
 class OrderPuller:

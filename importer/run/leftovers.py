@@ -41,7 +41,7 @@ def resume_batches(flow: str, deps: Deps) -> FileReport | None:
                     job,
                     store=deps.store,
                     clock=http.clock,
-                    is_new=lambda r: r["key"] not in known,
+                    is_new=lambda r: r.key not in known,
                     policy=batches.policy_of(http.settings),
                     now=deps.now,
                 )

@@ -1,12 +1,30 @@
 """Order documents as GET /api/oms/pvt/orders/{orderId} returns them, and the demo orders.
 
-Money is integer cents everywhere (API-NOTES §7), and the totals add up exactly:
+Money is integers in the currency's minor units everywhere (VTEX says "cents"; API-NOTES §7;
+`currency` / `decimal_digits` give an order another currency, e.g. CLP with 0 digits), and the
+totals add up exactly:
 
     Items     = sum(price * quantity)                      (unit list-of-sale price)
     Discounts = sum((sellingPrice - price) * quantity)     (<= 0 when sellingPrice <= price)
     Shipping  = the freight, split over shippingData.logisticsInfo[].price (remainder first)
-    Tax       = the tax
-    value     = Items + Discounts + Shipping + Tax  = the one payment's value;  roundingError 0
+    Tax       = the tax, split over items[].tax (each line's share, remainder first)
+    value     = sum(priceDefinition.total) + Shipping + Tax  = the one payment's value
+    roundingError = value - (Items + Discounts + Shipping + Tax)
+
+A line's priceDefinition.total is what its units cost together; `sellingPrice` (=
+calculatedSellingPrice) is the unit price rounded per unit. They differ when a line gives its
+`sellingPrices` groups (3 units for 100.00: 2 x 33.33 + 1 x 33.34): VTEX rounds the discount
+per unit, and the cent it leaves is the order's roundingError (orders.json: "rounding is
+applied per item, not after the sum of all items"). Without groups a line is one group and
+roundingError is 0. A discounted line carries a priceTag with its discount (VTEX's objects:
+name, value, isPercentual, identifier, rawValue; the spec's schema says strings).
+
+What else an ERP needs is there as VTEX's Get order has it: each line's logisticsInfo (SLA,
+carrier, estimate date, delivery channel and, for a pickup, pickupPointId and pickupStoreInfo),
+the order's origin (`marketplace`, affiliateId, marketplaceOrderId, sellers), salesChannel and
+the corporate buyer fields of clientProfileData. Demo orders draw them (a quarter corporate, a
+fifth for pickup, a fifth from a marketplace) from a second generator,
+`random.Random(f"{seed}:{sequence}:erp")`, so that the draws of the first are unchanged.
 
 A demo order is deterministic: its content (items, quantities, prices, customer, address,
 payment) comes from `random.Random(f"{seed}:{sequence}")`, so two sandboxes that make the same
@@ -48,6 +66,7 @@ STATUS_DESCRIPTIONS = {
     "cancellation-requested": "Cancelamento Solicitado",
     "cancel": "Cancelando",
     "canceled": "Cancelado",
+    "replaced": "Substituído",
 }
 _FIRST = ("Ana", "Bruno", "Carla", "Diego", "Élida", "Fábio", "Gabriela", "Heitor", "Íris", "João")
 _LAST = ("Silva", "Souza", "Oliveira", "Pereira", "Conceição", "Araújo", "Gonçalves", "Müller")
@@ -70,6 +89,24 @@ _PAYMENTS = (
 _SHIPPING_CENTS = (0, 990, 1290, 1590, 2350)
 _SELLER = {"id": "1", "name": "Sandbox Store", "logo": "", "fulfillmentEndpoint": ""}
 _CENT = Decimal(1)
+# currencyCode -> (CurrencyDecimalDigits, symbol, LCID, country): the demo's currencies.
+CURRENCIES = {
+    "BRL": (2, "R$", 1046, "BRA"),
+    "CLP": (0, "$", 13322, "CHL"),
+    "JPY": (0, "¥", 1041, "JPN"),
+    "USD": (2, "US$", 1033, "USA"),
+    "KWD": (3, "KD", 13313, "KWT"),
+}
+# (pickupPointId, friendlyName, address): the demo's pickup points.
+_PICKUP_POINTS = (
+    ("1_loja-paulista", "Loja Paulista", "Avenida Paulista, 1000 - Bela Vista, São Paulo - SP"),
+    ("1_loja-centro", "Loja Centro", "Rua da Bahia, 500 - Centro, Belo Horizonte - MG"),
+)
+# (name, affiliateId, baseURL): the demo's marketplaces.
+_MARKETPLACES = (
+    ("Mercado Livre", "MLB", "https://mercadolivre.example/api/vtex"),
+    ("Magalu", "MGZ", "https://magalu.example/api/vtex"),
+)
 
 
 def oms_time(moment: datetime) -> str:
@@ -120,7 +157,9 @@ def _demo_lines(store: Store, rng: random.Random) -> list[Record]:
     return lines
 
 
-def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> Record:
+def _item(
+    store: Store, order_id: str, index: int, line: Mapping[str, Any], digits: int = 2
+) -> Record:
     raw_id = line.get("id")
     if raw_id is None or not str(raw_id).strip():
         raise ValueError(f"item {index}: 'id' (the SKU id) is required")
@@ -137,6 +176,7 @@ def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> R
     selling = int(line.get("sellingPrice", price))
     if min(price, list_price, selling) < 0:
         raise ValueError(f"item {index}: prices are cents >= 0")
+    groups = _selling_groups(index, line, selling, quantity)
     if sku is not None:
         name = str(sku.get("Name") or sku_id)
         if product is not None and product.get("Name"):
@@ -164,7 +204,7 @@ def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> R
         "price": price,
         "listPrice": list_price,
         "manualPrice": None,
-        "priceTags": [],
+        "priceTags": _discount_tags(line, price, selling, quantity, order_id, index, digits),
         "imageUrl": images[0].get("Url") if images else None,
         "detailUrl": f"/{product.get('LinkId') or 'product'}/p" if product else "/product/p",
         "components": [],
@@ -175,7 +215,7 @@ def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> R
         "sellerSku": sku_id,
         "priceValidUntil": None,
         "commission": 0,
-        "tax": 0,
+        "tax": int(line.get("tax", 0)),
         "preSaleDate": None,
         "measurementUnit": "un",
         "unitMultiplier": 1,  # the spec's schema says integer (its example 1.0)
@@ -185,9 +225,9 @@ def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> R
         "rewardValue": 0,
         "freightCommission": 0,
         "priceDefinition": {
-            "sellingPrices": [{"value": selling, "quantity": quantity}],
+            "sellingPrices": groups,
             "calculatedSellingPrice": selling,
-            "total": selling * quantity,
+            "total": sum(g["value"] for g in groups),
             "reason": None,
         },
         "taxCode": None,
@@ -197,6 +237,102 @@ def _item(store: Store, order_id: str, index: int, line: Mapping[str, Any]) -> R
         "serialNumbers": None,
         "assemblies": [],
         "costPrice": price * 6 // 10,
+    }
+
+
+def _selling_groups(
+    index: int, line: Mapping[str, Any], selling: int, quantity: int
+) -> list[Record]:
+    """priceDefinition.sellingPrices: the line's own groups ({value: total of the group,
+    quantity}), or one group of every unit at the selling price."""
+    given = line.get("sellingPrices")
+    if given is None:
+        return [{"value": selling * quantity, "quantity": quantity}]
+    groups = [{"value": int(g["value"]), "quantity": int(g["quantity"])} for g in given]
+    if sum(g["quantity"] for g in groups) != quantity or min(g["value"] for g in groups) < 0:
+        raise ValueError(f"item {index}: sellingPrices must cover its quantity, in cents >= 0")
+    return groups
+
+
+def _discount_tags(
+    line: Mapping[str, Any],
+    price: int,
+    selling: int,
+    quantity: int,
+    order_id: str,
+    index: int,
+    digits: int,
+) -> list[Any]:
+    """The line's priceTags: given, or one for its discount (VTEX's shape, value negative)."""
+    if "priceTags" in line:
+        return list(line["priceTags"])
+    if selling >= price:
+        return []
+    value = (selling - price) * quantity
+    return [
+        {
+            "name": f"discount@price-{order_id}-{index}#promotion",
+            "value": value,
+            "isPercentual": False,
+            "identifier": f"promotion-{index + 1}",
+            # The spec: a number with up to 5 decimals, in currency units.
+            "rawValue": Decimal(value).scaleb(-digits),
+        }
+    ]
+
+
+def _split_tax(items: list[Record], tax: int) -> None:
+    """items[].tax: each line's share of the order's tax, by its total (remainder first)."""
+    totals = [i["priceDefinition"]["total"] for i in items]
+    base = sum(totals)
+    shares = [tax * t // base if base else 0 for t in totals]
+    shares[0] += tax - sum(shares)
+    for item, share in zip(items, shares, strict=True):
+        item["tax"] = share
+
+
+def _cnpj(rng: random.Random) -> str:
+    """A Brazilian CNPJ (14 digits) with valid check digits; random, so nobody's."""
+    digits = [rng.randrange(10) for _ in range(8)] + [0, 0, 0, 1]
+    for weights in ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)):
+        rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        digits.append(0 if rest < 2 else 11 - rest)
+    return "".join(map(str, digits))
+
+
+def _corporate(extra: random.Random, client: Record) -> None:
+    """A demo buyer that is a company: clientProfileData's corporate fields (API-NOTES §12.5)."""
+    name = f"{client['lastName']} {extra.choice(('Comércio', 'Distribuidora', 'Serviços'))}"
+    client.update(
+        {
+            "isCorporate": True,
+            "corporateName": f"{name} Ltda",
+            "tradeName": name,
+            "corporateDocument": _cnpj(extra),
+            "stateInscription": str(extra.randrange(10**11, 10**12)),
+            "corporatePhone": f"+5511{extra.randrange(10**7, 10**8)}",
+        }
+    )
+
+
+def _store_preferences(currency: str, digits: int | None) -> Record:
+    known = CURRENCIES.get(currency)
+    if known is None and digits is None:
+        raise ValueError(f"currency {currency!r}: give its decimal_digits")
+    default_digits, symbol, locale, country = known or (digits, currency, 1033, "USA")
+    return {
+        "countryCode": country,
+        "currencyCode": currency,
+        "currencyFormatInfo": {
+            "CurrencyDecimalDigits": default_digits if digits is None else digits,
+            "CurrencyDecimalSeparator": ",",
+            "CurrencyGroupSeparator": ".",
+            "CurrencyGroupSize": 3,
+            "StartsWithCurrencySymbol": True,
+        },
+        "currencyLocale": locale,
+        "currencySymbol": symbol,
+        "timeZone": "E. South America Standard Time",
     }
 
 
@@ -266,8 +402,15 @@ def _metadata(item: Record) -> Record:
 
 
 def _logistics(
-    items: list[Record], shipping: int, address: Record, warehouse: str, estimate: str
+    items: list[Record],
+    shipping: int,
+    address: Record,
+    warehouse: str,
+    estimate: str,
+    pickup: Mapping[str, Any] | None = None,
 ) -> list[Record]:
+    """One logisticsInfo per item. `pickup` ({"id", "name", "address"}): every item is picked
+    up there (pickup-in-point, with its pickupPointId and pickupStoreInfo)."""
     share, rest = divmod(shipping, len(items))
     result = []
     for index, item in enumerate(items):
@@ -313,8 +456,33 @@ def _logistics(
                 "pickupPointId": None,
                 "transitTime": "5d",
             }
+            | _delivery(pickup)
         )
     return result
+
+
+def _delivery(pickup: Mapping[str, Any] | None) -> Record:
+    """The fields of a logisticsInfo that say how the item reaches the buyer (merged over the
+    delivery defaults by `_logistics`)."""
+    if pickup is None:
+        return {}
+    name = str(pickup.get("name") or pickup["id"])
+    return {
+        "selectedSla": f"Retirada em {name}",
+        "selectedDeliveryChannel": "pickup-in-point",
+        "deliveryChannel": "pickup-in-point",
+        "deliveryCompany": str(pickup.get("carrier") or "Retirada na loja"),
+        "shippingEstimate": "1bd",
+        "deliveryChannels": [{"id": "pickup-in-point", "stockBalance": 0}],
+        "pickupPointId": str(pickup["id"]),
+        "pickupStoreInfo": {
+            "additionalInfo": pickup.get("additionalInfo"),
+            "address": pickup.get("address"),  # the spec types it string (API-NOTES §12.5)
+            "dockId": f"dock-{pickup['id']}",
+            "friendlyName": name,
+            "isPickupStore": True,
+        },
+    }
 
 
 def build_order(
@@ -330,17 +498,33 @@ def build_order(
     tax: int | None = None,
     client: Mapping[str, Any] | None = None,
     address: Mapping[str, Any] | None = None,
+    currency: str = "BRL",
+    decimal_digits: int | None = None,
+    pickup: Mapping[str, Any] | None = None,
+    marketplace: Mapping[str, Any] | None = None,
+    sales_channel: str = "1",
 ) -> Record:
     """A new order document (not stored). `items`: [{"id": SKU id, "quantity", "price",
-    "listPrice", "sellingPrice" (cents), "name", "refId", "ean"}], the SKU's data filling in
-    what is left out; None draws demo items. `client`/`address` override drawn fields."""
+    "listPrice", "sellingPrice" (minor units), "sellingPrices" ([{value, quantity}]: the
+    line's priceDefinition groups), "priceTags", "name", "refId", "ean"}], the SKU's data
+    filling in what is left out; None draws demo items. `client`/`address` override drawn
+    fields (`client` may hold the corporate ones: isCorporate, corporateName, ...).
+    `currency` (CURRENCIES, or any code with `decimal_digits`), `pickup` ({"id", "name",
+    "address"}: picked up there), `marketplace` ({"name", "affiliateId", "baseURL",
+    "orderId"}: sold by that marketplace) and `sales_channel` describe the sale; None for
+    `pickup`/`marketplace` is a delivery sold by the store itself, unless the demo draws
+    otherwise for a demo order (items None)."""
     rng = random.Random(f"{seed}:{sequence}")
+    extra = random.Random(f"{seed}:{sequence}:erp")  # keeps the draws of `rng` as they were
     order_group = f"{1_400_000_000_000 + sequence * 1_000 + rng.randrange(1000):013d}"
     order_id = f"{order_group}-01"
+    preferences = _store_preferences(currency, decimal_digits)
+    digits = int(preferences["currencyFormatInfo"]["CurrencyDecimalDigits"])
+    demo = items is None
     lines = list(items) if items is not None else _demo_lines(store, rng)
     if not lines:
         raise ValueError("an order needs at least one item")
-    order_items = [_item(store, order_id, i, line) for i, line in enumerate(lines)]
+    order_items = [_item(store, order_id, i, line, digits) for i, line in enumerate(lines)]
     for item, line in zip(order_items, lines, strict=True):
         item["uniqueId"] = line.get("uniqueId") or _hex(rng)
     freight = rng.choice(_SHIPPING_CENTS) if shipping is None else int(shipping)
@@ -350,21 +534,27 @@ def build_order(
         tax = (items_total + discounts) * 5 // 100 if rng.random() < 0.2 else 0
     if freight < 0 or tax < 0:
         raise ValueError("shipping and tax are cents >= 0")
-    value = items_total + discounts + freight + tax
+    if not any("tax" in line for line in lines):
+        _split_tax(order_items, tax)
+    lines_total = sum(i["priceDefinition"]["total"] for i in order_items)
+    value = lines_total + freight + tax
     profile = _client(rng, client)
     place = _address(rng, profile, address)
     system, system_name, group = rng.choice(_PAYMENTS)
     warehouse = next(iter(sorted(store.warehouses)), "1_1")
     created = oms_time(now)
+    if demo:
+        pickup, marketplace = _demo_sale(extra, profile, client, pickup, marketplace)
+    sold_by = dict(marketplace or {})
     return {
         "orderId": order_id,
         "sequence": str(sequence),
-        "marketplaceOrderId": "",
-        "marketplaceServicesEndpoint": "",
+        "marketplaceOrderId": str(sold_by.get("orderId") or ""),
+        "marketplaceServicesEndpoint": str(sold_by.get("baseURL") or ""),
         "sellerOrderId": f"00-{order_id}",
         "origin": "Marketplace",
-        "affiliateId": "",
-        "salesChannel": "1",
+        "affiliateId": str(sold_by.get("affiliateId") or ""),
+        "salesChannel": str(sales_channel),
         "merchantName": None,
         "status": status,
         "workflowIsInError": False,
@@ -377,7 +567,7 @@ def build_order(
         "lastMessage": None,
         "hostname": account,
         "isCompleted": True,
-        "roundingError": 0,
+        "roundingError": value - (items_total + discounts + freight + tax),
         "orderFormId": _hex(rng).lower(),
         "allowCancellation": True,
         "allowEdition": False,
@@ -398,21 +588,16 @@ def build_order(
         "taxData": None,
         "subscriptionData": None,
         "itemMetadata": {"Items": [_metadata(item) for item in order_items]},
-        "marketplace": None,
-        "storePreferencesData": {
-            "countryCode": "BRA",
-            "currencyCode": "BRL",
-            "currencyFormatInfo": {
-                "CurrencyDecimalDigits": 2,
-                "CurrencyDecimalSeparator": ",",
-                "CurrencyGroupSeparator": ".",
-                "CurrencyGroupSize": 3,
-                "StartsWithCurrencySymbol": True,
-            },
-            "currencyLocale": 1046,
-            "currencySymbol": "R$",
-            "timeZone": "E. South America Standard Time",
-        },
+        "marketplace": (
+            {
+                "baseURL": str(sold_by.get("baseURL") or ""),
+                "isCertified": bool(sold_by.get("isCertified", True)),
+                "name": str(sold_by["name"]),
+            }
+            if sold_by
+            else None
+        ),
+        "storePreferencesData": preferences,
         "customData": None,
         "commercialConditionData": None,
         "openTextField": None,
@@ -460,7 +645,7 @@ def build_order(
             "id": "shippingData",
             "address": place,
             "logisticsInfo": _logistics(
-                order_items, freight, place, warehouse, oms_time(now + timedelta(days=5))
+                order_items, freight, place, warehouse, oms_time(now + timedelta(days=5)), pickup
             ),
             "trackingHints": None,
             "selectedAddresses": [dict(place)],
@@ -472,3 +657,29 @@ def build_order(
         "items": order_items,
         "marketplaceItems": [],
     }
+
+
+def _demo_sale(
+    extra: random.Random,
+    profile: Record,
+    client: Mapping[str, Any] | None,
+    pickup: Mapping[str, Any] | None,
+    marketplace: Mapping[str, Any] | None,
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """A demo order's buyer and sale: a quarter of the buyers are companies, a fifth of the
+    orders are picked up, a fifth come from a marketplace (what the caller gives wins)."""
+    corporate, picked, sold = extra.random(), extra.random(), extra.random()
+    if corporate < 0.25 and "isCorporate" not in (client or {}):
+        _corporate(extra, profile)
+    if pickup is None and picked < 0.2:
+        point_id, name, where = extra.choice(_PICKUP_POINTS)
+        pickup = {"id": point_id, "name": name, "address": where}
+    if marketplace is None and sold < 0.2:
+        name, affiliate, url = extra.choice(_MARKETPLACES)
+        marketplace = {
+            "name": name,
+            "affiliateId": affiliate,
+            "baseURL": url,
+            "orderId": f"{affiliate}-{extra.randrange(10**9, 10**10)}",
+        }
+    return pickup, marketplace

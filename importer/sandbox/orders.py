@@ -11,7 +11,7 @@
 Status flow, each change queued on the feed when its filter takes the state (module `feed`):
 
     ready-for-handling --start-handling--> start-handling -> handling
-    handling --Output invoices covering `value`--> invoice -> invoiced
+    ready-for-handling .. handling --Output invoices covering `value`--> invoice -> invoiced
     any status but invoiced (and without an Output invoice) --cancel--> cancel -> canceled
     ready-for-handling | handling --a customer's request--> cancellation-requested
     cancellation-requested --deny--> the status before the request; --cancel--> canceled
@@ -25,7 +25,9 @@ What VTEX documents, reproduced:
 - an invoice whose number the order already has only regenerates the receipt: 200, nothing else
   changes (not even when the body differs), and no second package; this is checked before the
   status, so retrying the invoice that completed an order still answers 200;
-- partial invoices: the order stays in handling until its Output invoices add up to `value`,
+- invoices from every status VTEX takes them in, and the rules VTEX does not document only
+  when strict (module `invoicing`);
+- partial invoices: the order keeps its status until its Output invoices add up to `value`,
   then it is invoiced (invoicedDate set) and its status cannot change any more;
 - invoiced or partially invoiced orders cannot be canceled: 400;
 - the list has no items (`items: null`), at most 100 per page and 30 pages; totalValue in cents;
@@ -36,12 +38,10 @@ What VTEX documents, reproduced:
 Choices where VTEX documents nothing (errors use OMS's {"error": {"code": "1", "message",
 "exception": null}} shape; only OMS003 is a documented code):
 - unknown order: 404 "Order not found" on every route;
-- an Output invoice for an order that is not in handling (ready-for-handling, canceled,
-  invoiced, ...): 400 "Order status should be handling to receive an invoice";
-- an Input (return) invoice needs Output invoices to return against: its value must not exceed
-  what was invoiced minus what was already returned (else 400); it changes no status;
+- an invoice for an order in a status VTEX takes none in (canceled, replaced, not yet
+  ready for handling): 400 (see `invoicing`, which also holds the strict rules: only in
+  handling, 400 above what is left); an Input invoice changes no status;
 - invoiceValue must be a string of digits (integer cents) above 0, else 400 (no "24.99");
-  invoiceValue above what is left to invoice (value minus the Output invoices so far): 400;
 - invoice items: an id that is not a SKU of the order, a quantity below 1 or above what is left
   to invoice of that SKU, or a negative price: 400. Items may be left empty (the whole order);
   the package's items get their `itemIndex` in the order (first line with quantity left);
@@ -80,7 +80,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from importer.sandbox import reservations
+from importer.sandbox import invoicing, reservations
 from importer.sandbox.calls import Call, Reply, as_str, body_object
 from importer.sandbox.feed import Moment, emit, oms_error, token, vtex_time
 from importer.sandbox.order_data import STATUS_DESCRIPTIONS, oms_time
@@ -535,26 +535,7 @@ def invoice_order(store: Store, call: Call) -> Reply:
         datetime.fromisoformat(issued or "")
     except ValueError:
         raise oms_error(400, f"issuanceDate must be an ISO 8601 date, got {issued!r}") from None
-    if kind == "Output":
-        if order["status"] != "handling":
-            raise oms_error(
-                400,
-                f"Order status should be handling to receive an invoice; order "
-                f"{order['orderId']} is {order['status']}",
-            )
-        left = order["value"] - _invoiced(order, "Output")
-        if value > left:
-            raise oms_error(
-                400, f"invoiceValue {value} is above what is left to invoice ({left} cents)"
-            )
-    else:
-        if order["status"] not in ("handling", "invoiced"):
-            raise oms_error(400, f"order {order['orderId']} is {order['status']}: no returns")
-        returnable = _invoiced(order, "Output") - _invoiced(order, "Input")
-        if value > returnable:
-            raise oms_error(
-                400, f"Input invoiceValue {value} is above what was invoiced ({returnable})"
-            )
+    invoicing.check_invoice(store, order, kind, value)  # VTEX's rules (and the strict ones)
     package = {
         "items": _package_items(order, body.get("items"), kind),
         "courier": body.get("courier") or "",
@@ -575,7 +556,7 @@ def invoice_order(store: Store, call: Call) -> Reply:
         "dispatchedDate": body.get("dispatchedDate"),
     }
     _packages(order).append(package)
-    if kind == "Output" and _invoiced(order, "Output") == order["value"]:
+    if kind == "Output" and invoicing.completes(order):
         order["invoicedDate"] = oms_time(call.now)
         order["allowCancellation"] = False
         change_status(store, order, "invoiced", Moment.of(call))

@@ -70,6 +70,9 @@ class Store:
     # VTEX, so opt-in; not saved).
     reservations: dict[str, Record] = field(default_factory=dict)
     release_by_count_time: bool = field(default=False, repr=False)
+    # The invoice rules VTEX does not document, opt-in (`Sandbox(strict=True)`, `importer
+    # sandbox --strict`; see `invoicing`). A setting of the sandbox: not saved.
+    strict: bool = field(default=False, repr=False)
     feed_config: Record | None = None
     feed_queue: list[Record] = field(default_factory=list)
     # The sandbox clock's reading at the config's creation or its last queued event (a feed

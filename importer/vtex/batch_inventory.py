@@ -25,10 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from importer.errors import RowRejectedError, VtexError
+from importer.rows import OutRow
 from importer.vtex.batch_jobs import (
     ErrorLine,
     JobStatus,
-    Record,
     StartedJob,
     Upload,
     csv_bytes,
@@ -69,17 +69,17 @@ class StockLine:
     sku_column: str = "sku_id"  # the report column the file named the SKU in
 
     @classmethod
-    def from_row(cls, row: Record) -> StockLine:
-        """The line of a row that `importer.push` resolved (`sku_id_resolved`) and whose
-        warehouse VTEX knows (`warehouse_vtex`), as sent now or as recorded in the store with
-        its job (the same keys)."""
+    def from_row(cls, row: OutRow) -> StockLine:
+        """The line of a row that `importer.push` resolved (its `sku_id`) and whose warehouse
+        VTEX knows (its `warehouse`), as sent now or as recorded in the store with its job
+        (raises `Unresolved` for a row push did not resolve)."""
         return cls(
-            sku_id=int(row["sku_id_resolved"]),
-            warehouse_id=str(row["warehouse_vtex"]),
+            sku_id=row.resolved_sku(),
+            warehouse_id=row.vtex_warehouse(),
             quantity=int(row.get("quantity") or 0),
             unlimited=row.get("unlimited") == "true",
-            lead_time=str(row.get("lead_time") or ""),
-            balance_at=str(row.get("balance_at") or ""),
+            lead_time=row.get("lead_time"),
+            balance_at=row.get("balance_at"),
             sku_column="sku_ref" if row.get("sku_ref") else "sku_id",
         )
 
@@ -170,7 +170,7 @@ class BatchInventoryClient:
             )
         return lines
 
-    def line(self, row: Record) -> StockLine:
+    def line(self, row: OutRow) -> StockLine:
         return StockLine.from_row(row)
 
     def csv(self, lines: Sequence[StockLine]) -> bytes:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from importer.errors import FatalVtexError, RowRejectedError, VtexError
+from importer.rows import OutRow
 from importer.vtex.http import VtexHttp
 from importer.vtex.timing import Clock
 
@@ -197,7 +198,7 @@ class BatchApi(Protocol[Line]):
 
     async def error_lines(self, batch_id: str) -> list[ErrorLine]: ...
 
-    def line(self, row: Record) -> Line:
+    def line(self, row: OutRow) -> Line:
         """A row's typed line: the one place the row's keys are read (the line's `from_row`)."""
         ...
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from importer.errors import VtexError
+from importer.rows import OutRow
 from importer.vtex.batch_jobs import (
     ErrorLine,
     JobStatus,
-    Record,
     StartedJob,
     Upload,
     csv_bytes,
@@ -84,11 +84,12 @@ class PriceLine:
     sku_column: str = "sku_id"  # the report column the file named the SKU in
 
     @classmethod
-    def from_row(cls, row: Record) -> PriceLine:
-        """The line of a row that `importer.push` resolved (`sku_id_resolved`), as sent now
-        or as recorded in the store with its job (the same keys)."""
+    def from_row(cls, row: OutRow) -> PriceLine:
+        """The line of a row that `importer.push` resolved (its `sku_id`), as sent now or as
+        recorded in the store with its job (raises `Unresolved` for a row push did not
+        resolve)."""
         return cls(
-            sku_id=int(row["sku_id_resolved"]),
+            sku_id=row.resolved_sku(),
             base_price=_amount(row.get("base_price")),
             list_price=_amount(row.get("list_price")),
             cost_price=_amount(row.get("cost_price")),
@@ -173,7 +174,7 @@ class BulkPricingClient:
             for row in read_error_csv(await download(self.http, str(url)))
         ]
 
-    def line(self, row: Record) -> PriceLine:
+    def line(self, row: OutRow) -> PriceLine:
         return PriceLine.from_row(row)
 
     def csv(self, lines: Sequence[PriceLine]) -> bytes:

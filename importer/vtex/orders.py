@@ -10,11 +10,18 @@ from importer.vtex.http import Api, VtexHttp, json_body
 
 Json = dict[str, Any]
 
-# The feed the importer wants (API-NOTES §6.1): orders ready for the ERP, and cancellations.
+# The feed the importer wants (API-NOTES §6.1): orders ready for the ERP, cancellations, and
+# replacements (issue 12: the ERP guide lists `replaced` among the statuses to act on).
 FEED_CONFIG: Json = {
     "filter": {
         "type": "FromWorkflow",
-        "status": ["ready-for-handling", "cancellation-requested", "request-cancel", "canceled"],
+        "status": [
+            "ready-for-handling",
+            "cancellation-requested",
+            "request-cancel",
+            "canceled",
+            "replaced",
+        ],
     },
     "queue": {"visibilityTimeoutInSeconds": 240, "MessageRetentionPeriodInSeconds": 345600},
 }

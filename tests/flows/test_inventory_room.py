@@ -19,8 +19,9 @@ from importer.flows.base import InputFile
 from importer.flows.inventory import FLOW, INVENTORY, full_file_removals, stamp_count_time
 from importer.messages import render
 from importer.models import Action
-from importer.outcomes import PushResult, Record
+from importer.outcomes import PushResult
 from importer.push import run_tasks
+from importer.rows import OutRow
 from importer.state import Applied, Store
 from importer.validate import utc_text
 from tests.flows.rooms import NOW, against, by_row, canonical, check, demo_sandbox, writes
@@ -29,9 +30,9 @@ WRITTEN = datetime(2026, 12, 3, 11, 30, 0, tzinfo=UTC)
 FILE = InputFile("estoque.csv", WRITTEN)
 
 
-def stock_row(**cells: Any) -> Record:
+def stock_row(**cells: Any) -> OutRow:
     """A changed stock row as the inventory room sends it (resolved to a SKU id)."""
-    row: Record = {
+    row: dict[str, Any] = {
         "row": 2,
         "key": "DEMO-001|1_1",
         "sku_ref": "DEMO-001",
@@ -46,7 +47,7 @@ def stock_row(**cells: Any) -> Record:
         "hash": 1,
     }
     row.update(cells)
-    return row
+    return OutRow.from_payload(row)
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -168,13 +169,13 @@ def test_a_full_file_zeroes_what_it_no_longer_lists_at_the_file_s_time(tmp_path:
     finally:
         store.close()
     [row] = rows  # Z is at 0 already: nothing to send for it
-    assert (row["key"], row["quantity"], row["unlimited"]) == ("S0|1_1", "0", "false")
-    assert row["counted_at"] == "2026-12-03T11:30:00Z" and row["balance_at"] == ""
-    assert row["_reason"] == render("stock-zeroed-absent")
+    assert (row.key, row.get("quantity"), row.get("unlimited")) == ("S0|1_1", "0", "false")
+    assert row.get("counted_at") == "2026-12-03T11:30:00Z" and row.get("balance_at") == ""
+    assert row.removal is not None and row.removal.reason == render("stock-zeroed-absent")
     zeroed = canonical(
         INVENTORY, [{"sku_ref": "S0", "warehouse_id": "1_1", "quantity": "0", "unlimited": "false"}]
     )
-    assert row["hash"] == content_hash(zeroed, INVENTORY.hashed).iat[0]
+    assert row.hash == content_hash(zeroed, INVENTORY.hashed).iat[0]
 
 
 def test_a_full_file_that_would_zero_too_much_is_refused_whole(tmp_path: Path) -> None:
@@ -196,7 +197,7 @@ def test_a_full_file_that_would_zero_too_much_is_refused_whole(tmp_path: Path) -
 # -- the send, against the sandbox -----------------------------------------------------------
 
 
-def send_rows(sandbox: Any, rows: list[Record]) -> PushResult:
+def send_rows(sandbox: Any, rows: list[OutRow]) -> PushResult:
     result = PushResult()
 
     async def work(clients: Clients) -> None:
@@ -251,7 +252,7 @@ def test_warehouse_ids_match_as_vtex_matches_them_and_an_unknown_one_fails() -> 
     result = send_rows(sandbox, rows)
     [patch] = writes(sandbox)
     assert patch.path == "/api/logistics/pvt/inventory/skus/1/warehouses/WH-SP/quantity"
-    outcome = {o.record["row"]: o for o in result.outcomes}
+    outcome = {o.record.line: o for o in result.outcomes}
     assert outcome[2].action is Action.UPDATED
     assert (outcome[3].action, outcome[3].type, outcome[3].column, outcome[3].value) == (
         Action.FAILED,

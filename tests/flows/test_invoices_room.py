@@ -7,19 +7,21 @@ from decimal import Decimal
 from typing import Any
 
 from importer.deps import Clients
-from importer.flows.invoices import FLOW, cents, push_invoices
+from importer.flows.invoices import FLOW, push_invoices
 from importer.messages import render
 from importer.models import Action
-from importer.outcomes import PushResult, Record
+from importer.orders.money import minor_units
+from importer.outcomes import PushResult
+from importer.rows import OutRow
 from importer.sandbox import Sandbox
 from tests.flows.rooms import NOW, against, by_row, check, demo_sandbox, writes
 
 ISSUED = "2026-12-03T10:00:00Z"
 
 
-def invoice_row(order_id: str, **cells: Any) -> Record:
+def invoice_row(order_id: str, **cells: Any) -> OutRow:
     """A new invoice row as the invoices room sends it (validated and normalised)."""
-    row: Record = {
+    row: dict[str, Any] = {
         "row": 2,
         "key": f"{order_id}|NF-1",
         "order_id": order_id,
@@ -36,7 +38,7 @@ def invoice_row(order_id: str, **cells: Any) -> Record:
         "hash": 1,
     }
     row.update(cells)
-    return row
+    return OutRow.from_payload(row)
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -82,10 +84,14 @@ def test_an_invoice_number_vtex_cannot_track_or_a_missing_key_is_refused() -> No
     assert errors[0].message == render("invoice-number-characters")
 
 
-def test_money_goes_to_vtex_in_exact_cents() -> None:
-    assert cents("133.98") == 13398
-    assert cents(Decimal("0.005")) == 1
-    assert cents("19.9") == 1990
+def test_money_goes_to_vtex_in_the_currency_s_exact_minor_units() -> None:
+    assert minor_units("133.98") == 13398
+    assert minor_units("19.9") == 1990
+    assert minor_units(Decimal("0.005")) is None  # not rounded away: the row says so
+    assert minor_units("19990", 0) == 19990  # CLP, JPY: no x100
+    assert minor_units("19990.00", 0) == 19990
+    assert minor_units("19990.5", 0) is None
+    assert minor_units("1.234", 3) == 1234  # KWD
 
 
 # -- the send, against a sandbox order -------------------------------------------------------
@@ -98,7 +104,7 @@ def order_in_handling(sandbox: Sandbox, seed: int = 0) -> str:
     return order_id
 
 
-def send(sandbox: Sandbox, rows: list[Record], new: bool = True) -> PushResult:
+def send(sandbox: Sandbox, rows: list[OutRow], new: bool = True) -> PushResult:
     async def work(clients: Clients) -> PushResult:
         return await push_invoices(rows, clients.orders, 4, lambda r: new, lambda: NOW)
 
@@ -149,7 +155,7 @@ def test_rows_of_one_order_go_in_order_and_each_sees_what_is_left() -> None:
         order_id, row=4, key=f"{order_id}|NF-3", invoice_number="NF-3", invoice_value="0.01"
     )
     result = send(sandbox, [third, second, first])
-    outcome = {o.record["row"]: o for o in result.outcomes}
+    outcome = {o.record.line: o for o in result.outcomes}
     assert [p.body["invoiceNumber"] for p in writes(sandbox)] == ["NF-1", "NF-2"]
     # The second invoices what the first left: one unit of SKU 17.
     assert writes(sandbox)[1].body["items"] == [{"id": "17", "quantity": 1, "price": 6204}]
@@ -159,27 +165,86 @@ def test_rows_of_one_order_go_in_order_and_each_sees_what_is_left() -> None:
         "value-above-total",
         "invoice_value",
     )
-    assert "only 0 of order" in outcome[4].reason
+    assert "only 0.00 of order" in outcome[4].reason
 
 
-def test_an_invoice_above_what_is_left_or_for_an_order_not_in_handling_is_not_sent() -> None:
+def test_an_invoice_above_what_is_left_or_for_a_canceled_order_is_not_sent() -> None:
     sandbox = demo_sandbox()
     handling = order_in_handling(sandbox)
-    [ready] = sandbox.seed_orders(1, seed=5)
+    [canceled] = sandbox.seed_orders(1, seed=5)
+    sandbox.set_order_status(canceled, "canceled")
     sandbox.requests.clear()
     rows = [
         invoice_row(handling, invoice_value="133.99"),
-        invoice_row(ready, row=3, key=f"{ready}|NF-1"),
+        invoice_row(canceled, row=3, key=f"{canceled}|NF-1"),
         invoice_row("NO-SUCH-ORDER", row=4, key="NO-SUCH-ORDER|NF-1"),
     ]
-    outcome = {o.record["row"]: o for o in send(sandbox, rows).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
     assert writes(sandbox) == []
     assert (outcome[2].type, outcome[2].value) == ("value-above-total", "133.99")
     assert "the invoice is 133.99 but only 133.98" in outcome[2].reason
     assert (outcome[3].type, outcome[3].column) == ("order-not-in-handling", "order_id")
-    assert '"ready-for-handling", not in handling' in outcome[3].reason
+    assert 'is "canceled": VTEX takes invoices from "ready-for-handling"' in outcome[3].reason
     assert (outcome[4].type, outcome[4].column) == ("unknown-order", "order_id")
     assert {o.action for o in outcome.values()} == {Action.FAILED}
+
+
+def test_an_order_is_invoiced_from_every_status_vtex_takes_an_invoice_in() -> None:
+    """Issue 12 item 4: not only handling. Ready for handling (the ERP "prepares the invoice"
+    there), a customer's cancellation request (invoicing lets the order go on)."""
+    sandbox = demo_sandbox()
+    ids = sandbox.seed_orders(3)
+    sandbox.set_order_status(ids[1], "cancellation-requested")
+    sandbox.set_order_status(ids[2], "request-cancel")
+    sandbox.requests.clear()
+    rows = [
+        invoice_row(
+            order_id, row=2 + n, key=f"{order_id}|NF-1", invoice_value=_value(sandbox, order_id)
+        )
+        for n, order_id in enumerate(ids)
+    ]
+    outcome = send(sandbox, rows).outcomes
+    assert [o.action for o in outcome] == [Action.CREATED] * 3, [o.reason for o in outcome]
+    assert [sandbox.order_status(o) for o in ids] == ["invoiced"] * 3
+
+
+def _value(sandbox: Sandbox, order_id: str) -> str:
+    return str(Decimal(sandbox.orders[order_id]["value"]) / 100)
+
+
+def test_a_clp_order_is_invoiced_in_whole_pesos_and_a_kwd_one_in_fils() -> None:
+    """CurrencyDecimalDigits decides the scale: 0 digits is no x100, 3 digits x1000; a value
+    the currency cannot hold is the row's error, not a rounding."""
+    sandbox = demo_sandbox()
+    line = [{"id": 17, "quantity": 1, "price": 19990}]
+    clp = sandbox.add_order(line, shipping=0, tax=0, currency="CLP")["orderId"]
+    odd = sandbox.add_order(line, shipping=0, tax=0, currency="CLP")["orderId"]
+    kwd = sandbox.add_order(line, shipping=0, tax=0, currency="KWD")["orderId"]
+    for order_id in (clp, odd, kwd):
+        sandbox.set_order_status(order_id, "handling")
+    sandbox.requests.clear()
+    rows = [
+        invoice_row(clp, invoice_value="19990", items="17:1:19990"),
+        invoice_row(odd, row=3, key=f"{odd}|NF-1", invoice_value="19990.50"),
+        invoice_row(kwd, row=4, key=f"{kwd}|NF-1", invoice_value="19.990"),
+    ]
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
+    posted = {p.path.split("/")[5]: p.body for p in writes(sandbox)}
+    assert posted[clp]["invoiceValue"] == "19990"
+    assert posted[clp]["items"] == [{"id": "17", "quantity": 1, "price": 19990}]
+    assert posted[kwd]["invoiceValue"] == "19990"
+    assert odd not in posted
+    assert (outcome[3].action, outcome[3].type, outcome[3].column) == (
+        Action.FAILED,
+        "invoice-value-precision",
+        "invoice_value",
+    )
+    assert outcome[3].reason.startswith("CLP has 0 decimal digit(s)")
+    assert [sandbox.order_status(o) for o in (clp, odd, kwd)] == [
+        "invoiced",
+        "handling",
+        "invoiced",
+    ]
 
 
 def test_an_item_the_order_does_not_have_fails_its_row_with_vtex_s_reason() -> None:
@@ -206,7 +271,7 @@ def test_a_return_waits_until_the_order_is_fully_invoiced() -> None:
         invoice_value="62.04",
         items="17:1",
     )
-    outcome = {o.record["row"]: o for o in send(sandbox, [sale, back]).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, [sale, back]).outcomes}
     assert [p.body["invoiceNumber"] for p in writes(sandbox)] == ["NF-1"]
     assert (outcome[3].action, outcome[3].type) == (Action.PENDING, "waiting-full-invoice")
     assert "once order" in outcome[3].reason and "fully invoiced" in outcome[3].reason
@@ -245,3 +310,28 @@ def test_a_known_invoice_sends_its_new_tracking_and_refuses_a_changed_value() ->
         "100.00",
     )
     assert "Issue a new invoice number" in outcome.reason
+
+
+def test_a_whole_order_invoice_s_items_add_up_to_its_price_definition() -> None:
+    """3 units for 100.00 (VTEX's unit price 33.33): the items say 2 x 33.33 + 1 x 33.34, as
+    the order's total does, not 3 x 33.33 (0.01 short of the invoice's value)."""
+    sandbox = demo_sandbox()
+    line = {
+        "id": 17,
+        "quantity": 3,
+        "price": 3500,
+        "sellingPrice": 3333,
+        "sellingPrices": [{"value": 6666, "quantity": 2}, {"value": 3334, "quantity": 1}],
+    }
+    order_id = sandbox.add_order([line], shipping=0, tax=0)["orderId"]
+    sandbox.set_order_status(order_id, "handling")
+    sandbox.requests.clear()
+    [outcome] = send(sandbox, [invoice_row(order_id, invoice_value="100.00")]).outcomes
+    assert outcome.action is Action.CREATED, outcome.reason
+    [post] = writes(sandbox)
+    assert post.body["items"] == [
+        {"id": "17", "quantity": 2, "price": 3333},
+        {"id": "17", "quantity": 1, "price": 3334},
+    ]
+    assert sum(i["price"] * i["quantity"] for i in post.body["items"]) == 10000
+    assert sandbox.order_status(order_id) == "invoiced"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from importer.flows.keyed import rows_of
 from importer.flows.prices import (
     FLOW,
     base_source,
@@ -21,17 +22,18 @@ from importer.flows.prices import (
 )
 from importer.messages import render
 from importer.models import Action
-from importer.outcomes import FILE_COLUMNS, PushResult, Record
+from importer.outcomes import PushResult
 from importer.push import Send, run_tasks
+from importer.rows import FILE_COLUMNS, OutRow
 from importer.state import Store
 from tests.flows.rooms import NOW, against, by_row, canonical, check, demo_sandbox, writes
 
 FROM, TO = "2026-12-01T00:00:00Z", "2026-12-31T23:59:59Z"
 
 
-def price_row(**cells: Any) -> Record:
+def price_row(**cells: Any) -> OutRow:
     """A changed row as the prices room sends it (validated, resolved to a SKU id)."""
-    row: Record = {
+    row: dict[str, Any] = {
         "row": 2,
         "key": "DEMO-001",
         "sku_ref": "DEMO-001",
@@ -51,7 +53,7 @@ def price_row(**cells: Any) -> Record:
         "sku_ref,trade_policy,valid_from,valid_to",
     }
     row.update(cells)
-    return row
+    return OutRow.from_payload(row)
 
 
 # -- the rules --------------------------------------------------------------------------------
@@ -155,10 +157,11 @@ def test_a_changed_period_carries_the_period_vtex_holds() -> None:
         ],
     )
     previous = {"A|1|1": {"valid_from": "2026-11-01T00:00:00Z", "valid_to": "2026-11-30T23:59:59Z"}}
-    out = with_previous_periods(frame, previous)
-    assert out["prev_valid_from"].tolist() == ["2026-11-01T00:00:00Z", FROM]
-    assert out["prev_valid_to"].tolist() == ["2026-11-30T23:59:59Z", TO]
-    assert "prev_valid_from" not in frame  # the caller's frame is left as it was
+    rows = rows_of(frame)
+    out = with_previous_periods(rows, previous)
+    assert [r.get("prev_valid_from") for r in out] == ["2026-11-01T00:00:00Z", FROM]
+    assert [r.get("prev_valid_to") for r in out] == ["2026-11-30T23:59:59Z", TO]
+    assert "prev_valid_from" not in rows[0].values  # the caller's rows are left as they were
 
 
 def test_a_markup_beside_a_cost_is_derived_by_vtex_and_the_row_says_so() -> None:
@@ -317,7 +320,7 @@ def test_a_bulk_job_takes_one_plain_base_price_per_sku() -> None:
 # -- the send, against the sandbox -----------------------------------------------------------
 
 
-def send_rows(sandbox: Any, rows: list[Record]) -> PushResult:
+def send_rows(sandbox: Any, rows: list[OutRow]) -> PushResult:
     result = PushResult()
 
     async def work(clients: Any) -> None:
@@ -349,7 +352,7 @@ def test_a_base_price_is_put_as_written_and_keeps_a_fixed_price_set_in_the_admin
         "listPrice": 25,
         "fixedPrices": [admin],
     }
-    assert [(o.action, o.record["key"]) for o in result.outcomes] == [(Action.CREATED, "DEMO-001")]
+    assert [(o.action, o.record.key) for o in result.outcomes] == [(Action.CREATED, "DEMO-001")]
     assert sandbox.prices[1]["basePrice"] == Decimal("19.90")
 
 
@@ -391,7 +394,7 @@ def test_a_second_row_s_other_base_price_is_a_warning_on_that_row() -> None:
     result = send_rows(sandbox, [base, other])
     [put] = writes(sandbox)
     assert put.body["basePrice"] == 10  # the base row's, as the report says
-    outcome = {o.record["row"]: o for o in result.outcomes}
+    outcome = {o.record.line: o for o in result.outcomes}
     assert outcome[2].action is Action.CREATED
     assert outcome[3].action is Action.WARNING
     assert (outcome[3].type, outcome[3].column, outcome[3].value) == (
@@ -409,14 +412,12 @@ def test_the_room_s_send_resolves_refids_and_fails_an_unknown_one(tmp_path: Path
         price_row(sku_id_resolved=None, base_price="7.00"),
         price_row(row=3, key="NOPE", sku_ref="NOPE", sku_id_resolved=None, base_price="7.00"),
     ]
-    for row in rows:
-        del row["sku_id_resolved"]
     send = Send(is_new=lambda r: True, now=lambda: NOW)
     try:
         result = against(sandbox, lambda c: FLOW.send(rows, [], c, store, send))
     finally:
         store.close()
-    outcome = {o.record["row"]: o for o in result.outcomes}
+    outcome = {o.record.line: o for o in result.outcomes}
     assert outcome[2].action is Action.CREATED
     assert (outcome[3].action, outcome[3].type, outcome[3].column) == (
         Action.FAILED,

@@ -67,6 +67,7 @@ __all__ = [
 # The modules a child needs, imported once in the forkserver so every fork starts warm.
 PRELOAD = [
     "tests.reliability.crash_harness",
+    "tests.reliability.warm_child",
     "importer.cli",
     "importer.run.runner",
     "importer.pipeline",

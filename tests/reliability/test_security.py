@@ -486,6 +486,29 @@ def test_the_client_verifies_certificates_and_hostnames() -> None:
     asyncio.run(client.__aexit__())
 
 
+def test_every_client_shares_one_verifying_context_until_the_trust_store_changes(
+    monkeypatch: pytest.MonkeyPatch, self_signed: tuple[_TlsServer, Path]
+) -> None:
+    """A pass opens a client for its check and one per file; each would otherwise parse the
+    whole CA bundle again. A changed SSL_CERT_FILE is a new trust store, not the cached one."""
+    settings = VtexSettings(account="teststore")
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    first, second = (VtexHttp(settings, app_key=KEY, app_token=TOKEN) for _ in range(2))
+    shared = first._client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert second._client._transport._pool._ssl_context is shared  # type: ignore[attr-defined]
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname is True
+
+    _, ca_file = self_signed
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    third = VtexHttp(settings, app_key=KEY, app_token=TOKEN)
+    own = third._client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert own is not shared and own.verify_mode == ssl.CERT_REQUIRED
+    assert len(own.get_ca_certs()) == 1  # the bundle SSL_CERT_FILE names, not certifi's
+    for client in (first, second, third):
+        asyncio.run(client.__aexit__())
+
+
 def tls_downgrades(source: str) -> list[str]:
     """`verify=False`, an unverified SSL context, CERT_NONE, `check_hostname = False`."""
     found: list[str] = []

@@ -460,6 +460,7 @@ def test_a_covering_invoice_makes_the_order_invoiced(box: Sandbox, oms: httpx.Cl
 
 
 def test_a_partial_invoice_keeps_the_order_in_handling(box: Sandbox, oms: httpx.Client) -> None:
+    box.store.strict = True  # 400 above what is left: a rule VTEX does not document
     placed = handled_order(box, oms, items=[{"id": 1, "quantity": 3, "price": 1000}], shipping=99)
     order_id, total = placed["orderId"], placed["value"]
     assert total == 3099
@@ -487,7 +488,10 @@ def test_the_same_invoice_number_twice_is_one_package(box: Sandbox, oms: httpx.C
     assert box.order_status(placed["orderId"]) == "invoiced"
 
 
-def test_an_invoice_above_the_order_total_is_400(box: Sandbox, oms: httpx.Client) -> None:
+def test_an_invoice_above_the_order_total_is_400_when_strict(
+    box: Sandbox, oms: httpx.Client
+) -> None:
+    box.store.strict = True
     placed = handled_order(box, oms)
     url = f"{ORDERS}/{placed['orderId']}/invoice"
     response = oms.post(url, json=invoice_body("NF-1", placed["value"] + 1))
@@ -496,9 +500,10 @@ def test_an_invoice_above_the_order_total_is_400(box: Sandbox, oms: httpx.Client
 
 
 @pytest.mark.parametrize("status", ["ready-for-handling", "canceled"])
-def test_an_invoice_for_an_order_not_in_handling_is_400(
+def test_an_invoice_for_an_order_not_in_handling_is_400_when_strict(
     box: Sandbox, oms: httpx.Client, status: str
 ) -> None:
+    box.store.strict = True  # "only in handling": a rule VTEX does not document
     placed = box.add_order()
     if status == "canceled":
         assert oms.post(f"{ORDERS}/{placed['orderId']}/cancel").status_code == 200
@@ -508,6 +513,57 @@ def test_an_invoice_for_an_order_not_in_handling_is_400(
     assert response.status_code == 400
     assert "should be handling" in oms_error(response)
     assert box.order_status(placed["orderId"]) == status
+
+
+@pytest.mark.parametrize(
+    "status", ["ready-for-handling", "cancellation-requested", "request-cancel", "handling"]
+)
+def test_vtex_takes_an_invoice_from_ready_for_handling_on(
+    box: Sandbox, oms: httpx.Client, status: str
+) -> None:
+    """Issue 12 item 4: the documented default takes an invoice in every status VTEX's order
+    flow invoices from, and the covering one makes the order invoiced."""
+    placed = box.add_order(items=[{"id": 1, "quantity": 2, "price": 1000}], shipping=0)
+    order_id = placed["orderId"]
+    if status == "handling":
+        assert oms.post(f"{ORDERS}/{order_id}/start-handling").status_code == 204
+    elif status != "ready-for-handling":
+        box.set_order_status(order_id, status)
+    part = oms.post(
+        f"{ORDERS}/{order_id}/invoice",
+        json=invoice_body("NF-1", 1000, [{"id": "1", "price": 1000, "quantity": 1}]),
+    )
+    assert part.status_code == 200, part.text
+    assert box.order_status(order_id) == status  # a partial invoice leaves the status
+    rest = oms.post(f"{ORDERS}/{order_id}/invoice", json=invoice_body("NF-2", 1000))
+    assert rest.status_code == 200, rest.text
+    assert box.order_status(order_id) == "invoiced"
+
+
+@pytest.mark.parametrize("status", ["canceled", "replaced", "payment-pending", "window-to-cancel"])
+def test_no_invoice_for_a_canceled_replaced_or_unpaid_order(
+    box: Sandbox, oms: httpx.Client, status: str
+) -> None:
+    placed = box.add_order(status=status)
+    response = oms.post(
+        f"{ORDERS}/{placed['orderId']}/invoice", json=invoice_body("NF-1", placed["value"])
+    )
+    assert response.status_code == 400
+    assert "cannot receive an invoice" in oms_error(response)
+    assert box.invoices(placed["orderId"]) == []
+
+
+def test_without_strict_an_invoice_above_what_is_left_is_taken(
+    box: Sandbox, oms: httpx.Client
+) -> None:
+    """VTEX documents no such check (and a known issue shows it taking one): only --strict
+    refuses it. The order is invoiced once its invoices reach its value."""
+    placed = handled_order(box, oms, items=[{"id": 1, "quantity": 1, "price": 1000}], shipping=0)
+    url = f"{ORDERS}/{placed['orderId']}/invoice"
+    assert oms.post(url, json=invoice_body("NF-1", 1500)).status_code == 200
+    assert box.order_status(placed["orderId"]) == "invoiced"
+    refund = {**invoice_body("RET-1", 2000), "type": "Input"}  # more than was invoiced
+    assert oms.post(url, json=refund).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -532,7 +588,10 @@ def test_unknown_order_invoice_is_404(oms: httpx.Client) -> None:
     assert oms.post(f"{ORDERS}/1-01/invoice", json=invoice_body("NF-1", 100)).status_code == 404
 
 
-def test_a_return_invoice_needs_an_invoiced_value(box: Sandbox, oms: httpx.Client) -> None:
+def test_a_return_invoice_needs_an_invoiced_value_when_strict(
+    box: Sandbox, oms: httpx.Client
+) -> None:
+    box.store.strict = True
     placed = handled_order(box, oms)
     url = f"{ORDERS}/{placed['orderId']}/invoice"
     refund = {**invoice_body("RET-1", 100), "type": "Input"}
@@ -751,7 +810,18 @@ def test_every_request_and_answer_matches_orders_json(
         template = logged.operation.split(" ", 1)[1]
         validator = response_schemas(logged.method, template, logged.status)
         if validator is not None and answer:
-            errors = [e.message for e in validator.iter_errors(loads(answer))]
+            errors = [
+                e.message
+                for e in validator.iter_errors(loads(answer))
+                if not _price_tag_object(list(e.absolute_path))
+            ]
             assert errors == [], (logged.operation, errors[:5])
             checked += 1
     assert checked >= 10
+
+
+def _price_tag_object(path: list[Any]) -> bool:
+    """The spec's one known mistake this test lets through: it types `items[].priceTags` as
+    strings, while VTEX's own example (taxData) and real orders hold objects {name, value,
+    isPercentual, identifier, rawValue} (API-NOTES §12.5); the sandbox sends VTEX's objects."""
+    return len(path) >= 3 and path[0] == "items" and path[2] == "priceTags"

@@ -136,8 +136,8 @@ def sync_catalog(
     for outcome in result.product_outcomes:
         report.rows.append(
             ReportRow(
-                row=outcome.record.get("row"),
-                key=f"product {outcome.record['product_ref']}",
+                row=outcome.record.line,
+                key=f"product {outcome.record.get('product_ref')}",
                 action=outcome.action,
                 column=outcome.column,
                 value=outcome.value,
@@ -158,22 +158,20 @@ def _record_products(result: SyncResult, deps: Deps, report: FileReport) -> None
     store.commit(
         PRODUCTS,
         [
-            Applied(str(o.record["key"]), int(o.record["hash"]), o.record)
+            Applied(o.record.key, o.record.hash, o.record.payload())
             for o in outcomes
             if o.action in (Action.CREATED, Action.UPDATED, Action.WARNING)
         ],
     )
-    store.drop_pending(
-        PRODUCTS, [str(o.record["key"]) for o in outcomes if o.action == Action.FAILED]
-    )
+    store.drop_pending(PRODUCTS, [o.record.key for o in outcomes if o.action == Action.FAILED])
     store.add_pending(
         PendingRow(
             PRODUCTS,
-            str(o.record["key"]),
-            int(o.record["hash"]),
-            dict(o.record),
+            o.record.key,
+            o.record.hash,
+            o.record.payload(),
             report.summary.file,
-            o.record.get("row"),
+            o.record.line,
             1,
             o.reason,
         )

@@ -61,12 +61,14 @@ def catalog_normalise(frame: pd.DataFrame) -> None:
 
 
 # VTEX's documented lengths (API-NOTES §3.3, §3.4: product Name and Title <= 150, product RefId
-# <= 100, SKU Name <= 200, SKU RefId <= 50): a longer value would not land as written.
+# <= 100, SKU Name <= 200, SKU RefId <= 50): a longer value would not land as written. Each
+# column: the template that says whose field it is, VTEX's own name of the field (a proper
+# noun, the same in every language, so data), and the limit.
 CATALOG_TEXT_LIMITS = {
-    "product_name": ("the product's Name and Title", 150),
-    "product_ref": ("the product's RefId", 100),
-    "sku_name": ("the SKU's Name", 200),
-    "sku_ref": ("the SKU's RefId", 50),
+    "product_name": ("text-too-long-product-name", "Name", 150),
+    "product_ref": ("text-too-long-product", "RefId", 100),
+    "sku_name": ("text-too-long-sku", "Name", 200),
+    "sku_ref": ("text-too-long-sku", "RefId", 50),
 }
 
 
@@ -94,9 +96,12 @@ def catalog_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
         )
     )
 
-    def too_long(name: str, vtex_field: str, limit: int) -> Callable[[int, int], RowError]:
+    def too_long(
+        name: str, template: str, vtex_field: str, limit: int
+    ) -> Callable[[int, int], RowError]:
         return lambda row, i: row_error(
             "text-too-long",
+            template=template,
             row=row,
             column=name,
             value=str(raw[name].iloc[i]),
@@ -105,9 +110,9 @@ def catalog_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
             field=vtex_field,
         )
 
-    for name, (vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
+    for name, (template, vtex_field, limit) in CATALOG_TEXT_LIMITS.items():
         over = (frame[name].str.len() > limit).to_numpy(dtype=bool)
-        results.append((over, too_long(name, vtex_field, limit)))
+        results.append((over, too_long(name, template, vtex_field, limit)))
     images = frame["image_urls"]
     unsplittable = (
         # astype: an empty column maps to object dtype, which `&` with booleans refuses.

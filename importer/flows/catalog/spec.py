@@ -6,7 +6,7 @@ them (see `importer.validate`, which reads the spec's prefixes).
 
 from __future__ import annotations
 
-from importer.flows.spec import POSITIVE, ZERO, Column, FlowSpec
+from importer.flows.spec import ZERO, Column, FlowSpec
 
 # The product's own columns: they repeat on each of its SKU rows, and are diffed per product.
 PRODUCT_COLUMNS = (
@@ -50,11 +50,11 @@ CATALOG = FlowSpec(
         Column("sku_name", "text"),
         Column("ean", "code"),
         Column("manufacturer_code", "code"),
-        Column("weight_kg", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("height_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("width_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("length_cm", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
-        Column("unit_multiplier", "decimal", minimum=ZERO, exclusive_minimum=True, rule=POSITIVE),
+        Column("weight_kg", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("height_cm", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("width_cm", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("length_cm", "decimal", minimum=ZERO, exclusive_minimum=True),
+        Column("unit_multiplier", "decimal", minimum=ZERO, exclusive_minimum=True),
         Column("measurement_unit", "text"),
         Column("image_urls", "text"),
         Column("sku_active", "bool"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
@@ -42,6 +42,7 @@ from importer.flows.catalog.resolve import BrandResolver, CategoryResolver, Reso
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import RowOutcome, describe, vtex_outcome
+from importer.rows import OutRow, Removal
 from importer.state import Store
 from importer.vtex.catalog import CatalogClient, create_once
 
@@ -237,7 +238,7 @@ class CatalogSync:
             await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
             kept = _kept(product, previous, product_columns(sorted(work.present)))
-            outcome = _warning(product, kept) or RowOutcome(dict(product), action)
+            outcome = _warning(product, kept) or RowOutcome(OutRow.from_payload(product), action)
             if previous is not None and not kept:
                 changed_now = sorted(
                     changed_columns(product, previous, product_columns(list(product)))
@@ -250,7 +251,7 @@ class CatalogSync:
         except _RowFailure as failure:
             return None, _failed(product, failure)
         except VtexError as exc:
-            return None, vtex_outcome(product, exc)
+            return None, vtex_outcome(OutRow.from_payload(product), exc)
 
     async def _link(self, product_id: int, *, created: bool) -> None:
         """Link the product to the main trade policy once. A product this importer has not
@@ -310,14 +311,14 @@ class CatalogSync:
             reason = product_outcome.reason if product_outcome else render("product-failed")
             if product_outcome is not None and product_outcome.action == Action.PENDING:
                 return RowOutcome(
-                    sku,
+                    OutRow.from_payload(sku),
                     Action.PENDING,
                     type="vtex-unavailable",
                     reason=reason,
                     status=product_outcome.status,
                 )
             return RowOutcome(
-                sku,
+                OutRow.from_payload(sku),
                 Action.SKIPPED,
                 type="dependency-failed",
                 column="product_ref",
@@ -366,11 +367,13 @@ class CatalogSync:
             notes = [self._weight_note(sku, created, columns)]
             notes += _kept(sku, previous, sku_columns(sorted(work.present)))
             outcome = _warning(sku, [n for n in notes if n is not None])
-            return outcome or RowOutcome(sku, Action.CREATED if created else Action.UPDATED)
+            return outcome or RowOutcome(
+                OutRow.from_payload(sku), Action.CREATED if created else Action.UPDATED
+            )
         except _RowFailure as failure:
             return _failed(sku, failure)
         except VtexError as exc:
-            return vtex_outcome(sku, exc)
+            return vtex_outcome(OutRow.from_payload(sku), exc)
 
     def _weight_note(self, sku: Record, created: bool, columns: set[str]) -> _RowFailure | None:
         """The weight this row sent, when VTEX did not get it as written (whole units only)."""
@@ -549,7 +552,7 @@ class CatalogSync:
         )
 
     async def _deactivate(self, sku: Record, sku_id: int | None) -> RowOutcome:
-        outcome_row = dict(sku, _removal=True)
+        outcome_row = replace(OutRow.from_payload(sku), removal=Removal())
         if sku_id is None:
             return RowOutcome(
                 outcome_row,
@@ -642,7 +645,7 @@ def _warning(record: Record, notes: list[_RowFailure]) -> RowOutcome | None:
 
 def _failed(record: Record, failure: _RowFailure, action: Action = Action.FAILED) -> RowOutcome:
     return RowOutcome(
-        dict(record),
+        OutRow.from_payload(record),
         action,
         type=failure.type,
         column=failure.column,
