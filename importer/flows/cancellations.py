@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,14 +29,16 @@ from importer.messages import render, row_error
 from importer.models import Action, FileReport, RowError
 from importer.outcomes import PushResult, Record, RowOutcome, vtex_outcome
 from importer.push import Send
+from importer.rows import OutRow, Payload
 from importer.state import Store
 from importer.validate import Validated
 from importer.vtex.orders import OrdersClient
 
 CANCEL, DENY = "cancel", "deny"
 DONE_BEFORE = "cancellation-done-before"  # the report's type of a key VTEX already took
-# The reason VTEX holds, when it is not the row's (the action was done before, by someone else)
-VTEX_REASON = "_vtex_reason"
+# The reason VTEX holds, when it is not the row's (the action was done before, by someone
+# else): a value the room adds to a row that lands as a warning, so the snapshot keeps it.
+VTEX_REASON = "vtex_reason"
 
 CANCELLATIONS = FlowSpec(
     name="cancellations",
@@ -71,21 +74,17 @@ class Cancellations(KeyedFlow):
         report.summary.unchanged += sum(1 for r in report.rows if r.type == DONE_BEFORE)
 
     def prepare(
-        self, to_push: pd.DataFrame, previous: dict[str, dict[str, Any]], checked: Validated
-    ) -> pd.DataFrame:
+        self, rows: list[OutRow], previous: Mapping[str, Payload], checked: Validated
+    ) -> list[OutRow]:
         if not previous:
-            return to_push
+            return rows
         # A changed row is a key VTEX already took (the snapshot has it): only its reason can
-        # differ, and that is no reason to cancel or deny again. The row carries the reason
-        # that was sent, for its report.
-        to_push = to_push.copy()
-        to_push["_previous"] = pd.Series(
-            [previous.get(k) for k in to_push["key"]], index=to_push.index, dtype=object
-        )
-        return to_push
+        # differ, and that is no reason to cancel or deny again. The row carries what was
+        # accepted, for its report.
+        return [replace(r, previous=previous.get(r.key)) for r in rows]
 
     async def send(
-        self, rows: list[Record], removals: Sequence[Record], clients: Clients, store: Store,
+        self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
         return await push_cancellations(rows, clients.orders, clients.http.settings.concurrency)
@@ -126,57 +125,57 @@ def _reason_missing(template: str) -> Callable[[int, int], RowError]:
 
 
 async def push_cancellations(
-    rows: list[Record], client: OrdersClient, concurrency: int
+    rows: list[OutRow], client: OrdersClient, concurrency: int
 ) -> PushResult:
     """Each order read once, then its rows in file order; orders side by side."""
     result = PushResult()
-    by_order: dict[str, list[Record]] = {}
+    by_order: dict[str, list[OutRow]] = {}
     for row in rows:
-        if row.get("_previous"):
-            result.outcomes.append(_done_before(row))
+        if row.previous:
+            result.outcomes.append(_done_before(row, row.previous))
             continue
-        by_order.setdefault(str(row["order_id"]), []).append(row)
+        by_order.setdefault(row.get("order_id"), []).append(row)
     gate = asyncio.Semaphore(concurrency)
 
-    async def one_order(order_id: str, group: list[Record]) -> None:
+    async def one_order(order_id: str, group: list[OutRow]) -> None:
         async with gate:
             try:
                 order = await client.get_order(order_id)
             except VtexError as exc:
                 result.outcomes.extend(vtex_outcome(row, exc) for row in group)
                 return
-            for row in sorted(group, key=lambda r: r.get("row") or 0):
+            for row in sorted(group, key=lambda r: r.line or 0):
                 result.outcomes.append(await _one(row, order, client))
 
     await asyncio.gather(*(one_order(o, g) for o, g in by_order.items()))
     return result
 
 
-def _done_before(row: Record) -> RowOutcome:
-    """A key VTEX already took, with another reason now: nothing is sent."""
-    previous = row.get("_previous") or {}
+def _done_before(row: OutRow, previous: Payload) -> RowOutcome:
+    """A key VTEX already took (`previous`: what the snapshot keeps of it), with another
+    reason now: nothing is sent."""
     before = str(previous.get(VTEX_REASON) or previous.get("reason") or "")
     return RowOutcome(
         row,
         Action.UNCHANGED,
         type=DONE_BEFORE,
         column="reason",
-        value=str(row.get("reason", "")),
+        value=row.get("reason"),
         reason=render(
             "cancellation-done-before",
-            order=row["order_id"],
-            action=row["action"],
+            order=row.get("order_id"),
+            action=row.get("action"),
             before=before or "-",
         ),
     )
 
 
-async def _one(row: Record, order: Record | None, client: OrdersClient) -> RowOutcome:
-    order_id = str(row["order_id"])
+async def _one(row: OutRow, order: Record | None, client: OrdersClient) -> RowOutcome:
+    order_id = row.get("order_id")
     if order is None:
         return _failed(row, "unknown-order", "order_id", order_id, order=order_id)
     try:
-        if row["action"] == CANCEL:
+        if row.get("action") == CANCEL:
             return await _cancel(row, order, client)
         return await _deny(row, order, client)
     except RowRejectedError as exc:
@@ -187,16 +186,15 @@ async def _one(row: Record, order: Record | None, client: OrdersClient) -> RowOu
         return vtex_outcome(row, exc)
 
 
-async def _cancel(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
-    order_id, reason = str(row["order_id"]), str(row["reason"])
+async def _cancel(row: OutRow, order: Record, client: OrdersClient) -> RowOutcome:
+    order_id, reason = row.get("order_id"), row.get("reason")
     if str(order.get("status", "")) in CANCELED:
         # Canceled already: by an earlier pass that died before recording it, or by someone
         # else. What VTEX holds as the reason decides whether the row landed as written.
         held = _cancel_reason(order)
         if held != reason:
-            row[VTEX_REASON] = held  # kept with the snapshot: what a later row is told
             return RowOutcome(
-                row,
+                _holding(row, held),  # kept with the snapshot: what a later row is told
                 Action.WARNING,
                 type="canceled-with-other-reason",
                 column="reason",
@@ -210,8 +208,8 @@ async def _cancel(row: Record, order: Record, client: OrdersClient) -> RowOutcom
     return RowOutcome(row, Action.CREATED)
 
 
-async def _deny(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
-    order_id, reason = str(row["order_id"]), str(row["reason"])
+async def _deny(row: OutRow, order: Record, client: OrdersClient) -> RowOutcome:
+    order_id, reason = row.get("order_id"), row.get("reason")
     request = _latest_request(order)
     if request is None:
         # VTEX's deny names the request it denies (a mandatory id): without one there is
@@ -223,9 +221,8 @@ async def _deny(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
     if _field(request, "deniedBySeller") is True:
         held = str(_field(request, "deniedBySellerReason") or "")
         if held != reason:
-            row[VTEX_REASON] = held
             return RowOutcome(
-                row,
+                _holding(row, held),
                 Action.WARNING,
                 type="denied-with-other-reason",
                 column="reason",
@@ -237,6 +234,11 @@ async def _deny(row: Record, order: Record, client: OrdersClient) -> RowOutcome:
     request["deniedBySeller"] = True
     request["deniedBySellerReason"] = reason
     return RowOutcome(row, Action.CREATED)
+
+
+def _holding(row: OutRow, held: str) -> OutRow:
+    """The row with the reason VTEX holds for it, as a value the snapshot keeps."""
+    return replace(row, values={**row.values, VTEX_REASON: held})
 
 
 def _latest_request(order: Record) -> Record | None:
@@ -267,18 +269,19 @@ def _field(record: Record, name: str) -> Any:
     return next((v for k, v in record.items() if k.casefold() == folded), None)
 
 
-def _refused(row: Record, exc: RowRejectedError) -> RowOutcome:
+def _refused(row: OutRow, exc: RowRejectedError) -> RowOutcome:
     """VTEX refused the call for good (an invoiced order, a request already answered): the
     row fails with VTEX's own message."""
-    template = "cancel-refused" if row["action"] == CANCEL else "deny-refused"
+    template = "cancel-refused" if row.get("action") == CANCEL else "deny-refused"
+    order_id = row.get("order_id")
     return RowOutcome(
         row,
         Action.FAILED,
         type=template,
         column="order_id",
-        value=str(row["order_id"]),
+        value=order_id,
         status=exc.status,
-        reason=render(template, order=row["order_id"], status=exc.status, answer=_message(exc)),
+        reason=render(template, order=order_id, status=exc.status, answer=_message(exc)),
     )
 
 
@@ -296,7 +299,7 @@ def _message(exc: RowRejectedError) -> str:
     return " ".join(exc.body.split())[:300] or str(exc)
 
 
-def _failed(row: Record, type: str, column: str, value: str, **fields: object) -> RowOutcome:
+def _failed(row: OutRow, type: str, column: str, value: str, **fields: object) -> RowOutcome:
     """A row VTEX cannot take, said by the template of its type."""
     reason = render(type, **fields)
     return RowOutcome(row, Action.FAILED, type=type, column=column, value=value, reason=reason)
