@@ -4,12 +4,14 @@ tests/test_cancellations.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from importer.deps import Clients
 from importer.flows.cancellations import FLOW, push_cancellations
 from importer.models import Action
-from importer.outcomes import PushResult, Record
+from importer.outcomes import PushResult
+from importer.rows import OutRow
 from importer.sandbox import Faults, Sandbox
 from tests.flows.rooms import against, by_row, check, demo_sandbox, writes
 
@@ -17,9 +19,10 @@ CANCEL_OP = "POST /api/oms/pvt/orders/{orderId}/cancel"
 DENY_OP = "POST /api/orders/pvt/document/{orderId}/deny-cancellation-request"
 
 
-def row(order_id: str, action: str, reason: str = "", **cells: Any) -> Record:
-    """A row as the room sends it (validated and normalised)."""
-    record: Record = {
+def row(order_id: str, action: str, reason: str = "", previous: Any = None, **cells: Any) -> OutRow:
+    """A row as the room sends it (validated and normalised; `previous`: what the snapshot
+    keeps of its key, as `prepare` gives it)."""
+    record: dict[str, Any] = {
         "row": 2,
         "key": f"{order_id}|{action}",
         "order_id": order_id,
@@ -28,10 +31,10 @@ def row(order_id: str, action: str, reason: str = "", **cells: Any) -> Record:
         "hash": 1,
     }
     record.update(cells)
-    return record
+    return replace(OutRow.from_payload(record), previous=previous)
 
 
-def send(sandbox: Sandbox, rows: list[Record]) -> PushResult:
+def send(sandbox: Sandbox, rows: list[OutRow]) -> PushResult:
     async def work(clients: Clients) -> PushResult:
         return await push_cancellations(rows, clients.orders, 4)
 
@@ -112,7 +115,7 @@ def test_an_order_canceled_already_is_not_canceled_again() -> None:
     send(sandbox, [row(same, "cancel", "stock"), row(other, "cancel", "fraud", row=3)])
     sandbox.requests.clear()
     rows = [row(same, "cancel", "stock"), row(other, "cancel", "stock-out", row=3)]
-    outcome = {o.record["row"]: o for o in send(sandbox, rows).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
     assert writes(sandbox) == []
     assert (outcome[2].action, outcome[2].reason) == (
         Action.CREATED,
@@ -201,7 +204,7 @@ def test_a_deny_without_a_request_is_not_sent_and_one_vtex_refuses_carries_its_m
     send(sandbox, [row(canceled, "cancel", "ok")])  # the ERP accepted the request, in VTEX
     sandbox.requests.clear()
     rows = [row(no_request, "deny", "no"), row(canceled, "deny", "no", row=3)]
-    outcome = {o.record["row"]: o for o in send(sandbox, rows).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
     assert (outcome[2].action, outcome[2].type) == (Action.FAILED, "no-cancellation-request")
     assert 'is "ready-for-handling" and has no cancellation request' in outcome[2].reason
     assert (outcome[3].action, outcome[3].type, outcome[3].status) == (
@@ -217,7 +220,7 @@ def test_cancel_then_deny_of_one_order_go_in_file_order() -> None:
     sandbox = demo_sandbox()
     order_id = requested_order(sandbox)
     rows = [row(order_id, "deny", "no", row=3), row(order_id, "cancel", "ok", row=2)]
-    outcome = {o.record["row"]: o for o in send(sandbox, rows).outcomes}
+    outcome = {o.record.line: o for o in send(sandbox, rows).outcomes}
     assert outcome[2].action is Action.CREATED  # the cancel accepted the customer's request
     assert (outcome[3].action, outcome[3].type) == (Action.FAILED, "deny-refused")
     assert sandbox.order_status(order_id) == "canceled"
@@ -227,7 +230,7 @@ def test_cancel_then_deny_of_one_order_go_in_file_order() -> None:
 
 def test_a_changed_reason_of_a_done_row_sends_nothing() -> None:
     sandbox = demo_sandbox()
-    done = row("1-01", "cancel", "fraud", _previous={"reason": "stock"})
+    done = row("1-01", "cancel", "fraud", previous={"reason": "stock"})
     [outcome] = send(sandbox, [done]).outcomes
     assert sandbox.requests == []
     assert (outcome.action, outcome.type, outcome.column, outcome.value) == (
@@ -259,6 +262,6 @@ def test_a_changed_reason_is_told_the_reason_vtex_holds() -> None:
     send(sandbox, [row(order_id, "cancel", "fraude")])
     [warned] = send(sandbox, [row(order_id, "cancel", "stock")]).outcomes
     assert warned.action is Action.WARNING
-    later = row(order_id, "cancel", "other", _previous=dict(warned.record))
+    later = row(order_id, "cancel", "other", previous=warned.record.payload())
     [outcome] = send(sandbox, [later]).outcomes
     assert 'with the reason "fraude"' in outcome.reason
