@@ -204,6 +204,7 @@ def init(directory: Annotated[Path, typer.Argument(help="the working folder to l
         "inbox/inventory",
         "inbox/invoices",
         "inbox/tracking",
+        "inbox/cancellations",
         "outbox/orders",
         "outbox/reports",
         "archive/done",

@@ -197,6 +197,35 @@ TEMPLATES: dict[str, str] = {
     "whole list). Add the missing events back to the file if they belong.",
     "tracking-delivered-minute": '"delivered_date" {value} was sent as {sent} (UTC): VTEX takes '
     "the delivery time to the minute (yyyy-mm-dd hh:mm), so the seconds were left out.",
+    # Cancellations: the ERP cancels an order or denies a customer's cancellation request
+    # (API-NOTES §6.7, §12.1-12.2).
+    "cancellation-action-unknown": '"action" is "{value}"; it must be cancel (cancel the '
+    "order) or deny (refuse the customer's cancellation request). Correct it and drop the file "
+    "again.",
+    "deny-reason-missing": '"reason" is empty: VTEX denies a cancellation request only with a '
+    "reason (the marketplace and the customer see it). Fill it in and drop the file again.",
+    "cancel-reason-missing": '"reason" is empty: every cancel carries its reason, which VTEX '
+    "keeps with the order and the customer is told. Fill it in (or set one under "
+    "[flows.cancellations.defaults] in importer.toml) and drop the file again.",
+    "cancellation-done-before": "the {action} of order {order} was already sent, with the reason "
+    '"{before}": it is sent once, so nothing was sent now, and VTEX keeps that reason. Nothing '
+    "to do; tell the customer yourself if the new reason matters.",
+    "cancel-already-in-vtex": "already canceled in VTEX: nothing sent",
+    "canceled-with-other-reason": "order {order} was already canceled in VTEX, with the reason "
+    '"{held}": nothing was sent, and VTEX keeps that reason, not this row\'s.',
+    "deny-already-in-vtex": "already denied in VTEX: nothing sent",
+    "denied-with-other-reason": "the cancellation request of order {order} was already denied "
+    'in VTEX, with the reason "{held}": nothing was sent, and VTEX keeps that reason, not this '
+    "row's.",
+    "no-cancellation-request": 'order {order} is "{status}" and has no cancellation request to '
+    "deny: VTEX denies a customer's request, named by its id, and this order has none. Check "
+    "the order id.",
+    "cancel-refused": 'VTEX refused to cancel order {order} (HTTP {status}): "{answer}". An '
+    "invoiced or partially invoiced order cannot be canceled: return it with an Input invoice "
+    "(inbox/invoices) instead.",
+    "deny-refused": "VTEX refused to deny the cancellation request of order {order} (HTTP "
+    '{status}): "{answer}". A request can be denied once, while the order is '
+    '"cancellation-requested": check the order in VTEX.',
     # File-level warnings (the summary's "warnings about the file").
     "lookalike-column": 'column "{header}" was not read: it looks like {column}; add it to '
     "[flows.{flow}.columns] in importer.toml if it is.",

@@ -215,7 +215,7 @@ def validate(
                 row_error(
                     "duplicate-key",
                     row=int(rec["row"]),
-                    column=_key_column(rec),
+                    column=_key_column(rec, spec),
                     value=spelt,
                     key=spelt,
                     first_row=int(first_row[rec["key"]]),
@@ -475,9 +475,9 @@ def shown_key(record: Mapping[str, Any]) -> str:
     return key
 
 
-def _key_column(record: pd.Series) -> str:
-    if "sku_ref" not in record:
-        return "invoice_number"
+def _key_column(record: pd.Series, spec: FlowSpec) -> str:
+    if "sku_ref" not in record:  # a flow keyed by its own columns: the last one tells rows apart
+        return spec.key_columns[-1]
     return "sku_ref" if record["sku_ref"] != "" or "sku_id" not in record else "sku_id"
 
 

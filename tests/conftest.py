@@ -63,6 +63,8 @@ LONGEST_S = {
     "tests/reliability/test_two_importers.py": 7,
     "tests/reliability/test_crash.py::test_orders_and_cancellations": 6,
     "tests/reliability/test_crash.py::test_tracking_events": 14,
+    "tests/reliability/test_crash.py::test_cancellations_land_once_with_a_crash_at_every": 5,
+    "tests/reliability/test_crash.py::test_cancellations_are_sent_exactly_once": 4,
 }
 
 
@@ -105,7 +107,7 @@ def no_real_store(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "importer.toml").write_text(TEST_CONFIG, encoding="utf-8")
-    for flow in ("catalog", "prices", "inventory", "invoices", "tracking"):
+    for flow in ("catalog", "prices", "inventory", "invoices", "tracking", "cancellations"):
         (tmp_path / "inbox" / flow).mkdir(parents=True)
     return tmp_path
 

@@ -7,7 +7,15 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "importer"
-FLOW_NAMES = {"catalog", "prices", "inventory", "invoices", "catalog-products"}
+FLOW_NAMES = {
+    "catalog",
+    "prices",
+    "inventory",
+    "invoices",
+    "catalog-products",
+    "tracking",
+    "cancellations",
+}
 # The stages that every flow goes through: none of them may branch on a flow's name.
 GENERIC = [
     "pipeline.py",

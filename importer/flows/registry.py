@@ -22,6 +22,8 @@ ROOMS: dict[str, str] = {
     "invoices": "importer.flows.invoices",
     # After invoices: an invoice (and its tracking number) posted this pass takes its events.
     "tracking": "importer.flows.tracking",
+    # After invoices: an order a file both invoices and cancels is refused its cancel by VTEX.
+    "cancellations": "importer.flows.cancellations",
 }
 FLOW_NAMES: tuple[str, ...] = tuple(ROOMS)
 

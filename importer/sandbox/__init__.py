@@ -8,9 +8,10 @@ Modules, one job each: `core` (the Sandbox: auth, permissions, faults, contract,
 `router` (the route table), the route handlers `catalog` (categories and the tree, brands,
 products, trade policies, SKUs), `eans`, `files` (SKU images), `specs` (specifications),
 `context` (the SKU with its context), `pricing`, `logistics`, `orders` (OMS: orders, status
-flow, invoices, tracking, cancel, list) and `feed` (orders Feed v3); `activation` (the SKU
-activation rules), `order_data` (order documents and the demo orders), `state` (the store and
-its JSON file), `faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`.
+flow, invoices, tracking, cancel, a customer's cancellation request and its deny, list) and
+`feed` (orders Feed v3); `activation` (the SKU activation rules), `order_data` (order
+documents and the demo orders), `state` (the store and its JSON file), `faults`, `jsonio`
+(Decimal-exact JSON), `demo` (the demo store), `server`.
 
 Orders, for tests (API-NOTES §6, FLOWS §7-8):
 
@@ -20,6 +21,7 @@ Orders, for tests (API-NOTES §6, FLOWS §7-8):
     sandbox.seed_orders(5, queue=True)             # queued even without a config
     sandbox.feed_duplicates, sandbox.feed_shuffle = 0.3, True   # VTEX's repeats and disorder
     sandbox.order_status(order_id), sandbox.invoices(order_id), sandbox.feed_pending()
+    sandbox.request_cancellation(order_id, "reason")   # a customer asks: cancellation-requested
 
 A big store, for tests that need it to exist (not for proving how it is set up):
     sandbox.seed_call("POST", "/api/catalog/pvt/stockkeepingunit", {...})   # the answer's body

@@ -474,6 +474,22 @@ class Sandbox:
             moment = feed.Moment(datetime.now(UTC), self.clock(), self._feed_draw)
             orders.change_status(self.store, order, status, moment, queue=queue)
 
+    def request_cancellation(
+        self, order_id: str, reason: str, *, requested_by_user: bool = True
+    ) -> str:
+        """A customer asks to cancel an order (the storefront's side, not an API of the ERP's):
+        the request's id. Outside the cancellation window the order becomes
+        cancellation-requested until the seller cancels or denies; inside it, VTEX cancels at
+        once. ValueError for an order no request can be made for (canceled, invoiced, already
+        requested), ApiError 404 for an unknown one."""
+        with self._lock:
+            moment = feed.Moment(datetime.now(UTC), self.clock(), self._feed_draw)
+            request_id = orders.request_cancellation(
+                self.store, order_id, reason, moment, requested_by_user=requested_by_user
+            )
+            self._autosave()
+            return request_id
+
     def save(self) -> None:
         """Write the store to state_file (atomically); nothing to do without a state_file."""
         with self._lock:

@@ -7,12 +7,15 @@
     PATCH /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}  tracking: 200 {date, ...}
     PUT   /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking  events: 200 {date, ...}
     POST  /api/oms/pvt/orders/{orderId}/cancel               200 {date, orderId, receipt}
+    POST  /api/orders/pvt/document/{orderId}/deny-cancellation-request   200, no body
 
 Status flow, each change queued on the feed when its filter takes the state (module `feed`):
 
     ready-for-handling --start-handling--> start-handling -> handling
     ready-for-handling .. handling --Output invoices covering `value`--> invoice -> invoiced
     any status but invoiced (and without an Output invoice) --cancel--> cancel -> canceled
+    ready-for-handling | handling --a customer's request--> cancellation-requested
+    cancellation-requested --deny--> the status before the request; --cancel--> canceled
 
 The intermediate states (start-handling, invoice, cancel) are passed through at once, and each
 is an event of its own, as VTEX's workflow fires them.
@@ -57,6 +60,21 @@ Choices where VTEX documents nothing (errors use OMS's {"error": {"code": "1", "
   and deliveredDate become courierStatus.finished and .deliveredDate (ISO 8601, UTC);
 - cancel of an already canceled order: 200 again, nothing changes (no event); the optional
   {"reason"} is kept as cancelReason;
+- a customer's cancellation request (`request_cancellation`, the customer's side, not an API
+  of the ERP's) outside the cancellation window (ready-for-handling, handling) moves the order
+  to cancellation-requested and adds to `cancellationRequests` {id, reason,
+  cancellationRequestDate, requestedByUser, deniedBySeller, deniedBySellerReason,
+  cancellationRequestDenyDate}; inside the window (window-to-cancel) the order is canceled at
+  once (guide "Order canceling improvements", vtexdocs/dev-portal-content:
+  docs/guides/Orders/order-canceling-improvements.md);
+- deny (same guide, "Deny cancel order"; in no OpenAPI spec): body {cancellationRequestId,
+  denyReason}, both mandatory (400 without); 200 without a body, and the order goes back to the
+  status it had before the request (ready-for-handling or handling), the request marked
+  deniedBySeller with the reason and date. 400 for an id the order has no request of
+  ("Cancellation request ID not found"), an order already canceled, or a status other than
+  cancellation-requested ("Invalid order status"); 404 for an unknown order. The guide's
+  heading gives the path /api/orders/pvt/document/{orderId}/..., its cURL example
+  /api/oms/pvt/orders/{orderId}/...: the heading's is served;
 - list: per_page outside 1..100 or page below 1: 400; page above 30: 400 "Max page exceed
   ( 30 ), refine filter". f_status takes one status or several separated by commas;
   f_creationDate / f_authorizedDate / f_invoicedDate take "field:[from TO to]" (ISO 8601, '*'
@@ -83,10 +101,12 @@ __all__ = [
     "MAX_PER_PAGE",
     "cancel_order",
     "change_status",
+    "deny_cancellation_request",
     "get_order",
     "invoice_order",
     "list_orders",
     "order_or_404",
+    "request_cancellation",
     "start_handling",
     "update_invoice",
     "update_tracking_events",
@@ -341,6 +361,7 @@ def start_handling(store: Store, call: Call) -> Reply:
 
 
 def cancel_order(store: Store, call: Call) -> Reply:
+    """The ERP cancels (or accepts a customer's cancellation request: same call)."""
     order = order_or_404(store, call.params["orderId"])
     reason = None
     if call.has_body:
@@ -351,12 +372,14 @@ def cancel_order(store: Store, call: Call) -> Reply:
         raise oms_error(400, "Invoiced orders cannot be canceled: send an Input invoice")
     if _invoiced(order, "Output") > 0:
         raise oms_error(400, "Partially invoiced orders cannot be canceled: send an Input invoice")
+    requested = order["status"] == "cancellation-requested"
     change_status(store, order, "canceled", Moment.of(call))
+    store.cancel_requested_from.pop(order["orderId"], None)
     now = oms_time(call.now)
     order["cancelReason"] = reason
     order["allowCancellation"] = False
     order["cancellationData"] = {
-        "RequestedByUser": False,
+        "RequestedByUser": requested,
         "RequestedBySystem": False,
         "RequestedBySellerNotification": True,
         "RequestedByPaymentNotification": False,
@@ -364,6 +387,81 @@ def cancel_order(store: Store, call: Call) -> Reply:
         "CancellationDate": now,
     }
     return _receipt(store, call, order)
+
+
+# --------------------------------------------------------------------------- cancellation requests
+
+# Outside the cancellation window: a customer's request waits for the seller's decision.
+REQUESTABLE = ("ready-for-handling", "handling")
+WINDOW = "window-to-cancel"
+
+
+def request_cancellation(
+    store: Store, order_id: str, reason: str, moment: Moment, *, requested_by_user: bool = True
+) -> str:
+    """A customer (or the marketplace on their behalf) asks to cancel: the id of the request.
+    Inside the cancellation window the order is canceled at once, as VTEX does. ValueError
+    where no request can be made (canceled, invoiced, already requested): a test's misuse."""
+    order = order_or_404(store, order_id)
+    status = order["status"]
+    if status != WINDOW and status not in REQUESTABLE:
+        raise ValueError(f"order {order_id} is {status}: no cancellation request can be made")
+    request_id = token(store, "cancellation-request", order_id).lower()
+    requests: list[Record] = order.setdefault("cancellationRequests", [])
+    requests.append(
+        {
+            "id": request_id,
+            "reason": reason,
+            "cancellationRequestDate": oms_time(moment.now),
+            "requestedByUser": requested_by_user,
+            "deniedBySeller": False,
+            "deniedBySellerReason": None,
+            "cancellationRequestDenyDate": None,
+        }
+    )
+    if status == WINDOW:
+        change_status(store, order, "canceled", moment)
+        order["cancelReason"] = reason
+        order["allowCancellation"] = False
+        order["cancellationData"] = {
+            "RequestedByUser": requested_by_user,
+            "RequestedBySystem": False,
+            "RequestedBySellerNotification": False,
+            "RequestedByPaymentNotification": False,
+            "Reason": reason,
+            "CancellationDate": oms_time(moment.now),
+        }
+        return request_id
+    store.cancel_requested_from[order_id] = status
+    change_status(store, order, "cancellation-requested", moment)
+    return request_id
+
+
+def deny_cancellation_request(store: Store, call: Call) -> Reply:
+    order = order_or_404(store, call.params["orderId"])
+    body = body_object(call)
+    request_id = as_str(body.get("cancellationRequestId"), "cancellationRequestId")
+    reason = as_str(body.get("denyReason"), "denyReason")
+    if not request_id or not reason:
+        raise oms_error(400, "cancellationRequestId and denyReason are required")
+    requests: list[Record] = order.get("cancellationRequests") or []
+    request = next((r for r in requests if r["id"] == request_id), None)
+    if request is None:
+        raise oms_error(400, f"Cancellation request ID not found: {request_id}")
+    if order["status"] in ("cancel", "canceled"):
+        raise oms_error(400, "Order already canceled")
+    if order["status"] != "cancellation-requested" or request["deniedBySeller"]:
+        raise oms_error(
+            400,
+            f"Invalid order status: {order['status']}; a cancellation request can be denied "
+            "while the order is cancellation-requested",
+        )
+    request["deniedBySeller"] = True
+    request["deniedBySellerReason"] = reason
+    request["cancellationRequestDenyDate"] = oms_time(call.now)
+    before = store.cancel_requested_from.pop(order["orderId"], "ready-for-handling")
+    change_status(store, order, before, Moment.of(call))
+    return Reply(status=200)
 
 
 # --------------------------------------------------------------------------- invoices

@@ -199,6 +199,12 @@ ROUTES: tuple[Route, ...] = (
         orders.update_tracking_events,
     ),
     Route("POST", "/api/oms/pvt/orders/{orderId}/cancel", orders.cancel_order),
+    # The guide's "Deny cancel order" (API-NOTES §12.2): in no OpenAPI spec of VTEX's
+    Route(
+        "POST",
+        "/api/orders/pvt/document/{orderId}/deny-cancellation-request",
+        orders.deny_cancellation_request,
+    ),
     # Orders feed v3 (API-NOTES §6.1)
     Route("GET", "/api/orders/feed/config", feed.get_config),
     Route("POST", "/api/orders/feed/config", feed.post_config),

@@ -62,6 +62,9 @@ class Store:
     sku_activation_off: set[int] = field(default_factory=set)
     # Orders by orderId, and the orders feed (Feed v3): its config and its queue.
     orders: dict[str, Record] = field(default_factory=dict)
+    # The status an order had when a customer asked to cancel it (orderId -> status): a denied
+    # request puts it back there (VTEX: ready-for-handling or handling).
+    cancel_requested_from: dict[str, str] = field(default_factory=dict)
     # What orders hold of the stock, by reservation id (see `reservations`), and whether a
     # stock write clears only the acknowledged ones its count time reflects (undocumented by
     # VTEX, so opt-in; not saved).
@@ -115,7 +118,7 @@ class Store:
             self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
             self.sku_activation_off, self.product_refids, self.sku_refids, self.ean_skus,
             self.field_value_ids, self.last_ids, self.orders, self.feed_queue,
-            self.reservations,
+            self.reservations, self.cancel_requested_from,
         ):  # fmt: skip
             table.clear()
         self.trade_policies.add(1)
@@ -176,6 +179,7 @@ class Store:
             "skuSpecs": [a for owned in self.sku_specs.values() for a in owned],
             "skuActivationOff": sorted(self.sku_activation_off),
             "orders": list(self.orders.values()),
+            "cancelRequestedFrom": dict(self.cancel_requested_from),
             "reservations": list(self.reservations.values()),
             "feedConfig": self.feed_config,
             "feedQueue": [
@@ -210,6 +214,7 @@ class Store:
             spec_values={int(r["FieldValueId"]): r for r in data.get("specValues", [])},
             sku_activation_off={int(i) for i in data.get("skuActivationOff", [])},
             orders={str(r["orderId"]): r for r in data.get("orders", [])},
+            cancel_requested_from=dict(data.get("cancelRequestedFrom", {})),
             reservations={str(r["id"]): r for r in data.get("reservations", [])},
             feed_config=data.get("feedConfig"),
             feed_queue=[

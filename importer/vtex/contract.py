@@ -16,6 +16,9 @@ What is checked, per API-NOTES §10 ("validate against the spec as written"):
 - a required request body is present, a body is not sent where none is defined, and a JSON body
   validates against the requestBody schema (OpenAPI 3.0 dialect, with format checks).
 
+A call VTEX documents only in a guide (API-NOTES §12.2: deny-cancellation-request) is checked
+against a spec of our own in `documented/`, which names the guide it was written from.
+
 Not checked (the specs cannot say): unknown or misspelled body fields, and bodies that omit
 optional fields a full-replacement PUT would clear (§10.10, §10.16).
 
@@ -40,10 +43,13 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-__all__ = ["SPEC_DIR_ENV", "Contract", "find_spec_dir"]
+__all__ = ["DOCUMENTED_DIR", "SPEC_DIR_ENV", "Contract", "find_spec_dir"]
 
 #: Environment variable that points at the folder of specs (overrides the search).
 SPEC_DIR_ENV = "IMPORTER_OPENAPI_DIR"
+#: Calls VTEX documents in a guide but in no OpenAPI spec (deny-cancellation-request), written
+#: as specs of our own that cite the guide; loaded with every folder of VTEX's specs.
+DOCUMENTED_DIR = Path(__file__).resolve().parent / "documented"
 _SPEC_SUBDIR = Path("shared") / "vtex" / "openapi"
 _METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 _PARAM_RE = re.compile(r"\{([^{}]+)\}")
@@ -495,7 +501,9 @@ def _load(spec_dir: str) -> Contract:
     checker = _format_checker()
     root = _Node()
     count = 0
-    for file in files:
+    # VTEX's own specs first: on a clash theirs win, so a documented call that a later spec
+    # gains is checked against the spec.
+    for file in [*files, *sorted(DOCUMENTED_DIR.glob("*.json"))]:
         with file.open(encoding="utf-8") as handle:
             spec = json.load(handle)
         compiler = _Compiler(file.stem, spec, checker)

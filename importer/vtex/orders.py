@@ -125,3 +125,28 @@ class OrdersClient:
             f"/api/oms/pvt/orders/{_seg(order_id)}/invoice/{_seg(invoice_number)}/tracking",
             body=body,
         )
+
+    async def cancel(self, order_id: str, reason: str) -> None:
+        """Cancel the order, or accept a customer's cancellation request (the same call), with
+        its reason (API-NOTES §6.7, §12.1). Not replayed: whether a second cancel is harmless
+        is not documented, so after a timeout the caller reads the order."""
+        await self.http.request(
+            Api.ORDERS,
+            "POST",
+            f"/api/oms/pvt/orders/{_seg(order_id)}/cancel",
+            body={"reason": reason},
+            replay=False,
+        )
+
+    async def deny_cancellation(self, order_id: str, request_id: str, reason: str) -> None:
+        """Deny a customer's cancellation request (API-NOTES §12.2: in VTEX's guide, in no
+        OpenAPI spec; importer/vtex/documented/ holds its contract). 200 without a body. Not
+        replayed: a second deny is refused (400), so after a timeout the caller reads the
+        order."""
+        await self.http.request(
+            Api.ORDERS,
+            "POST",
+            f"/api/orders/pvt/document/{_seg(order_id)}/deny-cancellation-request",
+            body={"cancellationRequestId": request_id, "denyReason": reason},
+            replay=False,
+        )

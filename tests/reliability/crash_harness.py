@@ -572,7 +572,7 @@ def twin_worlds(
             workdir = root / name
             (workdir / "importer.toml").parent.mkdir(parents=True)
             (workdir / "importer.toml").write_text(config, encoding="utf-8")
-            for flow in ("catalog", "prices", "inventory", "invoices"):
+            for flow in ("catalog", "prices", "inventory", "invoices", "tracking", "cancellations"):
                 (workdir / "inbox" / flow).mkdir(parents=True)
             sandbox = Sandbox(account="teststore", app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
             setup(sandbox)

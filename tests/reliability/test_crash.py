@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from importer.orders.export import money
@@ -880,6 +883,107 @@ def test_invoices_are_posted_exactly_once_through_sigkills(
     assert_no_contract_violations(crash, log)
 
 
+# --- cancellations in ----------------------------------------------------------------------
+
+# Per drop: an order to cancel, a customer's request to deny, and an invoiced order VTEX
+# refuses to cancel (its row fails, so a completed run exits 1).
+CANCEL_LOTS = 4  # the campaign makes one drop per aimed kill: 2
+CANCEL_OP = "POST /api/oms/pvt/orders/{orderId}/cancel"
+DENY_OP = "POST /api/orders/pvt/document/{orderId}/deny-cancellation-request"
+
+
+def orders_to_cancel(sandbox: Sandbox, lots: int = CANCEL_LOTS) -> None:
+    seed_store(sandbox, 5)
+    for _ in range(lots):
+        _, requested, invoiced = sandbox.seed_orders(3, queue=False)
+        sandbox.set_order_status(requested, "handling", queue=False)
+        sandbox.request_cancellation(requested, "changed my mind")
+        sandbox.set_order_status(invoiced, "invoiced", queue=False)
+
+
+def cancel_lot(sandbox: Sandbox, i: int) -> list[str]:
+    """The i-th lot's orders: to cancel, to deny, invoiced."""
+    ids = sorted(sandbox.orders, key=lambda o: int(sandbox.orders[o]["sequence"]))
+    return ids[3 * i : 3 * i + 3]
+
+
+def cancellation_file(sandbox: Sandbox, i: int) -> str:
+    if 3 * (i + 1) > len(sandbox.orders):
+        raise AssertionError("more drops than order lots prepared")
+    ready, requested, invoiced = cancel_lot(sandbox, i)
+    return (
+        f"order_id,action,reason\n{ready},cancel,sem estoque\n{requested},deny,já enviado\n"
+        f"{invoiced},cancel,fraude\n"
+    )
+
+
+def drop_cancellations(world: World, i: int) -> None:
+    place(world, "cancellations", f"cancelamentos-{i:02d}.csv", cancellation_file(world.sandbox, i))
+
+
+def assert_cancellations_landed_once(sandbox: Sandbox, drops: int, log: object) -> None:
+    """Each lot: canceled and denied once, with the file's reasons; the invoiced order left
+    as it was; the lots after the last drop untouched."""
+    # Every call VTEX got, refused or not: a second deny would be refused (400), not lost.
+    posts = Counter(r.path for r in sandbox.requests if r.method == "POST")
+    for i in range(drops):
+        ready, requested, invoiced = cancel_lot(sandbox, i)
+        assert (sandbox.order_status(ready), sandbox.orders[ready]["cancelReason"]) == (
+            "canceled",
+            "sem estoque",
+        ), log
+        assert posts[f"/api/oms/pvt/orders/{ready}/cancel"] == 1, log
+        assert sandbox.order_status(requested) == "handling", log
+        [request] = sandbox.orders[requested]["cancellationRequests"]
+        assert request["deniedBySellerReason"] == "já enviado", log
+        assert posts[f"/api/orders/pvt/document/{requested}/deny-cancellation-request"] == 1, log
+        assert sandbox.order_status(invoiced) == "invoiced", log
+    after = [sandbox.order_status(o) for o in cancel_lot(sandbox, drops)]
+    assert after == ["ready-for-handling", "cancellation-requested", "invoiced"], log
+
+
+# One request at a time, so that a kill aimed at the n-th request of the calibration run hits
+# the same call in the crash run (the three orders of a file are otherwise read side by side).
+SERIAL_CONFIG = TEST_CONFIG.replace("max_attempts = 6", "max_attempts = 6\nconcurrency = 1")
+
+
+def test_cancellations_are_sent_exactly_once_through_sigkills(tmp_path: Path, seed: int) -> None:
+    """Real SIGKILLs, one per drop, aimed at the gaps of this flow: after VTEX applied the
+    cancel, and after it applied the deny (the importer never learns either). Every other
+    kill point is in test_cancellations_land_once_with_a_crash_at_every_point."""
+    with twin_worlds(tmp_path, SERIAL_CONFIG, orders_to_cancel) as (crash, twin):
+        campaign_of_cancellations(crash, twin, seed)
+
+
+def campaign_of_cancellations(crash: World, twin: World, seed: int) -> None:
+    aims = (
+        Aim("request-after", CANCEL_OP),
+        Aim("request-after", DENY_OP),
+    )
+    log = crash_campaign(
+        flow="cancellations",
+        args=["run"],
+        crash=crash,
+        twin=twin,
+        drop=drop_cancellations,
+        kills=len(aims),
+        seed=seed,
+        max_kills_per_drop=1,
+        ok_exits=frozenset({0, 1}),  # 1: the invoiced order's row failed, as it must
+        aims=aims,
+    )
+    print(log)
+    assert_cancellations_landed_once(crash.sandbox, log.drops, log)
+    names = [f"cancelamentos-{i:02d}.csv" for i in range(log.drops)]
+    assert_files_settled(crash, "cancellations", names, log)
+    # The refused row is on its file's report, once. A file read again after a kill that
+    # came after its rows landed counts them unchanged (the snapshot has them).
+    for name, rows in report_rows_of(crash).items():
+        actions = Counter(r["action"] for r in rows)
+        assert actions["failed"] == 1 and set(actions) <= {"created", "failed"}, (name, log)
+    assert_no_contract_violations(crash, log)
+
+
 # --- the gaps the campaigns found, pinned down one by one (in-process, no fork) ------------
 
 
@@ -1001,6 +1105,104 @@ def test_a_crash_while_writing_cancellations_gives_the_erp_one_notice(
     assert notices == Counter({(order_id, "canceled"): 1})
     assert not [p for p in (workdir / "outbox" / "orders").iterdir() if p.name[0] == "."]
     assert sandbox.feed_pending() == []
+
+
+class Tripwire:
+    """In-process kill points, as crash_harness counts them in a child: every request to the
+    sandbox (before or after it applies it) and every local side effect (a store transaction
+    beginning or committed, a rename, a replace, an unlink). Raises `Died` at the armed one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, kind: str = "", at: int = 0) -> None:
+        self.kind, self.at = kind, at
+        self.requests = self.steps = 0
+        self.labels: list[str] = []
+        self.methods: list[str] = []  # of each request, in order
+        for name in ("replace", "rename", "unlink"):
+            monkeypatch.setattr(os, name, self._step_wrapper(getattr(os, name), f"os.{name}"))
+        original_tx = Store._tx
+        trip = self
+
+        @contextmanager
+        def tx(store: Store) -> Iterator[Any]:
+            caller = sys._getframe(2).f_code.co_name
+            trip.step(f"{caller}:begin")
+            with original_tx(store) as db:
+                yield db
+            trip.step(f"{caller}:commit")
+
+        monkeypatch.setattr(Store, "_tx", tx)
+        original_call = Sandbox.__call__
+
+        def call(sandbox: Sandbox, request: httpx.Request) -> httpx.Response:
+            self.requests += 1
+            self.methods.append(request.method)
+            hit = self.kind.startswith("request") and self.requests == self.at
+            if hit and self.kind == "request-before":
+                raise Died(f"before request {self.at}")
+            response = original_call(sandbox, request)
+            if hit:
+                raise Died(f"after request {self.at}")
+            return response
+
+        monkeypatch.setattr(Sandbox, "__call__", call)
+
+    def _step_wrapper(self, original: Any, label: str) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            self.step(label)
+            return original(*args, **kwargs)
+
+        return wrapped
+
+    def step(self, label: str) -> None:
+        self.steps += 1
+        self.labels.append(label)
+        if self.kind == "step" and self.steps == self.at:
+            raise Died(label)
+
+
+def test_cancellations_land_once_with_a_crash_at_every_point(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kill point of a run, one drop each: the process dies (in-process: `Died`) just
+    before each local side effect, and before and after each write VTEX gets; a fresh runtime
+    finishes. Reads are left out: dying just before or after one leaves VTEX and the store as
+    dying before the next point does. Each lot is canceled and denied once, with the file's
+    reasons; every file is archived once with one report pair. (The SIGKILL campaign above
+    aims real kills at this flow's gaps.)"""
+    orders_to_cancel(sandbox, lots=30)  # a drop per kill point (24), and the lot after them
+    place_file(workdir, "cancellations", "cancelamentos-00.csv", cancellation_file(sandbox, 0))
+    with monkeypatch.context() as patch:
+        calibration = Tripwire(patch)
+        one_pass(make_runtime(sandbox))
+    writes = [n for n, method in enumerate(calibration.methods, start=1) if method == "POST"]
+    points = [(kind, n) for n in writes for kind in ("request-before", "request-after")]
+    points += [("step", n) for n in range(1, calibration.steps + 1)]
+    # What the calibration made: a call per order; the claim, the file's ledger rows, the
+    # snapshot, the report pair and the archive.
+    assert len(writes) == 3, calibration.methods
+    for label in ("os.rename", "commit:commit", "finish_file:commit", "os.replace"):
+        assert label in calibration.labels, calibration.labels
+    for i, (kind, at) in enumerate(points, start=1):
+        name = f"cancelamentos-{i:02d}.csv"
+        place_file(workdir, "cancellations", name, cancellation_file(sandbox, i))
+        runtime = make_runtime(sandbox)
+        with monkeypatch.context() as patch:
+            Tripwire(patch, kind, at)
+            with pytest.raises(Died):
+                one_pass(runtime)
+        runtime.deps.store.close()
+        one_pass(make_runtime(sandbox))
+    drops = len(points) + 1
+    where = f"{len(points)} kill points: {calibration.labels}"
+    assert_cancellations_landed_once(sandbox, drops, where)
+    done = sorted(p.name for p in (workdir / "archive" / "done").iterdir())
+    assert done == [f"cancelamentos-{i:02d}.csv" for i in range(drops)], where
+    reports = Counter(
+        p.name.partition(".report.")[0].rsplit(".", 1)[0]
+        for p in (workdir / "outbox" / "reports").iterdir()
+    )
+    assert reports == Counter({name: 2 for name in done}), where
+    assert list((workdir / "inbox" / "cancellations").rglob("*.csv")) == [], where
 
 
 def module_or_class(dotted: str) -> Any:
