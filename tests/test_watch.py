@@ -33,6 +33,7 @@ from importer.files.watch import (
     is_ignored_name,
     scan_inbox,
 )
+from importer.flows.registry import FLOW_NAMES
 
 
 class FakeClock:
@@ -119,6 +120,16 @@ def test_scan_lists_files_per_flow_oldest_first(tmp_path: Path) -> None:
     (inbox / "loose.csv").write_text("not in a flow folder")
 
     assert scan_inbox(inbox) == [older, same_time, newer]
+
+
+def test_the_scan_sees_the_folder_of_every_flow(tmp_path: Path) -> None:
+    # The default once listed the first wave's four flows: a later flow's folder was skipped
+    # wherever a caller did not pass the registry's names.
+    inbox = tmp_path / "inbox"
+    dropped = [drop(inbox, flow, f"{flow}.csv") for flow in FLOW_NAMES]
+    for i, candidate in enumerate(dropped):
+        os.utime(candidate.path, ns=(1, (i + 1) * 1_000_000_000))
+    assert scan_inbox(inbox) == dropped
 
 
 def test_scan_of_a_missing_inbox_is_empty(tmp_path: Path) -> None:

@@ -50,9 +50,11 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from importer.files.openfiles import open_for_writing
+from importer.flows.registry import FLOW_NAMES
 from importer.read.entry import special_kind
 
-FLOWS = ("catalog", "prices", "inventory", "invoices")
+# Every flow the registry knows: a folder of a newer flow is never skipped by default.
+FLOWS = FLOW_NAMES
 ACCEPTED_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"})
 CLAIM_DIR = ".importer"
 
