@@ -356,6 +356,42 @@ def reconcile_command(
     raise typer.Exit(EXIT_ATTENTION if result.drift else EXIT_OK)
 
 
+@app.command("preview")
+def preview_command(
+    file: Annotated[Path, typer.Argument(help="the file to preview (it is left where it is)")],
+    flow: Annotated[
+        str | None,
+        typer.Option("--flow", help="the flow to read it as (default: its inbox folder's)"),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Read, validate and diff FILE exactly as a run would, and write what the run would
+    create, update (old -> new) and deactivate to outbox/reports/<name>.<time>.preview.xlsx
+    and .csv. Nothing is sent, and the file stays where it is. Exit 0: a plan with no invalid
+    row; 1: invalid rows, or the run would refuse the file; 2: usage or configuration."""
+    from importer.models import Action
+    from importer.preview.run import PreviewUsageError, flow_of, preview_file
+
+    loaded = _load(config)
+    try:
+        name = flow_of(file, loaded, flow)
+    except PreviewUsageError as exc:
+        typer.echo(f"preview: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    with _storage_failures():
+        preview = preview_file(file, name, loaded)
+    plan = preview.plan
+    if plan.refused:
+        typer.echo(f"preview: a run would refuse this file: {plan.refused}", err=True)
+    typer.echo(
+        f"preview of {file.name} as {name}: {plan.count(Action.CREATED)} to create, "
+        f"{plan.count(Action.UPDATED)} to update, {plan.count(Action.DEACTIVATED)} to "
+        f"deactivate, {plan.count(Action.INVALID)} invalid, {plan.unchanged} unchanged; "
+        f"nothing sent; preview {preview.paths[0]}"
+    )
+    raise typer.Exit(EXIT_ATTENTION if plan.refused or plan.count(Action.INVALID) else EXIT_OK)
+
+
 orders_app = typer.Typer(no_args_is_help=True, help="Orders out to the ERP (outbox/orders).")
 app.add_typer(orders_app, name="orders")
 

@@ -197,6 +197,11 @@ TEMPLATES: dict[str, str] = {
     "whole list). Add the missing events back to the file if they belong.",
     "tracking-delivered-minute": '"delivered_date" {value} was sent as {sent} (UTC): VTEX takes '
     "the delivery time to the minute (yyyy-mm-dd hh:mm), so the seconds were left out.",
+    # Previews (`importer preview`): what a run would do, nothing sent.
+    "preview-nothing-sent": "nothing was sent to VTEX and the file was left where it is: this "
+    "is what a run would do with it now",
+    "preview-sent-again": "sent again although the file matches what VTEX accepted last: an "
+    "earlier attempt of this row is pending (VTEX may or may not have it), and a run settles it",
     # Cancellations: the ERP cancels an order or denies a customer's cancellation request
     # (API-NOTES §6.7, §12.1-12.2).
     "cancellation-action-unknown": '"action" is "{value}"; it must be cancel (cancel the '

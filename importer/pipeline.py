@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,13 +25,13 @@ from importer.files.archive import archive_file
 from importer.files.fingerprint import fingerprint, still_as_read, wait_until_quiet
 from importer.files.watch import ACCEPTED_SUFFIXES
 from importer.flows import registry
-from importer.flows.base import InputFile
+from importer.flows.base import Flow, InputFile
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
 from importer.read import ReadOptions, read_table
 from importer.read.entry import check_entry
 from importer.report import free_report_stem, remove_unfinished, write_report
-from importer.validate import validate
+from importer.validate import Validated, validate
 
 # A file that keeps changing under the importer is read again at most this many times in one
 # pass; then it stays claimed, unreported, and the next pass reads it again.
@@ -247,8 +248,19 @@ def _left_claimed(path: Path, report: FileReport, why: str) -> FileReport:
     return report
 
 
-def _process(path: Path, flow_name: str, deps: Deps, report: FileReport) -> None:
-    summary = report.summary
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and validated as a run reads it, before anything is diffed or sent."""
+
+    flow: Flow
+    checked: Validated
+    file: InputFile
+
+
+def read_checked(path: Path, flow_name: str, deps: Deps, summary: FileSummary) -> CheckedFile:
+    """Read and validate `path` as the `flow_name` flow (raises UnreadableFile or FileRejected
+    for a file that cannot be taken); `summary` gets what the reading learnt. A run and a
+    preview share this, so a preview reads exactly what a run would."""
     if path.suffix.lower() not in ACCEPTED_SUFFIXES:
         raise UnreadableFile(
             f"{summary.file}: {path.suffix or 'files without an extension'} is not a type the "
@@ -275,6 +287,16 @@ def _process(path: Path, flow_name: str, deps: Deps, report: FileReport) -> None
     summary.rows_read = checked.rows_read
     summary.unknown_columns = checked.unknown_columns
     summary.file_warnings.extend(checked.file_warnings)
+    # When the file was written (the count time of stock rows without balance_at), never
+    # later than now: a file server's clock ahead of ours must not date anything ahead.
+    written_at = min(datetime.fromtimestamp(path.stat().st_mtime, UTC), now)
+    return CheckedFile(flow, checked, InputFile(summary.file, written_at))
+
+
+def _process(path: Path, flow_name: str, deps: Deps, report: FileReport) -> None:
+    summary = report.summary
+    taken = read_checked(path, flow_name, deps, summary)
+    checked = taken.checked
     for warning in checked.file_warnings:
         logger.warning("{}: {}", summary.file, warning)
     for error in checked.errors:
@@ -290,7 +312,4 @@ def _process(path: Path, flow_name: str, deps: Deps, report: FileReport) -> None
                 error.type,
             )
         )
-    # When the file was written (the count time of stock rows without balance_at), never
-    # later than now: a file server's clock ahead of ours must not date anything ahead.
-    written_at = min(datetime.fromtimestamp(path.stat().st_mtime, UTC), now)
-    flow.process(checked, InputFile(summary.file, written_at), deps, report)
+    taken.flow.process(checked, taken.file, deps, report)

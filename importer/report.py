@@ -33,8 +33,8 @@ from openpyxl.utils import get_column_letter
 # `neutralise` is re-exported: writers and tests have imported it from here.
 from importer.cells import neutralise as neutralise
 from importer.cells import text_cell, xlsx_cell, xlsx_text
-from importer.files.durable import flush_to_disk, fsync_dir
-from importer.files.modes import UMASK, create_new
+from importer.files.modes import UMASK
+from importer.files.pair import write_pair
 from importer.models import Action, FileReport, FileSummary, ReportRow
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]
@@ -108,25 +108,13 @@ def write_report(
         stem = free_report_stem(reports_dir, summary.file, finished_at)
     xlsx_path, csv_path = report_paths(reports_dir, stem)
 
-    temps: list[Path] = []
-    try:
-        xlsx_tmp = _temp_beside(xlsx_path, mode)
-        temps.append(xlsx_tmp)
-        with xlsx_tmp.open("wb") as fh:
-            _write_xlsx(report, finished_at, fh)
-            flush_to_disk(fh)
-        csv_tmp = _temp_beside(csv_path, mode)
-        temps.append(csv_tmp)
-        with csv_tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            write_rows_csv(report.rows, fh)
-            flush_to_disk(fh)
-        os.replace(xlsx_tmp, xlsx_path)
-        os.replace(csv_tmp, csv_path)
-    finally:
-        for tmp in temps:  # after a successful replace these are already gone
-            tmp.unlink(missing_ok=True)
-    fsync_dir(reports_dir)
-    return [xlsx_path, csv_path]
+    return write_pair(
+        xlsx_path,
+        csv_path,
+        lambda fh: _write_xlsx(report, finished_at, fh),
+        lambda fh: write_rows_csv(report.rows, fh),
+        mode,
+    )
 
 
 def read_report_csv(path: Path) -> list[dict[str, str]]:
@@ -318,12 +306,3 @@ def _free_stem(folder: Path, stem: str) -> str:
         if not any(os.path.lexists(folder / name) for name in names):
             return candidate
         n += 1
-
-
-def _temp_beside(final: Path, mode: int | None) -> Path:
-    # Same folder => os.replace is an atomic rename; a leading '.' => the watcher, Explorer's
-    # defaults and people all leave it alone while it is being written. The mode is set on
-    # the temporary file, so the report appears with it.
-    fd, path = create_new(final.parent, prefix=f".{final.name}.", suffix=".tmp", mode=mode)
-    os.close(fd)
-    return path

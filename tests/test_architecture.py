@@ -33,6 +33,9 @@ GENERIC = [
     "run/runner.py",
     "run/leftovers.py",
     "run/resume.py",
+    "preview/plan.py",
+    "preview/run.py",
+    "preview/write.py",
 ]
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from importer.deps import Deps
 from importer.flows.spec import FlowRules
 from importer.models import FileReport
+from importer.preview.plan import Plan
 from importer.validate import Validated
 
 
@@ -35,6 +36,11 @@ class Flow(FlowRules, Protocol):
     def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
         """Diff, send and record one file's valid records; raise FileRejected for a file that
         must not be applied at all."""
+        ...
+
+    def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
+        """What `process` would send for this file, worked out the same way, with nothing
+        sent and nothing written (`importer preview`)."""
         ...
 
     def retry(self, deps: Deps, only: set[str] | None = None) -> FileReport | None:

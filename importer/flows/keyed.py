@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -20,15 +20,25 @@ import pandas as pd
 
 from importer.config import FlowSettings
 from importer.deps import Clients, Deps
-from importer.diff import content_hash, diff
+from importer.diff import Changeset, content_hash, diff
+from importer.errors import FileRejected
 from importer.flows.base import InputFile
 from importer.flows.spec import FlowSpec, Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
 from importer.outcomes import PushResult, explain_updates, record_outcomes
+from importer.preview.plan import Plan, keyed_lines
 from importer.push import Send
 from importer.rows import OutRow, Payload
 from importer.state import Snapshot, Store
 from importer.validate import Validated
+
+
+@dataclass(frozen=True)
+class _Changes:
+    changes: Changeset
+    removals: list[OutRow]
+    previous: Mapping[str, Payload]  # what VTEX accepted last for the changed keys
+    invalid: int  # rows of the file that are not valid records
 
 
 class KeyedFlow:
@@ -91,13 +101,45 @@ class KeyedFlow:
 
     def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
         summary = report.summary
-        spec = self.spec
+        change = self._changes(checked, file, deps)
+        summary.invalid = change.invalid
+        summary.unchanged = change.changes.unchanged
+        # The changed rows become typed values once, here; each stage after returns new ones.
+        rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
+        new_keys = set(change.changes.new["key"])
+        result = self._push(rows, change.removals, deps, new_keys, source=summary.file)
+        explain_updates(result.outcomes, change.previous, self.spec.hashed, self.kept_messages)
+        self.record(result, deps.store, report, summary.file)
+
+    def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
+        """What `process` would send for this file, worked out the same way; nothing sent."""
+        try:
+            change = self._changes(checked, file, deps)
+        except FileRejected as exc:
+            return Plan(refused=str(exc))
+        removed = [r.key for r in change.removals]
+        previous = {
+            **change.previous,
+            **deps.store.snapshot_payloads(self.name, removed),
+        }
+        lines = keyed_lines(
+            rows_of(change.changes.new),
+            rows_of(change.changes.changed),
+            change.removals,
+            previous,
+            self.spec.hashed,
+        )
+        return Plan(lines, unchanged=change.changes.unchanged)
+
+    def _changes(self, checked: Validated, file: InputFile, deps: Deps) -> _Changes:
+        """The file against the snapshot: what is new, changed, or (a full file) removed. Only
+        reads the store."""
         settings = deps.loaded.settings.flow(self.name)
         records = self.complete(checked.records, file)
         # Every row that is not a valid record is in the report as invalid (a whole-column
         # error, an ambiguous decimal column say, invalidates every row it covers).
-        summary.invalid = checked.rows_read - len(records)
-        records["hash"] = content_hash(records, spec.hashed)
+        invalid = checked.rows_read - len(records)
+        records["hash"] = content_hash(records, self.spec.hashed)
         changes = diff(records, deps.store.snapshot_hashes(self.name))
         # A key with a pending row is sent even when the file matches the snapshot: the
         # pending write may have reached VTEX after all (a timeout can apply), so VTEX may
@@ -105,20 +147,14 @@ class KeyedFlow:
         pending = deps.store.pending_keys(self.name)
         if pending:
             changes = changes.force(pending)
-        summary.unchanged = changes.unchanged
         removals: list[OutRow] = []
         if settings.mode == "full":
             # Rows the file lists but could not use (invalid) are not absent: never zero them.
             absent = [k for k in changes.absent if k not in checked.mentioned]
             if absent:
                 removals = self.removals(absent, file, deps.store, settings)
-        new_keys = set(changes.new["key"])
         previous = deps.store.snapshot_payloads(self.name, changes.changed["key"].tolist())
-        # The changed rows become typed values once, here; each stage after returns new ones.
-        rows = self.prepare(rows_of(changes.to_push), previous, checked)
-        result = self._push(rows, removals, deps, new_keys, source=summary.file)
-        explain_updates(result.outcomes, previous, spec.hashed, self.kept_messages)
-        self.record(result, deps.store, report, summary.file)
+        return _Changes(changes, removals, previous, invalid)
 
     def record(self, result: PushResult, store: Snapshot, report: FileReport, source: str) -> None:
         """Commit what VTEX confirmed and report every outcome (a flow whose store rows are

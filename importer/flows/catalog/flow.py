@@ -8,12 +8,16 @@ from datetime import datetime
 import pandas as pd
 
 from importer.deps import Deps
+from importer.errors import FileRejected
 from importer.flows.base import InputFile
-from importer.flows.catalog.process import PRODUCTS, SKUS, sync_catalog
+from importer.flows.catalog.process import PRODUCTS, SKUS, catalog_changes, sync_catalog
 from importer.flows.catalog.rules import catalog_normalise, catalog_rules, unique_eans
 from importer.flows.catalog.spec import CATALOG
+from importer.flows.keyed import rows_of
 from importer.flows.spec import Raw, RuleResult
 from importer.models import FileReport, FileSummary, RowError
+from importer.preview.plan import Plan, keyed_lines
+from importer.rows import OutRow
 from importer.state import PendingRow
 from importer.validate import Validated
 
@@ -40,6 +44,39 @@ class Catalog:
             present=set(checked.present),
             mentioned=checked.mentioned,
         )
+
+    def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
+        """What `process` would send: the same two-level diff, products then SKUs."""
+        try:
+            change = catalog_changes(
+                checked.records,
+                deps,
+                file.name,
+                present=set(checked.present),
+                mentioned=checked.mentioned,
+            )
+        except FileRejected as exc:
+            return Plan(refused=str(exc))
+        work = change.work
+        removals = [OutRow.from_payload(r) for r in work.removals]
+        previous_skus = {
+            **work.previous_skus,
+            **deps.store.snapshot_payloads(SKUS, [r.key for r in removals]),
+        }
+        products = change.product_changes
+        skus = change.sku_changes
+        lines = keyed_lines(
+            rows_of(products.new),
+            rows_of(products.changed),
+            [],
+            work.previous_products,
+            change.product_cols,
+            label="product ",
+        )
+        lines += keyed_lines(
+            rows_of(skus.new), rows_of(skus.changed), removals, previous_skus, change.sku_cols
+        )
+        return Plan(lines, unchanged=skus.unchanged)
 
     def retry(self, deps: Deps, only: set[str] | None = None) -> FileReport | None:
         rows = [r for r in deps.store.pending(SKUS) if only is None or r.key in only]

@@ -9,12 +9,13 @@ when its own columns changed. Both levels have their own snapshot ("catalog-prod
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from importer.deps import Deps
-from importer.diff import content_hash, diff
+from importer.diff import Changeset, content_hash, diff
 from importer.errors import FileRejected
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
@@ -35,21 +36,30 @@ PRODUCTS = "catalog-products"
 BOOKKEEPING = ("row", "key", "hash")
 
 
-def sync_catalog(
+@dataclass
+class CatalogChanges:
+    """A file's (or a retry's) catalog rows against both snapshots, before anything is sent."""
+
+    work: Work
+    sku_changes: Changeset
+    product_changes: Changeset
+    sku_cols: list[str]
+    product_cols: list[str]
+    # Rows whose hash moved but none of whose columns did: recorded quietly, nothing sent.
+    quiet: list[Applied]
+
+
+def catalog_changes(
     records: pd.DataFrame,
     deps: Deps,
-    report: FileReport,
+    file_name: str,
     *,
     present: set[str],
     mentioned: set[str] | None,
     product_overrides: dict[str, dict[str, Any]] | None = None,
-) -> None:
-    """Diff, send and record one file's (or one retry's) catalog rows.
-
-    `mentioned` is the file's keys, None for a retry (no removals then).
-    `product_overrides` (a retry) gives the product values to use instead of the rows' own:
-    a pending product's, or the newest VTEX accepted, so that an old row never undoes a
-    newer product change."""
+) -> CatalogChanges:
+    """The two-level diff (see `sync_catalog`); only reads the store. Raises FileRejected for
+    a full file that would remove too much."""
     store = deps.store
     settings = deps.loaded.settings.flow("catalog")
     # A specification column that is empty in every row says nothing: leaving it out of the
@@ -85,9 +95,7 @@ def sync_catalog(
     if product_pending:
         product_changes = product_changes.force(product_pending)
     previous_skus = store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist())
-    # A row whose hash moved but none of whose columns did (the file's set of columns changed)
-    # needs nothing sent: its new hash is recorded quietly and it counts as unchanged.
-    quiet = [
+    quiet_keys = [
         key
         for key, row in zip(
             sku_changes.changed["key"], sku_changes.changed.to_dict("records"), strict=True
@@ -96,26 +104,23 @@ def sync_catalog(
         and key not in pending
         and not changed_columns(_plain(row), previous_skus[key], sku_cols)
     ]
-    if quiet:
-        silent = sku_changes.changed[sku_changes.changed["key"].isin(quiet)]
-        store.commit(
-            SKUS,
-            [Applied(str(r["key"]), int(r["hash"]), _plain(r)) for r in silent.to_dict("records")],
-        )
-        sku_changes = sku_changes.without(set(quiet))
-    report.summary.unchanged = sku_changes.unchanged
-    to_push = sku_changes.to_push
-    changed_products = set(product_changes.to_push["key"])
+    quiet: list[Applied] = []
+    if quiet_keys:
+        silent = sku_changes.changed[sku_changes.changed["key"].isin(quiet_keys)]
+        quiet = [
+            Applied(str(r["key"]), int(r["hash"]), _plain(r)) for r in silent.to_dict("records")
+        ]
+        sku_changes = sku_changes.without(set(quiet_keys))
 
     removals: list[dict[str, Any]] = []
     if mentioned is not None and settings.mode == "full":
         absent = [k for k in sku_changes.absent if k not in mentioned]
-        removals = _removals(absent, deps, report.summary.file, settings.max_removals)
+        removals = _removals(absent, deps, file_name, settings.max_removals)
 
     work = Work(
         products={str(p["product_ref"]): _plain(p) for p in products.to_dict("records")},
-        changed_products=changed_products,
-        skus=[_plain(r) for r in to_push.to_dict("records")],
+        changed_products=set(product_changes.to_push["key"]),
+        skus=[_plain(r) for r in sku_changes.to_push.to_dict("records")],
         previous_products=store.snapshot_payloads(
             PRODUCTS, product_changes.changed["key"].tolist()
         ),
@@ -123,8 +128,38 @@ def sync_catalog(
         removals=removals,
         present=present,
     )
+    return CatalogChanges(work, sku_changes, product_changes, sku_cols, product_cols, quiet)
+
+
+def sync_catalog(
+    records: pd.DataFrame,
+    deps: Deps,
+    report: FileReport,
+    *,
+    present: set[str],
+    mentioned: set[str] | None,
+    product_overrides: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Diff, send and record one file's (or one retry's) catalog rows.
+
+    `mentioned` is the file's keys, None for a retry (no removals then).
+    `product_overrides` (a retry) gives the product values to use instead of the rows' own:
+    a pending product's, or the newest VTEX accepted, so that an old row never undoes a
+    newer product change."""
+    change = catalog_changes(
+        records,
+        deps,
+        report.summary.file,
+        present=present,
+        mentioned=mentioned,
+        product_overrides=product_overrides,
+    )
+    if change.quiet:
+        deps.store.commit(SKUS, change.quiet)
+    report.summary.unchanged = change.sku_changes.unchanged
+    work = change.work
     result = _run(work, deps)
-    explain_updates(result.sku_outcomes, previous_skus, sku_cols)
+    explain_updates(result.sku_outcomes, work.previous_skus, change.sku_cols)
     _record_products(result, deps, report)
     record_outcomes(
         SKUS,

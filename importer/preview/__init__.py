@@ -1,0 +1,1 @@
+"""`importer preview FILE`: what a run would do with a file, written as a report, nothing sent."""
