@@ -9,6 +9,7 @@ Exit codes of `importer run` (also documented in the README):
     5  the importer's own storage failed (state/ locked, damaged or deleted; the disk full):
        the message names the cause and the fix; no file was blamed, none was refused
     6  VTEX did not answer (no connection, timeouts, 429/5xx after every retry): nothing taken
+    64 the command line cannot be parsed (every command): EX_USAGE, not the configuration's 2
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from loguru import logger
+from typer.core import TyperGroup
 
 from importer.errors import (
     ConfigError,
@@ -46,8 +48,53 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ATTENTION, EXIT_CONFIG, EXIT_CREDENTIALS, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_STORAGE = 5
 EXIT_NO_ANSWER = 6  # 5 is the state store's trouble
+# A command line the importer cannot parse (an unknown option, a missing argument): sysexits'
+# EX_USAGE, so that a scheduler tells a typo in its job from a bad importer.toml (2).
+EXIT_USAGE = 64
+
+# What the terminal shows (`-v`: DEBUG, `-q`: warnings and errors only); state/importer.log
+# always gets everything.
+_console = {"level": "INFO"}
+
+
+def _base(name: str) -> type[Exception]:
+    """The parser's exception class called `name`: click's, or the copy of click that typer
+    carries since 0.2x (the same classes under another module), whichever this typer uses."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_UsageError, _ClickException = _base("UsageError"), _base("ClickException")
+
+
+class _Commands(TyperGroup):
+    """The command group, with its usage errors on their own exit code (click gives them 2,
+    which the importer's exit codes give a bad configuration)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(EXIT_ATTENTION)
+        except _ClickException as exc:
+            exc.show()  # type: ignore[attr-defined]
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.exit(EXIT_OK)  # `importer` alone: the help, as asked for
+            sys.exit(EXIT_USAGE if isinstance(exc, _UsageError) else exc.exit_code)  # type: ignore[attr-defined]
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="File-drop importer: ERP spreadsheets in, VTEX changes out.",
@@ -55,6 +102,43 @@ app = typer.Typer(
     # (older typer releases, which pyproject's typer >= 0.12 allows, showed them by default).
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"importer {_installed_version()}")
+        raise typer.Exit(EXIT_OK)
+
+
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vtex-file-importer")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show debug lines on the terminal too")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="show only warnings and errors on the terminal")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """File-drop importer: ERP spreadsheets in, VTEX changes out."""
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet ask opposite things: give one")
+    _console["level"] = "DEBUG" if verbose else "WARNING" if quiet else "INFO"
+
 
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads this annotation at run time
@@ -119,7 +203,7 @@ def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -
     # and the app token is a local variable in the code that builds the client.
     logger.add(
         sys.stderr,
-        level="INFO",
+        level=_console["level"],
         format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
         diagnose=False,
         filter=lambda record: not record["extra"].get("log_file_only"),
@@ -256,11 +340,19 @@ def run(config: ConfigOption = None) -> None:
         from importer.run.runner import make_gate, run_pass
 
         runtime = _runtime(loaded)
+        # A service manager's or scheduler's SIGTERM: the file in hand is finished (reported,
+        # archived), the rest waits in the inbox; never a file cut in the middle.
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             result = run_pass(
-                runtime, make_gate(loaded.settings.watch), settle=lambda: time.sleep(settle_s)
+                runtime,
+                make_gate(loaded.settings.watch),
+                settle=lambda: time.sleep(settle_s),
+                stop=stop,
             )
         finally:
+            signal.signal(signal.SIGTERM, previous)
             runtime.close()
     if result.vtex_failure is not None:
         typer.echo(
@@ -300,6 +392,8 @@ def watch_command(
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             watch(runtime, polling=polling, stop=stop)
+            if stop.is_set():
+                logger.info("stopped (SIGTERM)")
         except KeyboardInterrupt:
             logger.info("stopped")
         finally:
@@ -368,7 +462,7 @@ def preview_command(
     """Read, validate and diff FILE exactly as a run would, and write what the run would
     create, update (old -> new) and deactivate to outbox/reports/<name>.<time>.preview.xlsx
     and .csv. Nothing is sent, and the file stays where it is. Exit 0: a plan with no invalid
-    row; 1: invalid rows, or the run would refuse the file; 2: usage or configuration."""
+    row; 1: invalid rows, or the run would refuse the file; 2: the configuration; 64: no flow."""
     from importer.models import Action
     from importer.preview.run import PreviewUsageError, flow_of, preview_file
 
@@ -377,7 +471,7 @@ def preview_command(
         name = flow_of(file, loaded, flow)
     except PreviewUsageError as exc:
         typer.echo(f"preview: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
+        raise typer.Exit(EXIT_USAGE) from None
     with _storage_failures():
         preview = preview_file(file, name, loaded)
     plan = preview.plan

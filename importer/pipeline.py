@@ -290,6 +290,15 @@ def read_checked(path: Path, flow_name: str, deps: Deps, summary: FileSummary) -
     # When the file was written (the count time of stock rows without balance_at), never
     # later than now: a file server's clock ahead of ours must not date anything ahead.
     written_at = min(datetime.fromtimestamp(path.stat().st_mtime, UTC), now)
+    logger.debug(
+        "{}: {} rows read as {} (delimiter {!r}), {} valid, {} errors",
+        summary.file,
+        checked.rows_read,
+        summary.encoding or "a workbook",
+        summary.delimiter,
+        len(checked.records),
+        len(checked.errors),
+    )
     return CheckedFile(flow, checked, InputFile(summary.file, written_at))
 
 

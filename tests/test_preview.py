@@ -168,9 +168,9 @@ def test_the_flow_comes_from_the_folder_and_a_file_elsewhere_must_name_it(
     cli = CliRunner()
     config = ["--config", str(workdir / "importer.toml")]
     unnamed = cli.invoke(app, ["preview", str(elsewhere), *config])
-    assert unnamed.exit_code == 2 and "--flow" in unnamed.output
+    assert unnamed.exit_code == 64 and "--flow" in unnamed.output
     wrong = cli.invoke(app, ["preview", str(elsewhere), "--flow", "precos", *config])
-    assert wrong.exit_code == 2 and "not a flow" in wrong.output
+    assert wrong.exit_code == 64 and "not a flow" in wrong.output
     named = cli.invoke(app, ["preview", str(elsewhere), "--flow", "prices", *config])
     assert named.exit_code == 0, named.output
     assert "1 to create" in named.output and "nothing sent" in named.output

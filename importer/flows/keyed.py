@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import cast
 
 import pandas as pd
+from loguru import logger
 
 from importer.config import FlowSettings
 from importer.deps import Clients, Deps
@@ -104,6 +105,14 @@ class KeyedFlow:
         change = self._changes(checked, file, deps)
         summary.invalid = change.invalid
         summary.unchanged = change.changes.unchanged
+        logger.debug(
+            "{}: {} new, {} changed, {} unchanged, {} to remove",
+            summary.file,
+            len(change.changes.new),
+            len(change.changes.changed),
+            change.changes.unchanged,
+            len(change.removals),
+        )
         # The changed rows become typed values once, here; each stage after returns new ones.
         rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
         new_keys = set(change.changes.new["key"])

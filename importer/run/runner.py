@@ -58,6 +58,8 @@ class PassResult:
     unsafe: list[str] = field(default_factory=list)
     # Set when the check before taking files failed: nothing was claimed in this pass.
     vtex_failure: PreflightFailure | None = None
+    # Stopped between two files (SIGTERM): what was not taken waits for the next pass.
+    stopped: bool = False
 
     @property
     def left_behind(self) -> list[FileReport]:
@@ -87,11 +89,21 @@ def enabled_flows(runtime: Runtime) -> list[str]:
 
 
 def run_pass(
-    runtime: Runtime, gate: CompletenessGate, settle: Callable[[], None] | None = None
+    runtime: Runtime,
+    gate: CompletenessGate,
+    settle: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> PassResult:
     """One pass. `settle` (if given) waits between two looks at the inbox, so that a file
-    that is still being written is left for a later pass."""
+    that is still being written is left for a later pass. `stop` (SIGTERM) is looked at
+    between files: the file in hand is finished, the others wait in the inbox."""
     deps = runtime.deps
+
+    def stopping() -> bool:
+        if stop is not None and stop.is_set():
+            result.stopped = True
+        return result.stopped
+
     inbox = deps.loaded.folder("inbox")
     flows = enabled_flows(runtime)
     result = PassResult()
@@ -129,6 +141,8 @@ def run_pass(
     # claim) is read once the writer is done with it, not now.
     busy = open_for_writing(c.path for c in leftovers) if leftovers else set()
     for leftover in leftovers:
+        if stopping():
+            break
         if leftover.path in busy:
             result.waiting += 1
             continue
@@ -153,7 +167,7 @@ def run_pass(
     marker = deps.loaded.settings.watch.done_marker
     order = {flow: i for i, flow in enumerate(FLOW_NAMES)}
     for candidate in sorted(ready, key=lambda c: order[c.flow]):
-        if not preflight.passed():
+        if stopping() or not preflight.passed():
             break
         claimed = claim(candidate, owner)
         if claimed is None:
@@ -168,12 +182,19 @@ def run_pass(
     if preflight.failed:
         pending_before = {}  # they would only spend their retries on a VTEX that is not there
     for flow, keys in pending_before.items():
+        if stopping():
+            break
         report = retry_pending(flow, deps, only=keys)
         if report is not None:
             result.reports.append(report)
     if runtime.sandbox is not None:
         runtime.sandbox.save()
     result.vtex_failure = preflight.failure
+    if result.stopped:
+        logger.info(
+            "stopping (SIGTERM): the file in hand was finished; what this pass had not taken "
+            "waits in the inbox for the next run"
+        )
     return result
 
 
@@ -294,13 +315,15 @@ class _Trouble:
     kind: type[StorageError] | None = None
 
 
-def _watched_pass(runtime: Runtime, gate: CompletenessGate, trouble: _Trouble) -> PassResult:
+def _watched_pass(
+    runtime: Runtime, gate: CompletenessGate, trouble: _Trouble, stop: threading.Event
+) -> PassResult:
     """A pass of `watch`. Storage trouble that may pass by itself (a backup's lock, a full
     disk) is logged once when it starts and once when it ends, and the pass is tried again
     after `scan_interval_s`; trouble a person must fix (a damaged or deleted store) stops
     `watch` (exit 5)."""
     try:
-        result = run_pass(runtime, gate)
+        result = run_pass(runtime, gate, stop=stop)
     except StorageError as exc:
         if not exc.transient:
             raise
@@ -316,6 +339,24 @@ def _watched_pass(runtime: Runtime, gate: CompletenessGate, trouble: _Trouble) -
         logger.info("the importer's storage is usable again: going on")
         trouble.kind = None
     return result
+
+
+# How often a watch waiting for changes looks at its stop signal: SIGTERM is answered within
+# this, not after a whole scan interval (a service manager kills what does not stop).
+STOP_CHECK_S = 0.5
+
+
+def _changed_or_stopped(events: InboxEvents, timeout: float, stop: threading.Event) -> bool:
+    """Wait up to `timeout` for a change in the inbox; True if one came. Returns early (False)
+    once `stop` is set."""
+    deadline = time.monotonic() + timeout
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if events.wait(min(left, STOP_CHECK_S)):
+            return True
+    return False
 
 
 def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
@@ -340,7 +381,9 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
             if orders.enabled and trouble.kind is None and time.monotonic() >= next_pull:
                 _pull_orders(runtime)
                 next_pull = time.monotonic() + orders.pull_interval_s
-            result = _watched_pass(runtime, gate, trouble)
+            result = _watched_pass(runtime, gate, trouble, stop)
+            if stop.is_set():
+                break
             # After the pass: a file that landed is in the snapshot the reconcile reads back.
             due = every_h is not None and time.monotonic() >= next_reconcile_check
             if due and every_h is not None and trouble.kind is None:
@@ -350,5 +393,5 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
             timeout = settings.scan_interval_s
             if result.waiting:
                 timeout = min(timeout, max(settings.settle_s, 0.2))
-            if events.wait(timeout):
+            if _changed_or_stopped(events, timeout, stop) and not stop.is_set():
                 time.sleep(0.05)  # let a burst of events (a copy in progress) coalesce
