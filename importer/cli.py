@@ -171,6 +171,10 @@ encoding = "auto"                      # or "utf-8", "cp1252", ...
 delimiter = "auto"                     # or ";" ...
 decimal = "auto"                       # or "," or "."
 
+[flows.prices.guard]                   # a base price moving more than this from what VTEX
+max_rise_pct = 70                      # holds is held until `importer approve` (0: no limit);
+max_fall_pct = 30                      # VTEX Admin's own price-change limits
+
 [flows.prices.columns]                 # canonical name = [aliases as the ERP writes them]
 sku_ref = ["Código", "Cod. Produto"]
 base_price = ["Preço Venda"]
@@ -484,6 +488,75 @@ def preview_command(
         f"nothing sent; preview {preview.paths[0]}"
     )
     raise typer.Exit(EXIT_ATTENTION if plan.refused or plan.count(Action.INVALID) else EXIT_OK)
+
+
+HeldName = Annotated[
+    str, typer.Argument(help="the held file's name (the reason of its held rows gives it)")
+]
+
+
+@app.command("approve")
+def approve_command(name: HeldName, config: ConfigOption = None) -> None:
+    """Send the rows a guard held under inbox/<flow>/held/NAME.csv, with the guard off: each
+    is compared again with what VTEX holds, and sent once. Exit codes as `importer run`'s;
+    64 when nothing is held under NAME."""
+    _settle_held(name, config, approving=True)
+
+
+@app.command("reject")
+def reject_command(name: HeldName, config: ConfigOption = None) -> None:
+    """Drop the rows a guard held under inbox/<flow>/held/NAME.csv: nothing is sent, a report
+    lists them, and the held file is archived. Exit 0; 64 when nothing is held under NAME."""
+    _settle_held(name, config, approving=False)
+
+
+def _settle_held(name: str, config: Path | None, *, approving: bool) -> None:
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
+    with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.flows.registry import FLOW_NAMES
+        from importer.guard import held_files
+        from importer.run.held import approve, locate, reject
+        from importer.run.preflight import check_vtex
+
+        runtime = _runtime(loaded)
+        try:
+            held = locate(runtime.deps, FLOW_NAMES, name)
+            if held is None:
+                waiting = [p.stem for _, p, _ in held_files(loaded.folder("inbox"), FLOW_NAMES)]
+                typer.echo(
+                    f"nothing is held under {name!r}; held now: {', '.join(waiting) or 'none'}",
+                    err=True,
+                )
+                raise typer.Exit(EXIT_USAGE)
+            if approving:
+                # Before anything is sent: an approval VTEX cannot take would leave the rows
+                # pending, retried with the guard on again.
+                failure = check_vtex(runtime.deps)
+                if failure is not None:
+                    refused = failure.kind == "refused"
+                    what = "refused the credentials" if refused else "did not answer"
+                    typer.echo(
+                        f"not approved: VTEX {what} ({failure.detail}); "
+                        f"{held.path.name} stays held",
+                        err=True,
+                    )
+                    raise typer.Exit(
+                        EXIT_CREDENTIALS if failure.kind == "refused" else EXIT_NO_ANSWER
+                    )
+                report = approve(held, runtime.deps)
+            else:
+                report = reject(held, runtime.deps)
+        finally:
+            runtime.close()
+    s = report.summary
+    verb = "approved" if approving else "rejected"
+    typer.echo(
+        f"{held.path.stem} {verb}: created {s.created}, updated {s.updated}, unchanged "
+        f"{s.unchanged}, failed {s.failed}, pending {s.pending}"
+    )
+    needs_attention = s.status == "failed" or s.invalid or s.failed or s.pending or s.held
+    raise typer.Exit(EXIT_ATTENTION if approving and needs_attention else EXIT_OK)
 
 
 orders_app = typer.Typer(no_args_is_help=True, help="Orders out to the ERP (outbox/orders).")

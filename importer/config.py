@@ -124,6 +124,15 @@ class FolderSettings(_Strict):
     state: Path = Path("state")
 
 
+class GuardSettings(_Strict):
+    """Limits a person sets on what a file may change before someone looks (README, Guard)."""
+
+    # Prices: a base price that would move more than this (percent of what VTEX holds) is held
+    # for approval, not sent. VTEX Admin's own price-change limits: +70% / -30%. 0: no limit.
+    max_rise_pct: float = Field(default=70.0, ge=0)
+    max_fall_pct: float = Field(default=30.0, ge=0, le=100)
+
+
 class FlowSettings(_Strict):
     enabled: bool = True
     mode: Literal["partial", "full"] = "partial"
@@ -152,6 +161,7 @@ class FlowSettings(_Strict):
     # orders the count does not reflect (an oversell). Stock therefore goes per SKU, with its
     # count time, unless a store accepts that for the batch's speed: true.
     batch_without_count_time: bool = False
+    guard: GuardSettings = Field(default_factory=GuardSettings)
 
     @field_validator("columns", mode="before")
     @classmethod

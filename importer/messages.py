@@ -202,6 +202,17 @@ TEMPLATES: dict[str, str] = {
     "is what a run would do with it now",
     "preview-sent-again": "sent again although the file matches what VTEX accepted last: an "
     "earlier attempt of this row is pending (VTEX may or may not have it), and a run settles it",
+    # Guard (`[flows.<flow>.guard]`): a row beyond a person's limit is held, not sent.
+    "move-rise-held": '"{column}" would rise from {old} to {new} (+{percent}%), more than the '
+    "{limit}% that [flows.{flow}.guard] allows: not sent. It waits in inbox/{flow}/held/{name}.csv "
+    "with a preview. If the value is right: importer approve {name}; if not: importer reject "
+    "{name}, and correct the ERP.",
+    "move-fall-held": '"{column}" would fall from {old} to {new} (-{percent}%), more than the '
+    "{limit}% that [flows.{flow}.guard] allows: not sent. It waits in inbox/{flow}/held/{name}.csv "
+    "with a preview. If the value is right: importer approve {name}; if not: importer reject "
+    "{name}, and correct the ERP.",
+    "held-rejected": "held by the guard and rejected by a person (importer reject): not sent. "
+    "Correct the value in the ERP; its next export sends it.",
     # Cancellations: the ERP cancels an order or denies a customer's cancellation request
     # (API-NOTES §6.7, §12.1-12.2).
     "cancellation-action-unknown": '"action" is "{value}"; it must be cancel (cancel the '

@@ -22,6 +22,9 @@ class Action(StrEnum):
     # the reason says which column and why. Never silence: a value that does not reach VTEX
     # as written is always on its row.
     WARNING = "warning"
+    # Beyond a limit a person set (a price moving more than the guard allows): not sent; it
+    # waits under inbox/<flow>/held/ until `importer approve` (or `reject`).
+    HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ _COUNTERS = {
     Action.PENDING: "pending",
     Action.SKIPPED: "skipped",
     Action.WARNING: "warnings",
+    Action.HELD: "held",
 }
 
 
@@ -87,6 +91,7 @@ class FileSummary:
     pending: int = 0
     skipped: int = 0  # rows skipped because a dependency failed
     warnings: int = 0  # rows that landed with a column not sent as written (Action.WARNING)
+    held: int = 0  # rows held by a guard until a person approves them (Action.HELD)
     products_not_saved: int = 0  # catalog: product lines that failed or are pending
     duplicate_of: str = ""  # when the same bytes were already processed: that file's name
     account: str = ""
@@ -107,7 +112,7 @@ class FileSummary:
     @property
     def unsettled(self) -> int:
         """What did not land: the same file dropped again must be processed, not skipped."""
-        return self.failed + self.pending + self.skipped + self.products_not_saved
+        return self.failed + self.pending + self.skipped + self.products_not_saved + self.held
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -19,6 +19,9 @@ from importer.models import Action, FileReport, ReportRow
 from importer.rows import OutRow
 from importer.state import Applied, PendingRow, Snapshot
 from importer.validate import shown_key
+
+if TYPE_CHECKING:  # a type only: the guard writes held files, far above this
+    from importer.guard import Beyond
 
 # A VTEX or ERP object as JSON gives it (an order, a price); rows are `OutRow`s.
 Record = dict[str, Any]
@@ -39,6 +42,8 @@ class RowOutcome:
     # Columns the row left empty whose value VTEX holds anyway, with that value (a cost price
     # kept, a markup derived): a report must not claim VTEX emptied them.
     kept: dict[str, str] = field(default_factory=dict)
+    # A row held by a guard (Action.HELD): the move it would make, past which limit.
+    held: Beyond | None = None
 
 
 @dataclass

@@ -26,6 +26,7 @@ from importer.files.fingerprint import fingerprint, still_as_read, wait_until_qu
 from importer.files.watch import ACCEPTED_SUFFIXES
 from importer.flows import registry
 from importer.flows.base import Flow, InputFile
+from importer.guard import CANONICAL_READING
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
 from importer.read import ReadOptions, read_table
@@ -43,7 +44,12 @@ class _ChangedWhileReporting(Exception):
 
 
 def process_file(
-    path: Path, flow: str, deps: Deps, *, display_name: str | None = None
+    path: Path,
+    flow: str,
+    deps: Deps,
+    *,
+    display_name: str | None = None,
+    approved: bool = False,
 ) -> FileReport:
     """Process one claimed file completely: report written, input archived. Never raises for
     bad input; the report says what happened.
@@ -65,7 +71,7 @@ def process_file(
         except UnreadableFile as exc:
             summary = FileSummary(name, flow, "", deps.now(), account=deps.account)
             return _refuse_unread(path, FileReport(summary), deps, exc)
-        report, file_id = _process_once(path, flow, deps, name, read_as.sha256)
+        report, file_id = _process_once(path, flow, deps, name, read_as.sha256, approved)
         if earlier is not None:
             _carry_landed(earlier, report)
         failed = report.summary.status == "failed"
@@ -101,7 +107,7 @@ def process_file(
 
 
 def _process_once(
-    path: Path, flow: str, deps: Deps, name: str, sha256: str
+    path: Path, flow: str, deps: Deps, name: str, sha256: str, approved: bool
 ) -> tuple[FileReport, int]:
     summary = FileSummary(
         file=name, flow=flow, sha256=sha256, received_at=deps.now(), account=deps.account
@@ -124,7 +130,7 @@ def _process_once(
         summary.duplicate_of = previous.name
         return report, file_id
     try:
-        _process(path, flow, deps, report)
+        _process(path, flow, deps, report, approved)
     except FileRejected as exc:
         summary.status = "failed"
         summary.error = str(exc)
@@ -257,7 +263,9 @@ class CheckedFile:
     file: InputFile
 
 
-def read_checked(path: Path, flow_name: str, deps: Deps, summary: FileSummary) -> CheckedFile:
+def read_checked(
+    path: Path, flow_name: str, deps: Deps, summary: FileSummary, approved: bool = False
+) -> CheckedFile:
     """Read and validate `path` as the `flow_name` flow (raises UnreadableFile or FileRejected
     for a file that cannot be taken); `summary` gets what the reading learnt. A run and a
     preview share this, so a preview reads exactly what a run would."""
@@ -273,6 +281,10 @@ def read_checked(path: Path, flow_name: str, deps: Deps, summary: FileSummary) -
             f"{summary.file}: the {flow_name} flow is not available yet; the file was not processed"
         ) from None
     settings = deps.loaded.settings.flow(flow_name)
+    if approved:
+        # A held file is in the importer's own notation, whatever the ERP's (its decimal
+        # comma, its encoding): read it in that.
+        settings = settings.model_copy(update=CANONICAL_READING)
     options = ReadOptions(
         settings.encoding,
         settings.delimiter,
@@ -299,12 +311,14 @@ def read_checked(path: Path, flow_name: str, deps: Deps, summary: FileSummary) -
         len(checked.records),
         len(checked.errors),
     )
-    return CheckedFile(flow, checked, InputFile(summary.file, written_at))
+    return CheckedFile(flow, checked, InputFile(summary.file, written_at, approved))
 
 
-def _process(path: Path, flow_name: str, deps: Deps, report: FileReport) -> None:
+def _process(
+    path: Path, flow_name: str, deps: Deps, report: FileReport, approved: bool = False
+) -> None:
     summary = report.summary
-    taken = read_checked(path, flow_name, deps, summary)
+    taken = read_checked(path, flow_name, deps, summary, approved)
     checked = taken.checked
     for warning in checked.file_warnings:
         logger.warning("{}: {}", summary.file, warning)

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 from loguru import logger
 
 from importer import batches
+from importer.config import GuardSettings
 from importer.deps import Clients
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
 from importer.messages import render
@@ -61,7 +62,7 @@ class SkuSender(Protocol):
         ...
 
     def tasks(
-        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, send: Send
     ) -> list[SkuTask]:
         """The per-SKU calls for `rows`; each appends its rows' outcomes to `result`."""
         ...
@@ -76,6 +77,9 @@ class Send:
     now: Callable[[], datetime]  # the pass's clock (when a batch feature was found off)
     batch_threshold: int = 0
     source: str = ""
+    # The flow's limits (a price moving beyond them is held, not sent); None: a person
+    # approved these rows (`importer approve`), so no limit applies.
+    guard: GuardSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ async def push_skus(
     ready = held_back(ready, sender.name, tables.jobs, result)
     ready = await _batched(sender, ready, clients, tables, result, send)
     await run_tasks(
-        sender.tasks(ready, clients, result, send.is_new),
+        sender.tasks(ready, clients, result, send),
         clients.http.settings.concurrency,
         result,
     )

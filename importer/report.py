@@ -150,7 +150,8 @@ def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
         )
     invalid, failed = summary.invalid > 0, summary.failed > 0
     pending, skipped = summary.pending > 0, summary.skipped > 0
-    if not (invalid or failed or pending or skipped) and rows:
+    rejected = any(r.type == "held-rejected" for r in rows)
+    if not (invalid or failed or pending or skipped) and rows and not rejected:
         # The counts are the truth; the rows are a fallback for a summary left uncounted.
         actions = {str(r.action) for r in rows}
         invalid, failed = Action.INVALID in actions, Action.FAILED in actions
@@ -164,6 +165,13 @@ def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
         parts.append("rows marked skipped go once the rows they depend on succeed")
     if pending:
         parts.append("pending rows are retried automatically")
+    if rejected:
+        parts.append("the held rows were rejected and nothing was sent: correct them in the ERP")
+    if summary.held:
+        parts.append(
+            "rows marked held were not sent: check them (their reason names the held file) and "
+            "run importer approve or importer reject"
+        )
     if summary.warnings or summary.file_warnings:
         parts.append("rows marked warning landed, but not exactly as the file says: read why")
     text = "; ".join(parts)
@@ -268,6 +276,7 @@ def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[st
         ("pending", summary.pending),
         ("skipped", summary.skipped),
         ("warnings", summary.warnings),
+        ("held", summary.held),
         ("products not saved", summary.products_not_saved),
         ("duplicate_of", summary.duplicate_of),
         ("duration (s)", round(duration, 3)),

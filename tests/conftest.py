@@ -41,6 +41,14 @@ list_price = ["Preço De"]
 [flows.inventory.columns]
 quantity = ["Saldo"]
 """
+GUARD_OFF = """
+# Off here: these tests move prices freely (random prices in the crash campaigns). The guard,
+# on by default, has its own tests (tests/test_guard.py), which put this block back out.
+[flows.prices.guard]
+max_rise_pct = 0
+max_fall_pct = 0
+"""
+TEST_CONFIG += GUARD_OFF
 
 
 # Seconds each of the longest tests takes on the 2-core machine (`pytest --durations=40` in a

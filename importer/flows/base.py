@@ -26,6 +26,8 @@ class InputFile:
 
     name: str
     written_at: datetime
+    # Rows a person approved (`importer approve`, a held file): the flow's guard is off.
+    approved: bool = False
 
 
 class Flow(FlowRules, Protocol):

@@ -101,9 +101,9 @@ class Inventory(KeyedFlow):
         return [render("batch-without-count-time", rows=len(carried))]
 
     def tasks(
-        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, send: Send
     ) -> list[SkuTask]:
-        return inventory_tasks(rows, clients.logistics, result, is_new)
+        return inventory_tasks(rows, clients.logistics, result, send.is_new)
 
 
 FLOW = Inventory()

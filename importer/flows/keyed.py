@@ -25,6 +25,7 @@ from importer.diff import Changeset, content_hash, diff
 from importer.errors import FileRejected
 from importer.flows.base import InputFile
 from importer.flows.spec import FlowSpec, Raw, RuleResult
+from importer.guard import hold
 from importer.models import FileReport, FileSummary, RowError
 from importer.outcomes import PushResult, explain_updates, record_outcomes
 from importer.preview.plan import Plan, keyed_lines
@@ -116,8 +117,11 @@ class KeyedFlow:
         # The changed rows become typed values once, here; each stage after returns new ones.
         rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
         new_keys = set(change.changes.new["key"])
-        result = self._push(rows, change.removals, deps, new_keys, source=summary.file)
+        result = self._push(
+            rows, change.removals, deps, new_keys, source=summary.file, approved=file.approved
+        )
         explain_updates(result.outcomes, change.previous, self.spec.hashed, self.kept_messages)
+        hold(self.name, self.spec.names, result, deps, summary.file)
         self.record(result, deps.store, report, summary.file)
 
     def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
@@ -188,6 +192,7 @@ class KeyedFlow:
         summary.rows_read = len(records)
         new_keys = {r.key for r in records if r.key not in snapshot_keys}
         result = self._push(records, [], deps, new_keys, source="retry")
+        hold(self.name, self.spec.names, result, deps, summary.file)
         # Pending rows already counted one attempt when they were stored; `add_pending` adds.
         self.record(result, deps.store, report, "retry")
         return report
@@ -200,13 +205,16 @@ class KeyedFlow:
         new_keys: set[str],
         *,
         source: str,
+        approved: bool = False,
     ) -> PushResult:
         if not rows and not removals:
             return PushResult()
+        settings = deps.loaded.settings.flow(self.name)
         send = Send(
+            guard=None if approved else settings.guard,
             is_new=lambda r: r.key in new_keys,
             now=deps.now,
-            batch_threshold=self.batch_threshold(deps.loaded.settings.flow(self.name)),
+            batch_threshold=self.batch_threshold(settings),
             source=source,
         )
 

@@ -18,12 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from importer.config import GuardSettings
 from importer.deps import Clients
 from importer.flows.keyed import KeyedFlow
 from importer.flows.spec import ZERO, Column, FlowSpec, Raw, RuleResult, sku_required
+from importer.guard import move_beyond
 from importer.messages import render, row_error
 from importer.models import Action, RowError
-from importer.outcomes import PushResult
+from importer.outcomes import PushResult, RowOutcome
 from importer.push import IsNew, Send, SkuTables, SkuTask, done, push_skus
 from importer.rows import OutRow, Payload
 from importer.state import Store
@@ -92,13 +94,21 @@ class Prices(KeyedFlow):
         # (a list price cleared), a column it lacks keeps VTEX's value. Kept with each row, so
         # that a pending retry sends what this file meant.
         owned = frozenset(checked.present)
-        return [replace(r, file_columns=owned) for r in rows]
+        # What VTEX accepted last rides with the row: the guard compares the new base price
+        # with it where VTEX's own is not read (a batch job).
+        return [replace(r, file_columns=owned, previous=previous.get(r.key)) for r in rows]
 
     async def send(
         self, rows: list[OutRow], removals: Sequence[OutRow], clients: Clients, store: Store,
         send: Send,
     ) -> PushResult:  # fmt: skip
-        return await push_skus(self, rows, removals, clients, SkuTables.of(store), send)
+        held = [o for o in (_held_against(r, r.previous, send.guard) for r in rows) if o]
+        if held:
+            holding = {id(o.record) for o in held}
+            rows = [r for r in rows if id(r) not in holding]
+        result = await push_skus(self, rows, removals, clients, SkuTables.of(store), send)
+        result.outcomes[:0] = held
+        return result
 
     # -- as a SkuSender (importer.push) --
 
@@ -112,9 +122,9 @@ class Prices(KeyedFlow):
         return []
 
     def tasks(
-        self, rows: list[OutRow], clients: Clients, result: PushResult, is_new: IsNew
+        self, rows: list[OutRow], clients: Clients, result: PushResult, send: Send
     ) -> list[SkuTask]:
-        return price_tasks(rows, clients.pricing, result, is_new)
+        return price_tasks(rows, clients.pricing, result, send.is_new, send.guard)
 
 
 FLOW = Prices()
@@ -246,6 +256,7 @@ def price_tasks(
     pricing: PricingClient,
     result: PushResult,
     is_new: IsNew,
+    guard: GuardSettings | None = None,
 ) -> list[SkuTask]:
     by_sku: dict[int, list[OutRow]] = {}
     for row in rows:
@@ -265,6 +276,17 @@ def price_tasks(
                 # A PUT replaces every fixed price: read what VTEX holds so that fixed prices
                 # this file does not mention (set in the admin, say) survive.
                 current = await pricing.get_price(sku_id)
+                # The guard against what VTEX holds now (an Admin edit since, or a first file).
+                beyond = (
+                    _held_against(
+                        source, current and {"base_price": current.get("basePrice")}, guard
+                    )
+                    if source is not None
+                    else None
+                )
+                if beyond is not None:
+                    result.outcomes.extend(replace(beyond, record=row) for row in group)
+                    return
                 if source is not None:
                     sent = price_body(source, fixed, current, drop=moved)
                     body, kept = sent.body, sent.kept
@@ -294,6 +316,21 @@ def price_tasks(
 
         tasks.append((group, task))
     return tasks
+
+
+def _held_against(
+    row: OutRow, holds: Mapping[str, object] | None, guard: GuardSettings | None
+) -> RowOutcome | None:
+    """The row held, when its base price moves from what `holds` says beyond the guard."""
+    if guard is None or holds is None or not row.get("base_price"):
+        return None
+    beyond = move_beyond(holds.get("base_price"), row.get("base_price"), guard)
+    if beyond is None:
+        return None
+    return RowOutcome(
+        row, Action.HELD, type="price-guard", column="base_price", value=row.get("base_price"),
+        held=beyond,
+    )  # fmt: skip
 
 
 # (type, column, value, reason): a value of the row that VTEX did not get as written.

@@ -17,7 +17,14 @@ from importer.models import Action, RowError
 from importer.rows import OutRow
 
 # The order a person reads a preview in: what moves VTEX most first.
-_READ_ORDER = {Action.UPDATED: 0, Action.DEACTIVATED: 1, Action.CREATED: 2, Action.INVALID: 3}
+_READ_ORDER = {
+    Action.HELD: 0,
+    Action.UPDATED: 0,
+    Action.DEACTIVATED: 1,
+    Action.CREATED: 2,
+    Action.INVALID: 3,
+}
+MOVES = (Action.UPDATED, Action.HELD)  # the lines whose numbers move, sorted by how much
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def read_order(lines: Iterable[Planned]) -> list[Planned]:
 
     def order(line: Planned) -> tuple[int, Decimal, int, str]:
         move = line.move
-        size = -abs(move) if move is not None and line.action == Action.UPDATED else Decimal(0)
+        size = -abs(move) if move is not None and line.action in MOVES else Decimal(0)
         return (_READ_ORDER.get(line.action, 9), size, line.row or 0, line.key)
 
     return sorted(lines, key=order)

@@ -23,7 +23,7 @@ from importer.cells import neutralise, text_cell, xlsx_cell
 from importer.files.pair import write_pair
 from importer.messages import render
 from importer.models import Action
-from importer.preview.plan import Plan, Planned, move_percent, read_order
+from importer.preview.plan import MOVES, Plan, Planned, move_percent, read_order
 from importer.report import report_stem
 
 PREVIEW_COLUMNS = ["row", "key", "action", "column", "old", "new", "change %", "reason", "type"]
@@ -59,10 +59,20 @@ def preview_paths(reports_dir: Path, input_name: str, at: datetime) -> list[Path
 
 
 def write_preview(
-    plan: Plan, summary: PreviewSummary, reports_dir: Path, mode: int | None
+    plan: Plan,
+    summary: PreviewSummary,
+    reports_dir: Path,
+    mode: int | None,
+    *,
+    stem: str | None = None,
 ) -> list[Path]:
+    """The pair in `reports_dir`, named after the file and the time unless `stem` names it
+    (a held file's preview, replaced when the same rows are held again)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    xlsx_path, csv_path = preview_paths(reports_dir, summary.file, summary.previewed_at)
+    if stem is None:
+        xlsx_path, csv_path = preview_paths(reports_dir, summary.file, summary.previewed_at)
+    else:
+        xlsx_path, csv_path = (reports_dir / f"{stem}.{kind}" for kind in ("xlsx", "csv"))
     lines = read_order(plan.lines)
     return write_pair(
         xlsx_path,
@@ -102,7 +112,7 @@ def _cells(line: Planned) -> list[object]:
         line.column,
         line.old,
         line.new,
-        move_percent(line.move) if line.action == Action.UPDATED else None,
+        move_percent(line.move) if line.action in MOVES else None,
         line.reason,
         line.type,
     ]

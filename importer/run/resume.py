@@ -36,8 +36,9 @@ def settle_ledger(deps: Deps, claimed: list[tuple[str, str]]) -> None:
             deps.store.set_archived(entry.id)
 
 
-def resume_file(path: Path, flow: str, deps: Deps) -> FileReport:
-    """Finish a file a crash left claimed (see the module docstring)."""
+def resume_file(path: Path, flow: str, deps: Deps, *, approved: bool = False) -> FileReport:
+    """Finish a file a crash left claimed (see the module docstring). `approved`: a held
+    file a person approved (`importer approve`), read with the guard off."""
     reports = deps.loaded.folder("outbox") / "reports"
     for entry in deps.store.unarchived_files():
         if (entry.flow, entry.name) != (flow, path.name):
@@ -78,4 +79,4 @@ def resume_file(path: Path, flow: str, deps: Deps) -> FileReport:
             return report
         remove_unfinished(reports, entry.report)
         deps.store.abandon_file(entry.id)
-    return process_file(path, flow, deps)
+    return process_file(path, flow, deps, approved=approved)

@@ -73,7 +73,7 @@ class PassResult:
             return True
         for report in self.reports:
             s = report.summary
-            if s.status == "failed" or s.invalid or s.failed or s.pending:
+            if s.status == "failed" or s.invalid or s.failed or s.pending or s.held:
                 return True
         return False
 

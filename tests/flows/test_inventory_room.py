@@ -20,9 +20,10 @@ from importer.flows.inventory import FLOW, INVENTORY, full_file_removals, stamp_
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult
-from importer.push import run_tasks
+from importer.push import Send, run_tasks
 from importer.rows import OutRow
 from importer.state import Applied, Store
+from importer.state.db import utc_now
 from importer.validate import utc_text
 from tests.flows.rooms import NOW, against, by_row, canonical, check, demo_sandbox, writes
 
@@ -202,7 +203,9 @@ def send_rows(sandbox: Any, rows: list[OutRow]) -> PushResult:
 
     async def work(clients: Clients) -> None:
         ready = await FLOW.ready(rows, clients, result)
-        await run_tasks(FLOW.tasks(ready, clients, result, lambda r: False), 4, result)
+        await run_tasks(
+            FLOW.tasks(ready, clients, result, Send(lambda r: False, now=utc_now)), 4, result
+        )
 
     against(sandbox, work)
     return result

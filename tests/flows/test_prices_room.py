@@ -26,6 +26,7 @@ from importer.outcomes import PushResult
 from importer.push import Send, run_tasks
 from importer.rows import FILE_COLUMNS, OutRow
 from importer.state import Store
+from importer.state.db import utc_now
 from tests.flows.rooms import NOW, against, by_row, canonical, check, demo_sandbox, writes
 
 FROM, TO = "2026-12-01T00:00:00Z", "2026-12-31T23:59:59Z"
@@ -324,7 +325,7 @@ def send_rows(sandbox: Any, rows: list[OutRow]) -> PushResult:
     result = PushResult()
 
     async def work(clients: Any) -> None:
-        tasks = FLOW.tasks(rows, clients, result, lambda r: True)
+        tasks = FLOW.tasks(rows, clients, result, Send(lambda r: True, now=utc_now))
         await run_tasks(tasks, 4, result)
 
     against(sandbox, work)
