@@ -140,6 +140,7 @@ def test_publish_new_false_creates_categories_and_brands_inactive_and_holds_acti
     no_twins(sandbox)
 
 
+@pytest.mark.slow
 def test_an_inactive_category_and_brand_made_in_the_admin_are_found_not_created_again(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
