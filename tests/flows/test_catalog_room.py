@@ -405,3 +405,22 @@ def test_publish_new_false_creates_each_missing_level_inactive_with_the_next_fre
         "POST /api/catalog/pvt/category",
     ]
     store.close()
+
+
+def test_a_store_with_sparse_custom_ids_is_not_read_gap_by_gap(tmp_path: Path) -> None:
+    """The known limit: Ids 1 and 500 active (a custom Id), Casa inactive at Id 2: the 497
+    gaps are more than 200, so they are not read; Casa is not found (give its id in the file)."""
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    _category(sandbox, "Moda", None, True)
+    _category(sandbox, "Casa", None, False)
+    body = {k: v for k, v in sandbox.categories[1].items() if k not in ("Id", "LinkId")}
+    sandbox.seed_call("POST", "/api/catalog/pvt/category", {**body, "Id": 500, "Name": "Praia"})
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(sandbox, store, {"2", "Casa"})
+    assert resolved.ids["2"] == 2  # by its id: found
+    assert requests == [
+        "GET /api/catalog_system/pub/category/tree/10",
+        "GET /api/catalog/pvt/category/501",  # above the known ones only
+        "POST /api/catalog/pvt/category",
+    ]
+    store.close()

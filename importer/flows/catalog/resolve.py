@@ -165,9 +165,11 @@ class CategoryResolver:
         self._hidden_read = True
         by_id = {category_id: key for key, category_id in self.known.items()}
         top = max(by_id, default=0)
-        gaps = [i for i in range(1, top + 1) if i not in by_id]
+        # Counted before they are listed: custom Ids (2000000) would make a long list.
+        sparse = top - len(by_id) > MAX_HIDDEN_READS
+        gaps = [] if sparse else [i for i in range(1, top + 1) if i not in by_id]
         found: dict[int, dict[str, Any]] = {}
-        for category_id in gaps if len(gaps) <= MAX_HIDDEN_READS else []:
+        for category_id in gaps:
             held = await self.client.category(category_id)
             if held is not None:
                 found[category_id] = held
