@@ -186,7 +186,11 @@ def test_a_file_without_a_category_column_files_new_products_under_the_default_c
     # The product VTEX has keeps its category (the file says none), and is renamed.
     p1 = sandbox.products[product_id(sandbox, "P1")]
     assert (p1["CategoryId"], p1["Name"]) == (camisetas, "Camiseta nova")
-    assert found["product P1"].action == Action.UPDATED
+    # Its line claims no category change: the file says nothing about categories.
+    assert (found["product P1"].action, found["product P1"].reason) == (
+        Action.UPDATED,
+        "product: product_name: Camiseta -> Camiseta nova",
+    )
     line = found["product P2"]
     assert (line.action, line.type, line.column, line.value) == (
         Action.WARNING,
@@ -209,14 +213,11 @@ def test_a_file_without_a_category_column_files_new_products_under_the_default_c
         "SKU PUT": 0,  # S1 is unchanged; S2 is created, and not activated
     }
     # The next file without categories: Integration is known, not looked up nor created.
-    drop_csv(
-        workdir,
-        "c3.csv",
-        [row(product_ref="P3", sku_ref="S3", ean="7890000000003")],
-        headers=NO_CATEGORY,
-    )
+    p3 = row(product_ref="P3", sku_ref="S3", ean="7890000000003")
+    drop_csv(workdir, "c3.csv", [renamed, p3], headers=NO_CATEGORY)
     report = one_pass(make_runtime(sandbox, DEFAULTED)).reports[0]
     assert lines(report.rows)["product P3"].type == "default-category"
+    assert "product P1" not in lines(report.rows) and report.summary.unchanged == 1
     assert category_of(sandbox, "P3")["Id"] == integration["Id"]
     assert count(sandbox, "POST", CATEGORY) == after["category POST"]
     no_twins(sandbox)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from importer.deps import Deps
-from importer.diff import content_hash, diff
+from importer.diff import Changeset, content_hash, diff
 from importer.errors import FileRejected
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
@@ -53,12 +53,16 @@ def sync_catalog(
     store = deps.store
     settings = deps.loaded.settings.flow("catalog")
     # A specification column that is empty in every row says nothing: leaving it out of the
-    # hash means adding or removing such a column does not make every row look changed.
+    # hash means adding or removing such a column does not make every row look changed. So
+    # does a category column a file lacks (default_category): it moves no product.
     columns = [
         c
         for c in records.columns
         if c not in BOOKKEEPING
-        and not (c.startswith(SPEC_PREFIXES) and (records[c].astype(str) == "").all())
+        and not (
+            (c.startswith(SPEC_PREFIXES) or c == "category")
+            and (records[c].astype(str) == "").all()
+        )
     ]
     for values in (product_overrides or {}).values():
         columns += [
@@ -84,6 +88,7 @@ def sync_catalog(
     product_pending = store.pending_keys(PRODUCTS)
     if product_pending:
         product_changes = product_changes.force(product_pending)
+    product_changes = _quiet_products(product_changes, product_cols, product_pending, deps)
     previous_skus = store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist())
     # A row whose hash moved but none of whose columns did (the file's set of columns changed)
     # needs nothing sent: its new hash is recorded quietly and it counts as unchanged.
@@ -147,6 +152,30 @@ def sync_catalog(
             )
         )
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+
+
+def _quiet_products(
+    changes: Changeset, columns: list[str], pending: set[str], deps: Deps
+) -> Changeset:
+    """A product whose hash moved but none of whose columns did (the file's set of columns
+    changed: a file without categories after one with them) needs nothing sent: its new hash
+    is recorded quietly, and no change is claimed on its line."""
+    previous = deps.store.snapshot_payloads(PRODUCTS, changes.changed["key"].tolist())
+    rows = changes.changed.to_dict("records")
+    quiet = [
+        _plain(r)
+        for r in rows
+        if r["key"] in previous
+        and r["key"] not in pending
+        and not changed_columns(_plain(r), previous[r["key"]], columns)
+    ]
+    if not quiet:
+        return changes
+    deps.store.commit(
+        PRODUCTS,
+        [Applied(str(r["key"]), int(r["hash"]), {**previous[r["key"]], **r}) for r in quiet],
+    )
+    return changes.without({str(r["key"]) for r in quiet})
 
 
 def _record_products(result: SyncResult, deps: Deps, report: FileReport) -> None:

@@ -135,10 +135,10 @@ class CatalogSync:
             self.client, self.store, self.clock, self.attempts, publish_new=self.publish_new
         ).resolve(
             {
-                p["category"] or default
+                p.get("category", "") or default
                 for p in to_write
                 if p["product_ref"] not in self.product_ids
-                or (p["product_ref"] in work.changed_products and p["category"])
+                or (p["product_ref"] in work.changed_products and p.get("category", ""))
             },
             inactive=frozenset({default}),
         )
@@ -216,12 +216,12 @@ class CatalogSync:
                 return product_id, None
             # A file without a category column files new products under the default
             # category, and leaves an existing product in the category VTEX has it in.
-            text = product["category"] or self.settings.default_category
-            keeps_category = product_id is not None and not product["category"]
+            text = product.get("category", "") or self.settings.default_category
+            keeps_category = product_id is not None and not product.get("category", "")
             category_id = None if keeps_category else _resolved(categories, text, "category")
             brand_id = _resolved(brands, product["brand"], "brand")
             notes = _inactive_notes(product, categories, brands, None if keeps_category else text)
-            if product_id is None and not product["category"]:
+            if product_id is None and not product.get("category", ""):
                 notes.append(
                     _RowFailure(
                         "default-category",
@@ -640,7 +640,9 @@ def _inactive_notes(
     """What this run created inactive for the product's category (None: it keeps the one VTEX
     has) and brand, said on the product's line: it landed, but is not live until a person
     activates it."""
-    template = "created-inactive-category" if product["category"] else "created-inactive-default"
+    template = (
+        "created-inactive-category" if product.get("category", "") else "created-inactive-default"
+    )
     notes = []
     if category is not None:
         notes = [
