@@ -36,7 +36,7 @@ from importer.flows.catalog.rules import MEASUREMENT_UNITS, catalog_normalise, u
 from importer.flows.catalog.spec import CATALOG
 from importer.models import RowError
 from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
-from importer.sandbox import Sandbox
+from importer.sandbox import Faults, Sandbox
 from importer.state import Store
 from importer.vtex.contract import find_spec_dir
 from tests.flows.rooms import ACCOUNT, against, by_row, canonical, check
@@ -422,5 +422,25 @@ def test_a_store_with_sparse_custom_ids_is_not_read_gap_by_gap(tmp_path: Path) -
         "GET /api/catalog_system/pub/category/tree/10",
         "GET /api/catalog/pvt/category/501",  # above the known ones only
         "POST /api/catalog/pvt/category",
+    ]
+    store.close()
+
+
+def test_an_inactive_create_whose_answer_is_lost_is_found_by_its_id_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    """The POST is applied, its answer times out: the category is read back by the Id it was
+    given (the tree would never show it), and the create is not sent a second time."""
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    _category(sandbox, "Moda", None, True)
+    reads = {"GET /api/catalog_system/pub/category/tree/10", "GET /api/catalog/pvt/category/2"}
+    sandbox.faults = Faults(rate_timeout=1.0, spared=frozenset(reads))
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(sandbox, store, {"Moda > Praia"}, publish_new=False)
+    assert resolved.ids == {"Moda > Praia": 2} and resolved.pending == {}
+    assert requests.count("POST /api/catalog/pvt/category") == 1
+    assert [(c["Name"], c["IsActive"]) for c in sandbox.categories.values()] == [
+        ("Moda", True),
+        ("Praia", False),
     ]
     store.close()
