@@ -163,6 +163,8 @@ state = "state"
 [flows.catalog]
 mode = "partial"                       # or "full": SKUs absent from a file are deactivated
 create_brands = true                   # false: a brand VTEX lacks is a row error
+publish_new = true                     # false: new categories and brands created inactive
+# default_category = "Integration"     # files without a category column go there (inactive)
 weight_unit = "g"                      # the store's weight unit (VTEX's default: grams)
 
 [flows.prices]

@@ -149,6 +149,14 @@ class FlowSettings(_Strict):
     # Catalog only. Brands the file names that VTEX does not have: create them, or report the
     # rows (stores whose brands are curated by hand).
     create_brands: bool = True
+    # Catalog only. Categories and brands the importer creates are created active (so that
+    # their SKUs can activate), or inactive for a store that enriches products in the Admin
+    # before they go live (false: VTEX activates no SKU under them, so none is tried).
+    publish_new: bool = True
+    # Catalog only. Where a file without a category column files its new products: the inactive
+    # "Integration" category of VTEX's ERP guide (a path or a VTEX id; created inactive when
+    # VTEX lacks it), from which the store's team moves them. Empty: the column is required.
+    default_category: str = ""
     # The store's weight unit (VTEX's PackagedWeightKg is in it, default grams, despite the name).
     weight_unit: Literal["g", "kg"] = "g"
     # The specification group that product_spec:/sku_spec: columns are created in.
@@ -188,6 +196,17 @@ class FlowSettings(_Strict):
             raise ValueError(
                 f'unknown time zone {value!r}; use a name such as "America/Sao_Paulo" or "UTC"'
             ) from None
+        return value
+
+    @field_validator("default_category")
+    @classmethod
+    def _a_category_path_or_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.isdigit() and any(not p.strip() for p in value.split(">")):
+            raise ValueError(
+                'must be a category path such as "Integration" or "Dept > Category" (no empty '
+                'level), or a VTEX category id such as "12"'
+            )
         return value
 
     @field_validator("delimiter")

@@ -306,6 +306,31 @@ TEMPLATES: dict[str, str] = {
     "specification of the category filled)",
     "inactive-rules-unmet": "VTEX's activation rules are not met (image, RefId or EAN, active "
     "product, brand and category)",
+    # Catalog: categories and brands as VTEX's ERP guide sets them up (publish_new,
+    # default_category). What was created inactive, and a SKU not activated under it, is said
+    # on the product's line and the SKU's row (action `warning`).
+    "created-inactive-category": 'category "{path}" was created inactive (publish_new = false): '
+    "activate it in the Admin once its products are enriched (VTEX activates no SKU under an "
+    "inactive category).",
+    "created-inactive-default": 'the default category "{path}" was created inactive, as VTEX\'s '
+    "ERP guide keeps its integration category (default_category): the store's team moves the "
+    "products from it to their categories in the Admin.",
+    "created-inactive-brand": 'brand "{brand}" was created inactive (publish_new = false): '
+    "activate it in the Admin once its products are enriched (VTEX activates no SKU of an "
+    "inactive brand).",
+    "default-category-filed": 'the file has no "category" column: the new product was filed '
+    'under the default category "{category}" (default_category). Move it to its category in '
+    "the Admin.",
+    "category-no-free-id": 'category "{path}" could not be created inactive: the {tried} Ids '
+    "after the largest known one all belong to categories VTEX's tree does not list (inactive "
+    "ones). Give the category's VTEX id in the file, or activate the category it should be.",
+    "category-column-missing": '{file}: column "category" is missing (or empty on every row). '
+    'Map it in importer.toml [flows.catalog.columns], e.g. category = ["<your header>"], or set '
+    '[flows.catalog] default_category = "Integration" to file new products under an inactive '
+    "category for the store's team to move.",
+    "activation-held": "the SKU was saved but not activated: {reasons}, and VTEX activates no "
+    "SKU then. Activate them in the Admin once the products are enriched, then the SKU (the "
+    "importer does not try again until the row changes).",
     # `importer reconcile`: what VTEX holds now for a key the importer sent (the drift report).
     "reconcile-changed": 'VTEX now holds "{now}" for "{column}" where the importer sent '
     '"{sent}" (changed in the Admin?). The next file that lists this key sends the file\'s value '

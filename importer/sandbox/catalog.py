@@ -24,7 +24,9 @@ Choices for cases VTEX does not document (API-NOTES §11):
   an inactive category, and everything under it, is left out (it is the storefront's tree; the
   admin routes show the rest). Key a category map on Ids from create/GET, not on the tree.
   categoryLevels must be a whole number >= 1 (else 400); nodes at the last level have
-  `children: []` and a true `hasChildren` when they have active children.
+  `children: []` and a true `hasChildren` when they have active children. GET category/{id}
+  shows inactive categories too, and answers 404 for an Id no category has (VTEX documents
+  only its 200); a POST may give the category's Id (the spec's optional custom Id).
 - trade policies: POST .../salespolicy/{id} links idempotently (a second POST changes nothing),
   DELETE unlinks (200 also when not linked); an unknown product or trade policy is 404. The
   store's trade policies are `Store.trade_policies` (only 1, the main one, unless a test adds

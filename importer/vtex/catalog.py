@@ -78,8 +78,19 @@ class CatalogClient:
 
     # -- categories and brands ---------------------------------------------------------------
 
-    async def create_category(self, name: str, parent_id: int | None) -> int:
-        body = {
+    async def category(self, category_id: int) -> Json | None:
+        """The category with this id, inactive ones too (the tree lists active ones only);
+        None when VTEX has none."""
+        body = await self._get_or_none(f"/api/catalog/pvt/category/{category_id}")
+        return body if isinstance(body, dict) and body.get("Id") else None
+
+    async def create_category(
+        self, name: str, parent_id: int | None, *, active: bool = True, category_id: int = 0
+    ) -> int:
+        """`category_id` (0: VTEX picks one) is the spec's optional custom Id: a category
+        created inactive cannot be found in the tree again, only by the Id it was given."""
+        body: Json = {"Id": category_id} if category_id else {}
+        body |= {
             "Name": name,
             "Keywords": name,
             "Title": name,
@@ -89,7 +100,7 @@ class CatalogClient:
             "FatherCategoryId": parent_id,
             "GlobalCategoryId": 0,
             "ShowInStoreFront": True,
-            "IsActive": True,
+            "IsActive": active,
             "ActiveStoreFrontLink": True,
             "ShowBrandFilter": True,
             "Score": None,
@@ -98,11 +109,11 @@ class CatalogClient:
         created = await self._send("POST", "/api/catalog/pvt/category", body, replay=False)
         return int(created["Id"])
 
-    async def create_brand(self, brand_id: int, name: str) -> int:
+    async def create_brand(self, brand_id: int, name: str, *, active: bool = True) -> int:
         body = {
             "Id": brand_id,
             "Name": name,
-            "Active": True,
+            "Active": active,
             "MenuHome": False,
             "Text": name,
             "Keywords": name,

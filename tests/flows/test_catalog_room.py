@@ -5,11 +5,13 @@ process is covered end to end by tests/test_catalog_*.py."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from importer.deps import Clients
 from importer.flows.catalog.flow import FLOW
 from importer.flows.catalog.records import (
     brand_key,
@@ -29,11 +31,15 @@ from importer.flows.catalog.records import (
     sku_columns,
     weight_rounded,
 )
+from importer.flows.catalog.resolve import CategoryResolver, Resolved
 from importer.flows.catalog.rules import MEASUREMENT_UNITS, catalog_normalise, unique_eans
 from importer.flows.catalog.spec import CATALOG
 from importer.models import RowError
+from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
+from importer.sandbox import Faults, Sandbox
+from importer.state import Store
 from importer.vtex.contract import find_spec_dir
-from tests.flows.rooms import by_row, canonical, check
+from tests.flows.rooms import ACCOUNT, against, by_row, canonical, check
 
 PRODUCT = {
     "product_ref": "P-1",
@@ -292,3 +298,149 @@ def test_an_update_is_vtex_s_record_with_only_the_file_s_columns_changed() -> No
     # Left out, IsActive deactivates the SKU (API-NOTES §3.4): a null is sent as False.
     unset = merged_sku({**current_sku, "IsActive": None}, row, 6, "g", set())
     assert unset["IsActive"] is False
+
+
+# -- the category tree (publish_new, default_category, categories the tree hides) -------------
+
+
+def test_a_file_without_categories_is_not_a_row_error_per_row_but_a_half_empty_column_is() -> None:
+    none = [sku("S1", category=""), sku("S2", category="", description="x")]
+    _, errors = check(FLOW, none)
+    assert by_row(errors) == {3: ("invalid-combination", "description")}  # still compared
+    _, errors = check(FLOW, [sku("S1"), sku("S2", product_ref="P2", category="")])
+    assert by_row(errors) == {3: ("missing-cell", "category")}
+
+
+def test_an_update_without_a_category_leaves_the_product_where_vtex_has_it() -> None:
+    current = {"Id": 5, "Name": "Old", "CategoryId": 3, "BrandId": 1, "RefId": "P-1"}
+    body = merged_product(current, {**PRODUCT, "category": ""}, None, 9, set())
+    assert (body["CategoryId"], body["BrandId"]) == (3, 9)
+
+
+def _category(sandbox: Sandbox, name: str, parent: int | None, active: bool) -> int:
+    body = {
+        "Name": name,
+        "Keywords": name,
+        "Title": name,
+        "Description": name,
+        "AdWordsRemarketingCode": None,
+        "LomadeeCampaignCode": None,
+        "FatherCategoryId": parent,
+        "GlobalCategoryId": 0,
+        "ShowInStoreFront": True,
+        "IsActive": active,
+        "ActiveStoreFrontLink": True,
+        "ShowBrandFilter": True,
+        "Score": None,
+        "StockKeepingUnitSelectionMode": "SPECIFICATION",
+    }
+    return int(sandbox.seed_call("POST", "/api/catalog/pvt/category", body)["Id"])
+
+
+def _resolve(
+    sandbox: Sandbox, store: Store, texts: set[str], **options: Any
+) -> tuple[Resolved, list[str]]:
+    start = len(sandbox.requests)
+
+    async def work(clients: Clients) -> Resolved:
+        resolver = CategoryResolver(clients.catalog, store, clients.http.clock, 2, **options)
+        return await resolver.resolve(texts)
+
+    resolved = against(sandbox, work)
+    return resolved, [f"{r.method} {r.path}" for r in sandbox.requests[start:]]
+
+
+def test_categories_the_tree_hides_are_read_by_id_and_found_under_their_parents(
+    tmp_path: Path,
+) -> None:
+    """Ids 1..5: Moda (active), Inverno under it (inactive), Casacos under Inverno (active,
+    hidden with its parent), Casa (inactive, a department), Verão (active). The tree lists
+    Moda and Verão; the Ids between and above are read once; nothing is created."""
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    moda = _category(sandbox, "Moda", None, True)
+    inverno = _category(sandbox, "Inverno", moda, False)
+    casacos = _category(sandbox, "Casacos", inverno, True)
+    casa = _category(sandbox, "Casa", None, False)
+    _category(sandbox, "Verão", moda, True)
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(
+        sandbox, store, {"Moda > Inverno > Casacos", "casa", "Moda > Inverno"}
+    )
+    assert resolved.ids == {
+        "Moda > Inverno > Casacos": casacos,
+        "casa": casa,
+        "Moda > Inverno": inverno,
+    }
+    assert requests == [
+        "GET /api/catalog_system/pub/category/tree/10",
+        "GET /api/catalog/pvt/category/2",  # the gaps between the tree's Ids 1 and 5
+        "GET /api/catalog/pvt/category/3",
+        "GET /api/catalog/pvt/category/4",
+        "GET /api/catalog/pvt/category/6",  # above them, up to the first free Id
+    ]
+    assert len(sandbox.categories) == 5
+    # Remembered: the next run asks VTEX nothing for them.
+    again, requests = _resolve(sandbox, store, {"Moda > Inverno > Casacos", "casa"})
+    assert (again.ids["casa"], requests) == (casa, [])
+    store.close()
+
+
+def test_publish_new_false_creates_each_missing_level_inactive_with_the_next_free_id(
+    tmp_path: Path,
+) -> None:
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    moda = _category(sandbox, "Moda", None, True)
+    _category(sandbox, "Arquivo", None, False)  # Id 2: hidden, taken
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(sandbox, store, {"Moda > Praia"}, publish_new=False)
+    praia = resolved.ids["Moda > Praia"]
+    assert (praia, resolved.created_inactive) == (3, {"Moda > Praia": ["Moda > Praia"]})
+    assert sandbox.categories[praia]["FatherCategoryId"] == moda
+    assert sandbox.categories[praia]["IsActive"] is False
+    assert requests == [
+        "GET /api/catalog_system/pub/category/tree/10",
+        "GET /api/catalog/pvt/category/2",  # above the tree's Id 1: Arquivo
+        "GET /api/catalog/pvt/category/3",  # free
+        "GET /api/catalog/pvt/category/3",  # the Id chosen for Praia, read before its create
+        "POST /api/catalog/pvt/category",
+    ]
+    store.close()
+
+
+def test_a_store_with_sparse_custom_ids_is_not_read_gap_by_gap(tmp_path: Path) -> None:
+    """The known limit: Ids 1 and 500 active (a custom Id), Casa inactive at Id 2: the 497
+    gaps are more than 200, so they are not read; Casa is not found (give its id in the file)."""
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    _category(sandbox, "Moda", None, True)
+    _category(sandbox, "Casa", None, False)
+    body = {k: v for k, v in sandbox.categories[1].items() if k not in ("Id", "LinkId")}
+    sandbox.seed_call("POST", "/api/catalog/pvt/category", {**body, "Id": 500, "Name": "Praia"})
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(sandbox, store, {"2", "Casa"})
+    assert resolved.ids["2"] == 2  # by its id: found
+    assert requests == [
+        "GET /api/catalog_system/pub/category/tree/10",
+        "GET /api/catalog/pvt/category/501",  # above the known ones only
+        "POST /api/catalog/pvt/category",
+    ]
+    store.close()
+
+
+def test_an_inactive_create_whose_answer_is_lost_is_found_by_its_id_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    """The POST is applied, its answer times out: the category is read back by the Id it was
+    given (the tree would never show it), and the create is not sent a second time."""
+    sandbox = Sandbox(account=ACCOUNT, app_key=SANDBOX_KEY, app_token=SANDBOX_TOKEN)
+    _category(sandbox, "Moda", None, True)
+    reads = {"GET /api/catalog_system/pub/category/tree/10", "GET /api/catalog/pvt/category/2"}
+    sandbox.faults = Faults(rate_timeout=1.0, spared=frozenset(reads))
+    store = Store(tmp_path / "importer.sqlite3")
+    resolved, requests = _resolve(sandbox, store, {"Moda > Praia"}, publish_new=False)
+    assert resolved.ids == {"Moda > Praia": 2} and resolved.pending == {}
+    assert requests.count("POST /api/catalog/pvt/category") == 1
+    assert [(c["Name"], c["IsActive"]) for c in sandbox.categories.values()] == [
+        ("Moda", True),
+        ("Praia", False),
+    ]
+    store.close()

@@ -8,13 +8,14 @@ from datetime import datetime
 import pandas as pd
 
 from importer.deps import Deps
-from importer.errors import FileRejected
+from importer.errors import FileRejected, HeaderError
 from importer.flows.base import InputFile
 from importer.flows.catalog.process import PRODUCTS, SKUS, catalog_changes, sync_catalog
 from importer.flows.catalog.rules import catalog_normalise, catalog_rules, unique_eans
 from importer.flows.catalog.spec import CATALOG
 from importer.flows.keyed import rows_of
 from importer.flows.spec import Raw, RuleResult
+from importer.messages import render
 from importer.models import FileReport, FileSummary, RowError
 from importer.preview.plan import Plan, keyed_lines
 from importer.rows import OutRow
@@ -36,6 +37,7 @@ class Catalog:
         return unique_eans(records)
 
     def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
+        _categories_given_or_defaulted(checked, file, deps)
         report.summary.invalid = checked.rows_read - len(checked.records)
         sync_catalog(
             checked.records,
@@ -85,6 +87,17 @@ class Catalog:
 
 
 FLOW = Catalog()
+
+
+def _categories_given_or_defaulted(checked: Validated, file: InputFile, deps: Deps) -> None:
+    """A file without categories (no column, or no value in it) files its products under
+    default_category; without that setting, the column is required, as FORMATS says."""
+    if deps.loaded.settings.flow("catalog").default_category:
+        return
+    records = checked.records
+    if "category" in checked.present and (records.empty or (records["category"] != "").any()):
+        return
+    raise HeaderError(render("category-column-missing", file=file.name))
 
 
 def _retry(rows: list[PendingRow], products: list[PendingRow], deps: Deps) -> FileReport:

@@ -47,6 +47,8 @@ class CatalogChanges:
     product_cols: list[str]
     # Rows whose hash moved but none of whose columns did: recorded quietly, nothing sent.
     quiet: list[Applied]
+    # The same for products (a file without categories after one with them).
+    quiet_products: list[Applied]
 
 
 def catalog_changes(
@@ -63,12 +65,16 @@ def catalog_changes(
     store = deps.store
     settings = deps.loaded.settings.flow("catalog")
     # A specification column that is empty in every row says nothing: leaving it out of the
-    # hash means adding or removing such a column does not make every row look changed.
+    # hash means adding or removing such a column does not make every row look changed. So
+    # does a category column a file lacks (default_category): it moves no product.
     columns = [
         c
         for c in records.columns
         if c not in BOOKKEEPING
-        and not (c.startswith(SPEC_PREFIXES) and (records[c].astype(str) == "").all())
+        and not (
+            (c.startswith(SPEC_PREFIXES) or c == "category")
+            and (records[c].astype(str) == "").all()
+        )
     ]
     for values in (product_overrides or {}).values():
         columns += [
@@ -94,6 +100,9 @@ def catalog_changes(
     product_pending = store.pending_keys(PRODUCTS)
     if product_pending:
         product_changes = product_changes.force(product_pending)
+    product_changes, quiet_products = _quiet_products(
+        product_changes, product_cols, product_pending, deps
+    )
     previous_skus = store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist())
     quiet_keys = [
         key
@@ -128,7 +137,9 @@ def catalog_changes(
         removals=removals,
         present=present,
     )
-    return CatalogChanges(work, sku_changes, product_changes, sku_cols, product_cols, quiet)
+    return CatalogChanges(
+        work, sku_changes, product_changes, sku_cols, product_cols, quiet, quiet_products
+    )
 
 
 def sync_catalog(
@@ -156,6 +167,8 @@ def sync_catalog(
     )
     if change.quiet:
         deps.store.commit(SKUS, change.quiet)
+    if change.quiet_products:
+        deps.store.commit(PRODUCTS, change.quiet_products)
     report.summary.unchanged = change.sku_changes.unchanged
     work = change.work
     result = _run(work, deps)
@@ -182,6 +195,28 @@ def sync_catalog(
             )
         )
     report.rows.sort(key=lambda r: (r.row is None, r.row or 0))
+
+
+def _quiet_products(
+    changes: Changeset, columns: list[str], pending: set[str], deps: Deps
+) -> tuple[Changeset, list[Applied]]:
+    """A product whose hash moved but none of whose columns did (the file's set of columns
+    changed: a file without categories after one with them) needs nothing sent: its new hash
+    is to be recorded quietly (by the caller: this only reads), and no change is claimed on
+    its line."""
+    previous = deps.store.snapshot_payloads(PRODUCTS, changes.changed["key"].tolist())
+    rows = changes.changed.to_dict("records")
+    quiet = [
+        _plain(r)
+        for r in rows
+        if r["key"] in previous
+        and r["key"] not in pending
+        and not changed_columns(_plain(r), previous[r["key"]], columns)
+    ]
+    if not quiet:
+        return changes, []
+    applied = [Applied(str(r["key"]), int(r["hash"]), {**previous[r["key"]], **r}) for r in quiet]
+    return changes.without({str(r["key"]) for r in quiet}), applied
 
 
 def _record_products(result: SyncResult, deps: Deps, report: FileReport) -> None:

@@ -136,11 +136,14 @@ def new_product_body(product: Record, category_id: int, brand_id: int) -> Record
 
 
 def merged_product(
-    current: Record, product: Record, category_id: int, brand_id: int, present: set[str]
+    current: Record, product: Record, category_id: int | None, brand_id: int, present: set[str]
 ) -> Record:
-    """VTEX's product with the file's columns applied; everything else as VTEX has it."""
+    """VTEX's product with the file's columns applied; everything else as VTEX has it
+    (`category_id` None: the file gives no category, the product stays where it is)."""
     body = {k: v for k, v in current.items() if v is not None or k in _NULLABLE_PRODUCT}
-    body.update(Name=product["product_name"], CategoryId=category_id, BrandId=brand_id)
+    body.update(Name=product["product_name"], BrandId=brand_id)
+    if category_id is not None:
+        body["CategoryId"] = category_id
     if "product_active" in present and product.get("product_active"):
         body["IsActive"] = product["product_active"] == "true"
     _product_texts(body, product, present)

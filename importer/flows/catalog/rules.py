@@ -72,10 +72,17 @@ CATALOG_TEXT_LIMITS = {
 }
 
 
+def _given_categories(frame: pd.DataFrame) -> tuple[str, ...]:
+    """("category",) when the file gives categories; () for a file without the column (or
+    with no value in it on any row): its products go to default_category (the flow says so
+    when none is set), so an empty cell is not a row error there."""
+    return ("category",) if (frame["category"] != "").any() else ()
+
+
 def catalog_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
     results: RuleResult = []
 
-    for name in ("sku_ref", "product_ref", "product_name", "category", "brand"):
+    for name in ("sku_ref", "product_ref", "product_name", *_given_categories(frame), "brand"):
         results.append(((frame[name] == "").to_numpy(), missing(name)))
     # 'Roupas >' or '>' alone: a path with an empty level.
     no_path = (
@@ -151,7 +158,7 @@ def catalog_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
     # Compare with the product's first complete row: a row missing its brand is reported as
     # such, and must not make its siblings look inconsistent.
     complete = np.ones(len(frame), dtype=bool)
-    for name in ("product_ref", "product_name", "category", "brand"):
+    for name in ("product_ref", "product_name", *_given_categories(frame), "brand"):
         complete &= (frame[name] != "").to_numpy(dtype=bool)
     reference = frame[complete].drop_duplicates("product_ref").set_index("product_ref")
     first = pd.DataFrame(

@@ -40,7 +40,8 @@ CATALOG = FlowSpec(
     columns=(
         Column("product_ref", "code", required=True),
         Column("product_name", "text", required=True),
-        Column("category", "text", required=True),
+        # Required unless [flows.catalog] default_category is set (checked by the flow).
+        Column("category", "text"),
         Column("brand", "text", required=True),
         Column("description", "text"),
         Column("short_description", "text"),

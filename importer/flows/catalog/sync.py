@@ -120,20 +120,27 @@ class CatalogSync:
         # a link is made once, not on every update (VTEX counts every write).
         self.linked = store.catalog_ids(LINKED)
         self.newly_linked: dict[str, int] = {}
+        self.publish_new = settings.publish_new
+        # Products the file gives no category for (default_category): their SKUs are not
+        # activated while the category they are in is inactive.
+        self.defaulted: set[str] = set()
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
         needed = {p for p in work.changed_products} | {s["product_ref"] for s in work.skus}
         to_write = [work.products[r] for r in sorted(needed) if r in work.products]
+        default = self.settings.default_category
+        self.defaulted = {ref for ref, p in work.products.items() if not p.get("category")}
         categories = await CategoryResolver(
-            self.client, self.store, self.clock, self.attempts
+            self.client, self.store, self.clock, self.attempts, publish_new=self.publish_new
         ).resolve(
             {
-                p["category"]
+                p.get("category", "") or default
                 for p in to_write
-                if p["product_ref"] in work.changed_products
-                or p["product_ref"] not in self.product_ids
-            }
+                if p["product_ref"] not in self.product_ids
+                or (p["product_ref"] in work.changed_products and p.get("category", ""))
+            },
+            inactive=frozenset({default}),
         )
         brands = await BrandResolver(
             self.client,
@@ -141,6 +148,7 @@ class CatalogSync:
             self.clock,
             self.attempts,
             may_create=self.settings.create_brands,
+            publish_new=self.publish_new,
         ).resolve(
             {
                 p["brand"]
@@ -206,9 +214,24 @@ class CatalogSync:
             if product_id is not None and not changed:
                 self.product_ids[ref] = product_id
                 return product_id, None
-            category_id = _resolved(categories, product["category"], "category")
+            # A file without a category column files new products under the default
+            # category, and leaves an existing product in the category VTEX has it in.
+            text = product.get("category", "") or self.settings.default_category
+            keeps_category = product_id is not None and not product.get("category", "")
+            category_id = None if keeps_category else _resolved(categories, text, "category")
             brand_id = _resolved(brands, product["brand"], "brand")
+            notes = _inactive_notes(product, categories, brands, None if keeps_category else text)
+            if product_id is None and not product.get("category", ""):
+                notes.append(
+                    _RowFailure(
+                        "default-category",
+                        render("default-category-filed", category=text),
+                        column="category",
+                        value=text,
+                    )
+                )
             if product_id is None:
+                assert category_id is not None
                 body = new_product_body(product, category_id, brand_id)
 
                 async def create() -> int:
@@ -238,8 +261,10 @@ class CatalogSync:
             await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
             kept = _kept(product, previous, product_columns(sorted(work.present)))
-            outcome = _warning(product, kept) or RowOutcome(OutRow.from_payload(product), action)
-            if previous is not None and not kept:
+            outcome = _warning(product, notes + kept) or RowOutcome(
+                OutRow.from_payload(product), action
+            )
+            if previous is not None and not kept and not notes:
                 changed_now = sorted(
                     changed_columns(product, previous, product_columns(list(product)))
                 )
@@ -358,13 +383,15 @@ class CatalogSync:
             spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
             if spec_columns:
                 await self._sku_specs(sku_id, sku, spec_columns)
+            held: list[_RowFailure] = []
             if created or "sku_active" in columns or "image_urls" in columns:
                 activation = await self._activation(sku_id, desired_active, current, sku)
                 if activation is not None:
-                    problems.append(activation)
+                    # Held by the store's choice, the row landed (a warning); else it failed.
+                    (held if activation.type == "activation-held" else problems).append(activation)
             if problems:
                 raise problems[0]
-            notes = [self._weight_note(sku, created, columns)]
+            notes = [*held, self._weight_note(sku, created, columns)]
             notes += _kept(sku, previous, sku_columns(sorted(work.present)))
             outcome = _warning(sku, [n for n in notes if n is not None])
             return outcome or RowOutcome(
@@ -536,6 +563,15 @@ class CatalogSync:
         context = await self.client.sku_context(sku_id)
         if bool(context.get("IsActive")) == desired:
             return None
+        held = _held_by(context)
+        if desired and held and (not self.publish_new or sku["product_ref"] in self.defaulted):
+            # Inactive by the store's choice (enriched before going live, or the default
+            # category): VTEX would leave the SKU inactive, so no activation is sent.
+            return _RowFailure(
+                "activation-held",
+                render("activation-held", reasons="; ".join(held)),
+                column="sku_active",
+            )
         body = current if current is not None else await self.client.get_sku(sku_id)
         body = dict(body)
         body["IsActive"] = desired
@@ -586,6 +622,43 @@ def _resolved(resolved: Resolved, text: str, what: str) -> int:
     else:
         reason = render("brand-failed", value=text)
     raise _RowFailure("dependency-failed", reason, column=what, value=text)
+
+
+def _held_by(context: Record) -> list[str]:
+    """What keeps VTEX from activating any SKU of this product: its brand or category."""
+    held = []
+    if context.get("IsBrandActive") is False:
+        held.append(render("inactive-brand"))
+    if context.get("IsDirectCategoryActive") is False or context.get("IsCategoryActive") is False:
+        held.append(render("inactive-category"))
+    return held
+
+
+def _inactive_notes(
+    product: Record, categories: Resolved, brands: Resolved, category: str | None
+) -> list[_RowFailure]:
+    """What this run created inactive for the product's category (None: it keeps the one VTEX
+    has) and brand, said on the product's line: it landed, but is not live until a person
+    activates it."""
+    template = (
+        "created-inactive-category" if product.get("category", "") else "created-inactive-default"
+    )
+    notes = []
+    if category is not None:
+        notes = [
+            _RowFailure("created-inactive", render(template, path=path), "category", category)
+            for path in categories.created_inactive.get(category, [])
+        ]
+    notes += [
+        _RowFailure(
+            "created-inactive",
+            render("created-inactive-brand", brand=name),
+            column="brand",
+            value=product["brand"],
+        )
+        for name in brands.created_inactive.get(product["brand"], [])
+    ]
+    return notes
 
 
 def _why_inactive(context: Record, sku: Record) -> str:
