@@ -18,6 +18,14 @@ from dataclasses import dataclass, field, replace
 
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog.owners import (
+    PRODUCT_FIELDS,
+    SKU_FIELDS,
+    HeldBack,
+    admin_columns,
+    hold_back,
+    keep_admin_fields,
+)
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     REQUIRED_DIMENSIONS,
@@ -120,6 +128,8 @@ class CatalogSync:
         # a link is made once, not on every update (VTEX counts every write).
         self.linked = store.catalog_ids(LINKED)
         self.newly_linked: dict[str, int] = {}
+        # Columns the Admin owns ([flows.catalog] owners): sent on create only.
+        self.admin = admin_columns(settings.owners)
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
@@ -208,6 +218,7 @@ class CatalogSync:
                 return product_id, None
             category_id = _resolved(categories, product["category"], "category")
             brand_id = _resolved(brands, product["brand"], "brand")
+            held: list[HeldBack] = []
             if product_id is None:
                 body = new_product_body(product, category_id, brand_id)
 
@@ -227,17 +238,21 @@ class CatalogSync:
             else:
                 self.product_ids[ref] = product_id
                 previous = work.previous_products.get(ref)
+                product, held = hold_back(
+                    product, previous, self.admin, product_columns(list(product))
+                )
                 columns = changed_columns(product, previous, product_columns(list(product)))
                 if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)}:
                     current = await self.client.get_product(product_id)
+                    merged = merged_product(current, product, category_id, brand_id, work.present)
                     await self.client.put_product(
-                        product_id,
-                        merged_product(current, product, category_id, brand_id, work.present),
+                        product_id, keep_admin_fields(merged, current, self.admin, PRODUCT_FIELDS)
                     )
                 action = Action.UPDATED
             await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
             kept = _kept(product, previous, product_columns(sorted(work.present)))
+            kept += _held_back(held)
             outcome = _warning(product, kept) or RowOutcome(OutRow.from_payload(product), action)
             if previous is not None and not kept:
                 changed_now = sorted(
@@ -331,22 +346,27 @@ class CatalogSync:
         previous = work.previous_skus.get(ref)
         try:
             created = sku_id is None
+            held: list[HeldBack] = []
             if sku_id is None:
                 sku_id = await self._create_sku(sku, product_id)
                 previous = None
+            else:
+                sku, held = hold_back(sku, previous, self.admin, sku_columns(list(sku)))
             columns = changed_columns(sku, previous, sku_columns(list(sku)))
+            if not created:
+                columns -= self.admin  # the Admin's columns: sent on create only
             problems: list[_RowFailure] = []
             desired_active = is_true(sku.get("sku_active", ""))
             current: Record | None = None
             if not created and columns & set(SKU_CORE):
                 # `current` becomes what VTEX now holds, so that the activation PUT below
                 # sends the row's changes again rather than the record as it was.
-                current = merged_sku(
-                    await self.client.get_sku(sku_id),
-                    sku,
-                    product_id,
-                    self.settings.weight_unit,
-                    work.present,
+                held_now = await self.client.get_sku(sku_id)
+                current = keep_admin_fields(
+                    merged_sku(held_now, sku, product_id, self.settings.weight_unit, work.present),
+                    held_now,
+                    self.admin,
+                    SKU_FIELDS,
                 )
                 await self.client.put_sku(sku_id, current)
             if "ean" in columns and sku.get("ean"):
@@ -358,7 +378,8 @@ class CatalogSync:
             spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
             if spec_columns:
                 await self._sku_specs(sku_id, sku, spec_columns)
-            if created or "sku_active" in columns or "image_urls" in columns:
+            may_activate = created or "sku_active" not in self.admin
+            if may_activate and (created or "sku_active" in columns or "image_urls" in columns):
                 activation = await self._activation(sku_id, desired_active, current, sku)
                 if activation is not None:
                     problems.append(activation)
@@ -366,6 +387,7 @@ class CatalogSync:
                 raise problems[0]
             notes = [self._weight_note(sku, created, columns)]
             notes += _kept(sku, previous, sku_columns(sorted(work.present)))
+            notes += _held_back(held)
             outcome = _warning(sku, [n for n in notes if n is not None])
             return outcome or RowOutcome(
                 OutRow.from_payload(sku), Action.CREATED if created else Action.UPDATED
@@ -631,6 +653,21 @@ def _kept(record: Record, previous: Record | None, columns: list[str]) -> list[_
         )
         for c in emptied(record, previous, columns)
         if previous is not None
+    ]
+
+
+def _held_back(held: list[HeldBack]) -> list[_RowFailure]:
+    """A note per admin-owned column whose file value an update did not send."""
+    return [
+        _RowFailure(
+            "admin-owned",
+            render("admin-owned-kept", column=h.column, value=h.value, held=h.held)
+            if h.held
+            else render("admin-owned-not-sent", column=h.column, value=h.value),
+            column=h.column,
+            value=h.value,
+        )
+        for h in held
     ]
 
 
