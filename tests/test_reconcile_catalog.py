@@ -234,6 +234,15 @@ def test_a_killed_catalog_reconcile_resumes_in_the_skus_after_the_last_recorded_
     assert sandbox.skus[s2]["PackagedHeight"] == 10.0
     assert sandbox.products[product]["KeyWords"] == "camiseta"
 
+    # A SKU VTEX no longer has is "missing", and the next drop says so on its row (VTEX's
+    # answer), rather than finding it unchanged.
+    del sandbox.skus[s2]
+    gone = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+    assert [(d.key, d.kind) for d in gone.drift] == [("S2", "missing")]
+    drop(workdir, "catalog", "catalog-3.csv", CATALOG)
+    report = one_pass(runtime).reports[0]
+    assert [(r.key, r.action, r.status) for r in report.rows] == [("S2", Action.FAILED, 404)]
+
 
 @pytest.mark.parametrize(
     ("owners", "message"),

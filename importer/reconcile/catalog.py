@@ -16,6 +16,8 @@ so that a drifted key's payload can say it: the catalog flow sends only the colu
 differ from its snapshot's payload, so that is how the next file knows which to send again.
 A column the Admin owns (`[flows.catalog] owners`) is reported `kept`: its payload says what
 VTEX holds too, so the next file's row notes that its value was not sent (`admin-owned`).
+A product or SKU VTEX no longer has (404) is "missing": its payload keeps only its identity,
+so that the next file sends it whole and VTEX's answer lands on its row.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from importer.state.reconcile import DriftRow
 
 PRODUCTS = "catalog-products"
 SKUS = "catalog"
+BOOKKEEPING = ("row", "key", "hash")
 NOT_FOUND = 404
 
 _TEXTS = frozenset(
@@ -92,8 +95,21 @@ def parts(deps: Deps) -> tuple[Part, ...]:
         return ids.products.get(str(payload.get("product_ref") or ""))
 
     return (
-        Part(PRODUCTS, ProductReader(ids), product_id, label="product {key}", refresh=True),
-        Part(SKUS, SkuReader(ids), sku_of, refresh=True),
+        Part(
+            PRODUCTS,
+            ProductReader(ids),
+            product_id,
+            label="product {key}",
+            refresh=True,
+            identity=("product_ref", *BOOKKEEPING),
+        ),
+        Part(
+            SKUS,
+            SkuReader(ids),
+            sku_of,
+            refresh=True,
+            identity=("sku_ref", "product_ref", *BOOKKEEPING),
+        ),
     )
 
 

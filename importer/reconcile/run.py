@@ -69,6 +69,9 @@ class Part:
     target: Callable[[Mapping[str, Any], Deps], int | None] = sku_of
     label: str = "{key}"
     refresh: bool = False
+    # With `refresh`: what the payload of a key VTEX no longer has keeps (its identity), so
+    # that the next file sends every column again and VTEX's answer lands on its row.
+    identity: tuple[str, ...] = ()
 
 
 # Kinds of drift the next file repairs (the key is marked and sent again).
@@ -190,20 +193,24 @@ async def _read_part(
             keys[-1][0],
             len(keys),
             snapshot=part.snapshot,
-            refreshed=_refreshed(keys, drift) if part.refresh else None,
+            refreshed=_refreshed(keys, drift, part.identity) if part.refresh else None,
         )
 
 
 def _refreshed(
-    keys: list[tuple[str, dict[str, Any]]], drift: list[DriftRow]
+    keys: list[tuple[str, dict[str, Any]]], drift: list[DriftRow], identity: tuple[str, ...]
 ) -> dict[str, dict[str, Any]]:
-    """The payloads of the drifted keys with each changed column as VTEX holds it now (a
-    missing key stays as sent: there is nothing VTEX holds to put there)."""
+    """The payloads of the drifted keys with each changed column as VTEX holds it now; a key
+    VTEX no longer has keeps only its `identity` (VTEX holds none of its columns)."""
     payloads = dict(keys)
     refreshed: dict[str, dict[str, Any]] = {}
     for d in drift:
+        if d.kind == "missing":
+            refreshed[d.key] = {k: v for k, v in payloads[d.key].items() if k in identity}
+        elif d.kind in ("changed", "kept") and d.column and d.key not in refreshed:
+            refreshed[d.key] = dict(payloads[d.key])
         if d.kind in ("changed", "kept") and d.column:
-            refreshed.setdefault(d.key, dict(payloads[d.key]))[d.column] = d.vtex_now
+            refreshed[d.key][d.column] = d.vtex_now
     return refreshed
 
 
