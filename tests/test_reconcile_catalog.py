@@ -222,6 +222,7 @@ def test_a_killed_catalog_reconcile_resumes_in_the_skus_after_the_last_recorded_
     # Neither the product nor S1 is read again.
     assert {r.path.split("/")[4] for r in sandbox.requests} == {"stockkeepingunit"}
     assert {r.path.split("/")[5] for r in sandbox.requests} == {str(s2)}
+    assert len(sandbox.requests) == 3
     assert result.checked == 3
     assert [(d.key, d.column, d.sent, d.vtex_now) for d in result.drift] == [
         ("product P1", "keywords", "camiseta", "camisa"),
