@@ -1,9 +1,10 @@
 """The generic reconcile: read back, chunk by chunk, what the snapshot says VTEX holds.
 
-    snapshot keys (key order, after the last recorded one) -> SKU ids -> one read per SKU
-    (concurrently, through the pass's VtexHttp and its rate-limit buckets) -> the flow's
-    reader compares the columns the importer sent -> record the chunk (drift rows, drifted
-    hashes marked, progress) in one transaction -> ... -> the drift report -> finish
+    snapshot keys (key order, after the last recorded one) -> VTEX ids (SKU ids; the
+    catalog's products: product ids) -> one read per id (concurrently, through the pass's
+    VtexHttp and its rate-limit buckets) -> the flow's reader compares the columns the
+    importer sent -> record the chunk (drift rows, drifted hashes marked, refreshed payloads,
+    progress) in one transaction -> ... -> the next part -> the drift report -> finish
 
 Nothing here names a flow: what a flow reads and compares is its reader's
 (`importer.reconcile.readers`). A flow may read several snapshots in turn, each a `Part`
@@ -36,7 +37,8 @@ CHUNK = 200
 
 
 class Reader(Protocol):
-    """What a flow's reconcile knows: how to read one SKU, and what of it to compare."""
+    """What a flow's reconcile knows: how to read one SKU (or whatever VTEX id its part's
+    `target` gives), and what of it to compare."""
 
     async def read(self, sku_id: int, clients: Clients) -> Any | None:
         """What VTEX holds for the SKU, or None when VTEX no longer has it (404)."""
