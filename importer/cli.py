@@ -408,35 +408,27 @@ def watch_command(
 
 @app.command("reconcile")
 def reconcile_command(
-    flow: Annotated[
-        str,
-        typer.Argument(help="prices or inventory (catalog is not reconciled yet: a later release)"),
-    ],
+    flow: Annotated[str, typer.Argument(help="prices, inventory or catalog")],
     config: ConfigOption = None,
 ) -> None:
     """Read back what VTEX holds for every key the importer sent, report the drift in
     outbox/reports/reconcile-<flow>.<time>.xlsx/.csv, and mark the drifted keys so that the
-    next ERP file sends them again. Resumes an interrupted run. Exit codes: see README."""
-    from importer.reconcile.readers import NOT_YET, READERS
+    next ERP file sends them again (a catalog column the Admin owns is reported, not sent).
+    Resumes an interrupted run. Exit codes: see README."""
+    from importer.reconcile.readers import READERS
 
-    if flow in NOT_YET:
-        typer.echo(
-            f"reconcile {flow}: not yet; this release reconciles {' and '.join(READERS)}",
-            err=True,
-        )
-        raise typer.Exit(EXIT_CONFIG)
     if flow not in READERS:
-        typer.echo(f"reconcile: unknown flow {flow!r}; use {' or '.join(READERS)}", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+        typer.echo(f"reconcile: unknown flow {flow!r}; use {', '.join(READERS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)  # the command line's mistake, not importer.toml's
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
-        from importer.reconcile.readers import reader
+        from importer.reconcile.readers import parts
         from importer.reconcile.run import reconcile
 
         runtime = _runtime(loaded)
         try:
-            result = reconcile(flow, reader(flow), runtime.deps)
+            result = reconcile(flow, parts(flow, runtime.deps), runtime.deps)
         except FatalVtexError as exc:
             typer.echo(f"VTEX refused the credentials: {exc}", err=True)
             raise typer.Exit(EXIT_CREDENTIALS) from None
@@ -451,7 +443,8 @@ def reconcile_command(
             runtime.close()
     typer.echo(
         f"reconcile {flow}: {result.checked} key(s) read back, {result.drifted_keys} drifted, "
-        f"{result.unreadable_keys} unreadable; report {result.paths[0]}"
+        f"{result.kept_keys} kept (the Admin owns them), {result.unreadable_keys} unreadable; "
+        f"report {result.paths[0]}"
     )
     raise typer.Exit(EXIT_ATTENTION if result.drift else EXIT_OK)
 

@@ -161,6 +161,10 @@ class FlowSettings(_Strict):
     weight_unit: Literal["g", "kg"] = "g"
     # The specification group that product_spec:/sku_spec: columns are created in.
     spec_group: str = "Especificações"
+    # Catalog only. Who owns a column once the product or SKU exists in VTEX: "erp" (the
+    # default: every file's value is sent) or "admin" (sent only when the importer creates the
+    # record; see importer.flows.catalog.owners), e.g. { description = "admin" }.
+    owners: dict[str, Literal["erp", "admin"]] = Field(default_factory=dict)
     # Prices and inventory: from this many changed rows that a batch can carry, they go to VTEX
     # as one Bulk Pricing / batch inventory job instead of one call per SKU (0: never).
     batch_threshold: int = Field(default=1000, ge=0)
@@ -183,6 +187,19 @@ class FlowSettings(_Strict):
     def _defaults_are_text(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _ownable_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        from importer.flows.catalog.owners import OWNABLE, unknown_owned
+
+        bad = unknown_owned(value)
+        if bad is not None:
+            raise ValueError(
+                f"{bad!r} is not a catalog column an update writes; owners can name "
+                f"{', '.join(OWNABLE)}"
+            )
         return value
 
     @field_validator("timezone")
@@ -324,6 +341,9 @@ class Settings(_Strict):
         unknown = sorted(set(value) - set(FLOW_NAMES))
         if unknown:
             raise ValueError(f"unknown flow {unknown[0]!r}; the flows are {', '.join(FLOW_NAMES)}")
+        owned = sorted(name for name, flow in value.items() if flow.owners and name != "catalog")
+        if owned:
+            raise ValueError(f"[flows.{owned[0]}] owners: owners is a [flows.catalog] setting")
         return {name: value.get(name, FlowSettings()) for name in FLOW_NAMES}
 
     def flow(self, name: str) -> FlowSettings:

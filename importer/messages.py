@@ -339,6 +339,18 @@ TEMPLATES: dict[str, str] = {
     '"{sent}"). The next file that lists this key sends it again.',
     "reconcile-unreadable": "VTEX refused to read this key back (HTTP {status}), so it was not "
     "compared. Check the SKU in VTEX; the next reconcile reads it again.",
+    # `importer reconcile catalog` and `[flows.catalog] owners`: a column the Admin owns is
+    # sent when the importer creates the product or SKU, never by an update.
+    "reconcile-kept": 'VTEX now holds "{now}" for "{column}" where the importer sent "{sent}": '
+    "kept, because the Admin owns this column ([flows.catalog] owners). The next file does not "
+    "send it and says so on its row; to have the ERP's value, change the column's owner to erp.",
+    "admin-owned-kept": '"{column}" is "{value}" in the file but was not sent: the Admin owns '
+    'this column ([flows.catalog] owners) and VTEX keeps "{held}". The importer sends it only '
+    "when it creates the product or SKU; change it in the Admin, or make the ERP its owner.",
+    "admin-owned-not-sent": '"{column}" is "{value}" in the file but was not sent: the Admin '
+    "owns this column ([flows.catalog] owners) and VTEX keeps its own value. The importer sends "
+    "it only when it creates the product or SKU; change it in the Admin, or make the ERP its "
+    "owner.",
 }
 
 

@@ -119,13 +119,14 @@ def _process_once(
         previous is not None
         and previous.sha256 == summary.sha256
         and previous.failed == 0
-        and not deps.store.has_drifted(flow)
+        and not any(deps.store.has_drifted(f) for f in registry.flow(flow).pending_flows)
     ):
         # The same bytes as the last file of this flow, which landed completely: nothing can
         # have changed. Only the *last* file counts: an export that reverts to an older one
         # (stock 5 -> 4 -> 5) has older bytes but new news. When rows of it did not land,
         # dropping the same file again is how staff retry them, so it is processed. After a
-        # reconcile found VTEX changed since (`importer reconcile`), the same file repairs it.
+        # reconcile found VTEX changed since (`importer reconcile`), the same file repairs it
+        # (any snapshot of the flow: the catalog keeps its products apart from its SKUs).
         summary.status = "duplicate"
         summary.duplicate_of = previous.name
         return report, file_id

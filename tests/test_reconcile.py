@@ -121,6 +121,25 @@ def test_a_stock_edit_and_a_deleted_price_are_drift(
     ]
 
 
+@pytest.mark.slow  # a landed file first (~0.3 s)
+def test_lead_times_are_compared_as_durations(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    seed_store(sandbox, 3)
+    runtime = make_runtime(sandbox)
+    stock = "sku_ref,warehouse_id,quantity,lead_time\nSKU-00001,1_1,5,3\n"
+    stock += "SKU-00002,1_1,7,0.12:00:00\nSKU-00003,1_1,9,2\n"
+    drop(workdir, "inventory", "inventory-1.csv", stock)
+    assert one_pass(runtime).reports[0].summary.created == 3
+    # VTEX spells them "3.00:00:00" and "12:00:00": the same durations, no drift.
+    assert reconcile("inventory", reader("inventory"), runtime.deps).drift == []
+    sandbox.inventory[(3, "1_1")]["leadTime"] = "5.00:00:00"  # edited in the Admin
+    drifted = reconcile("inventory", reader("inventory"), runtime.deps)
+    assert [(d.key, d.column, d.sent, d.vtex_now) for d in drifted.drift] == [
+        ("SKU-00003|1_1", "lead_time", "2.00:00:00", "5.00:00:00")
+    ]
+
+
 class Interrupting:
     """A reader that stops the run (as a kill would) on its n-th read."""
 
@@ -209,14 +228,16 @@ def test_watch_runs_the_reconcile_when_every_h_is_set(
     assert [(r["key"], r["vtex_now"]) for r in drift_rows([report])] == [("SKU-00003", "29.00")]
 
 
-def test_the_command_answers_catalog_with_not_yet_and_reconciles_prices(tmp_path: Path) -> None:
+def test_the_command_reconciles_catalog_and_prices_and_refuses_other_flows(
+    tmp_path: Path,
+) -> None:
     cli = CliRunner()
     (tmp_path / "importer.toml").write_text("[watch]\nsettle_s = 0\n", encoding="utf-8")
     config = str(tmp_path / "importer.toml")
-    not_yet = cli.invoke(app, ["reconcile", "catalog", "--config", config])
-    assert not_yet.exit_code == 2
-    assert "not yet" in not_yet.output
-    assert cli.invoke(app, ["reconcile", "orders", "--config", config]).exit_code == 2
+    catalog = cli.invoke(app, ["reconcile", "catalog", "--config", config])
+    assert catalog.exit_code == 0, catalog.output
+    assert "0 key(s) read back, 0 drifted, 0 kept" in catalog.output
+    assert cli.invoke(app, ["reconcile", "orders", "--config", config]).exit_code == 64
     # Nothing sent yet: nothing to read back, an empty report, exit 0.
     done = cli.invoke(app, ["reconcile", "prices", "--config", config])
     assert done.exit_code == 0, done.output

@@ -1,13 +1,16 @@
 """Reconciling stock: a snapshot row is a SKU's stock in one warehouse.
 
 Compared: whether it is unlimited and, when it is not, its quantity (VTEX's `totalQuantity`;
-what orders reserve is apart, `reservedQuantity`, and not the importer's). The lead time is
-not compared in this slice (the file's spelling and VTEX's differ: "3" is "3.00:00:00"). A
-SKU VTEX no longer knows (404), or a warehouse its balance no longer lists, is "missing".
+what orders reserve is apart, `reservedQuantity`, and not the importer's), and the lead time
+when the row sent one, as a duration (the file's "3" is "3.00:00:00", VTEX writes a lead time
+under a day as "12:00:00"). A SKU VTEX no longer knows (404), or a warehouse its balance no
+longer lists, is "missing".
 """
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from importer.deps import Clients
@@ -32,10 +35,15 @@ class StockReader:
             return [
                 DriftRow(key, sku, "unlimited", _bool(unlimited), _bool(held_unlimited), "changed")
             ]
+        drift: list[DriftRow] = []
         held_quantity = _text(balance.get("totalQuantity"))
         if not unlimited and held_quantity != str(int(quantity)):
-            return [DriftRow(key, sku, "quantity", quantity, held_quantity, "changed")]
-        return []
+            drift.append(DriftRow(key, sku, "quantity", quantity, held_quantity, "changed"))
+        lead_time = _text(sent.get("lead_time"))
+        held_lead_time = _text(balance.get("leadTime"))
+        if lead_time and not _same_lead_time(lead_time, held_lead_time):
+            drift.append(DriftRow(key, sku, "lead_time", lead_time, held_lead_time, "changed"))
+        return drift
 
 
 READER = StockReader()
@@ -51,6 +59,30 @@ def _balance(sent: Payload, held: Any | None) -> dict[str, Any] | None:
         if isinstance(line, dict) and _text(line.get("warehouseId")).casefold() == warehouse:
             return line
     return None
+
+
+# Whole days ("3"), or .NET's TimeSpan text: "[d.]hh:mm:ss[.fffffff]".
+_LEAD_TIME = re.compile(r"^(?:(\d+)|(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?)$")
+
+
+def _same_lead_time(sent: str, held: str) -> bool:
+    sent_days, held_days = _duration(sent), _duration(held)
+    if sent_days is None or held_days is None:
+        return sent.strip() == held.strip()
+    return sent_days == held_days
+
+
+def _duration(text: str) -> timedelta | None:
+    """A lead time as a duration; None when it is not one (then it is compared as text)."""
+    found = _LEAD_TIME.match(text.strip())
+    if found is None:
+        return None
+    days_only, days, hours, minutes, seconds = found.groups()
+    if days_only is not None:
+        return timedelta(days=int(days_only))
+    return timedelta(
+        days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds)
+    )
 
 
 def _bool(value: bool) -> str:

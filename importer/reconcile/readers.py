@@ -1,7 +1,7 @@
 """The flows `importer reconcile` can read back, and the module of each one's reader.
 
-The catalog is a later slice (issue 12 item 5: per-column owners decide its drift): the
-command answers it with "not yet" (exit 2)."""
+A module gives `READER` (a reader of the flow's own snapshot) or `parts(deps)` (the catalog:
+its products, then its SKUs, each with the ids and settings of the store it reads)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,28 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from importer.reconcile.run import Reader
+    from importer.deps import Deps
+    from importer.reconcile.run import Part, Reader
 
 READERS: dict[str, str] = {
     "prices": "importer.reconcile.prices",
     "inventory": "importer.reconcile.inventory",
+    "catalog": "importer.reconcile.catalog",
 }
-NOT_YET: tuple[str, ...] = ("catalog",)
 
 
 def reader(flow: str) -> Reader:
-    """The reader of `flow`; KeyError for a flow that cannot be reconciled."""
+    """The reader of `flow`'s own snapshot; KeyError for a flow that cannot be reconciled,
+    AttributeError for one read in parts (`parts`)."""
     found: Reader = importlib.import_module(READERS[flow]).READER
+    return found
+
+
+def parts(flow: str, deps: Deps) -> Reader | tuple[Part, ...]:
+    """What `importer.reconcile.run.reconcile` reads for `flow`: its reader, or its parts."""
+    module = importlib.import_module(READERS[flow])
+    if hasattr(module, "parts"):
+        made: tuple[Part, ...] = module.parts(deps)
+        return made
+    found: Reader = module.READER
     return found

@@ -1,7 +1,7 @@
 """The drift report: `outbox/reports/reconcile-<flow>.<UTC timestamp>.xlsx` and `.csv`.
 
 One row per key and column that VTEX holds otherwise than the importer sent it: key, SKU id,
-column, what was sent, what VTEX holds now, the kind (changed, missing, unreadable) and what
+column, what was sent, what VTEX holds now, the kind (changed, kept, missing, unreadable) and what
 happens next. Written as the file reports are: under a hidden temporary name, flushed, then
 renamed into place (nobody sees half a report), every cell neutralised (no formulas).
 """
@@ -75,4 +75,6 @@ def drift_note(row: DriftRow) -> str:
         return render("reconcile-missing", column=row.column, sent=row.sent)
     if row.kind == "unreadable":
         return render("reconcile-unreadable", status=row.vtex_now)
+    if row.kind == "kept":
+        return render("reconcile-kept", column=row.column, sent=row.sent, now=row.vtex_now)
     return render("reconcile-changed", column=row.column, sent=row.sent, now=row.vtex_now)

@@ -1,6 +1,7 @@
 """`[reconcile] every_h`: which flows `importer watch` reconciles now, and doing it.
 
-A flow is due when the folder uses it (its snapshot holds keys the importer sent) and its
+Every flow that can be reconciled (prices, inventory, catalog) is considered. A flow is due
+when the folder uses it (its snapshot holds keys the importer sent) and its
 last reconcile finished `every_h` hours ago or more, or never did (the first one runs when
 watch starts), or one was interrupted (it resumes at once). When each finished is kept in the
 store, so a restarted watch keeps the schedule.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from importer.deps import Deps
-from importer.reconcile.readers import READERS, reader
+from importer.reconcile.readers import READERS, parts
 from importer.reconcile.run import ReconcileResult, reconcile
 from importer.state.reconcile import Reconciling
 
@@ -35,12 +36,13 @@ def due_flows(deps: Deps, every_h: float) -> list[str]:
 def run_due(deps: Deps, every_h: float) -> list[ReconcileResult]:
     results: list[ReconcileResult] = []
     for flow in due_flows(deps, every_h):
-        result = reconcile(flow, reader(flow), deps)
+        result = reconcile(flow, parts(flow, deps), deps)
         logger.info(
-            "reconcile {}: {} key(s) read back, {} drifted, {} unreadable; report {}",
+            "reconcile {}: {} key(s) read back, {} drifted, {} kept, {} unreadable; report {}",
             flow,
             result.checked,
             result.drifted_keys,
+            result.kept_keys,
             result.unreadable_keys,
             result.paths[0].name,
         )

@@ -5,12 +5,16 @@ VTEX holds. Each chunk of keys it read is recorded in one transaction: the drift
 report's rows), the drifted keys' snapshot hash marked so that the next file sends them, and
 how far it got. A reconcile that was killed resumes after the last recorded key and still
 reports the drift found before it stopped; `finish` forgets the run once its report exists.
+
+A flow may read several snapshots one after the other (the catalog: its products, then its
+SKUs): the progress says which `part` it is in, and each drift row is kept under the snapshot
+its key belongs to, so that marks land on the right rows (a product and a SKU may share a code).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +33,9 @@ CREATE TABLE IF NOT EXISTS reconcile_drift (
 @dataclass(frozen=True)
 class DriftRow:
     """One column of one key that VTEX holds otherwise than it was sent. `kind`: "changed"
-    (VTEX holds another value), "missing" (VTEX no longer has the key), "unreadable" (VTEX
-    refused the read for good: its status is in `vtex_now`)."""
+    (VTEX holds another value), "kept" (changed, in a column the Admin owns: not repaired),
+    "missing" (VTEX no longer has the key), "unreadable" (VTEX refused the read for good: its
+    status is in `vtex_now`)."""
 
     key: str
     sku_id: str
@@ -45,6 +50,7 @@ class Progress:
     started: str  # the run's UTC stamp (its report's name)
     after: str  # the last key read ("" before the first chunk)
     checked: int  # keys read so far
+    part: int = 0  # which of the flow's snapshots (see `importer.reconcile.run.Part`)
 
 
 def _progress_name(flow: str) -> str:
@@ -72,7 +78,9 @@ class Reconciling(Table):
         if row is None:
             return None
         data: dict[str, Any] = json.loads(row[0])
-        return Progress(str(data["started"]), str(data["after"]), int(data["checked"]))
+        return Progress(
+            str(data["started"]), str(data["after"]), int(data["checked"]), int(data.get("part", 0))
+        )
 
     def start(self, flow: str, started: str) -> Progress:
         progress = Progress(started, "", 0)
@@ -92,30 +100,50 @@ class Reconciling(Table):
         return [(str(k), json.loads(p)) for k, p in cur.fetchall()]
 
     def record_chunk(
-        self, flow: str, drift: Sequence[DriftRow], progress: Progress, last_key: str, read: int
+        self,
+        flow: str,
+        drift: Sequence[DriftRow],
+        progress: Progress,
+        last_key: str,
+        read: int,
+        *,
+        snapshot: str | None = None,
+        refreshed: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Progress:
         """One chunk's findings, all or nothing: its drift rows, the drifted keys' snapshot
-        hashes marked, and the progress moved past `last_key`."""
-        moved = Progress(progress.started, last_key, progress.checked + read)
+        hashes marked (in `snapshot`, the flow's own by default), their payloads replaced by
+        `refreshed` where given, and the progress moved past `last_key`."""
+        part = snapshot or flow
+        moved = Progress(progress.started, last_key, progress.checked + read, progress.part)
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO reconcile_drift (flow, key, sku_id, column_name, sent, "
                 "vtex_now, kind) VALUES (?,?,?,?,?,?,?)",
-                [(flow, d.key, d.sku_id, d.column, d.sent, d.vtex_now, d.kind) for d in drift],
+                [(part, d.key, d.sku_id, d.column, d.sent, d.vtex_now, d.kind) for d in drift],
             )
             db.executemany(
                 "UPDATE snapshot SET hash = ? WHERE flow = ? AND key = ?",
                 # An unreadable key was not compared: its snapshot stays as it was.
                 [
-                    (DRIFTED_HASH, flow, key)
+                    (DRIFTED_HASH, part, key)
                     for key in sorted({d.key for d in drift if d.kind != "unreadable"})
                 ],
+            )
+            db.executemany(
+                "UPDATE snapshot SET payload = ? WHERE flow = ? AND key = ?",
+                [(json.dumps(dict(p)), part, key) for key, p in sorted((refreshed or {}).items())],
             )
             db.execute(
                 "INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                 "SET value = excluded.value",
                 (_progress_name(flow), _progress_json(moved)),
             )
+        return moved
+
+    def next_part(self, flow: str, progress: Progress) -> Progress:
+        """The flow's next snapshot is read from its first key on."""
+        moved = Progress(progress.started, "", progress.checked, progress.part + 1)
+        self._set_progress(flow, moved)
         return moved
 
     def drift(self, flow: str) -> list[DriftRow]:
@@ -126,10 +154,12 @@ class Reconciling(Table):
         )
         return [DriftRow(*row) for row in cur.fetchall()]
 
-    def finish(self, flow: str, finished: str) -> None:
-        """The run's report exists: forget its drift rows and progress, remember when."""
+    def finish(self, flow: str, finished: str, snapshots: Sequence[str] = ()) -> None:
+        """The run's report exists: forget its drift rows (those of `snapshots` too) and its
+        progress, remember when."""
         with self._tx() as db:
-            db.execute("DELETE FROM reconcile_drift WHERE flow = ?", (flow,))
+            for part in {flow, *snapshots}:
+                db.execute("DELETE FROM reconcile_drift WHERE flow = ?", (part,))
             db.execute("DELETE FROM kv WHERE name = ?", (_progress_name(flow),))
             db.execute(
                 "INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
@@ -154,5 +184,10 @@ class Reconciling(Table):
 
 def _progress_json(progress: Progress) -> str:
     return json.dumps(
-        {"started": progress.started, "after": progress.after, "checked": progress.checked}
+        {
+            "started": progress.started,
+            "after": progress.after,
+            "checked": progress.checked,
+            "part": progress.part,
+        }
     )

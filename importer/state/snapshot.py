@@ -22,6 +22,8 @@ from importer.state.db import Table, chunks, from_signed, storage_errors, to_sig
 # The snapshot hash of a key `importer reconcile` found drifted (VTEX holds other values than
 # were sent): no content hashes to it (0 of 2**64), so the next file's row for the key is
 # changed and sent. The payload (what was sent) stays: the snapshot never claims what VTEX holds.
+# The catalog's payload is refreshed for the drifted columns (to what VTEX holds now): its flow
+# sends only the columns that differ from the payload (`importer.reconcile.catalog`).
 DRIFTED_HASH = 0
 
 

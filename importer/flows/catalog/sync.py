@@ -18,6 +18,14 @@ from dataclasses import dataclass, field, replace
 
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog.owners import (
+    PRODUCT_FIELDS,
+    SKU_FIELDS,
+    HeldBack,
+    admin_columns,
+    hold_back,
+    keep_admin_fields,
+)
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     REQUIRED_DIMENSIONS,
@@ -124,6 +132,8 @@ class CatalogSync:
         # Products the file gives no category for (default_category): their SKUs are not
         # activated while the category they are in is inactive.
         self.defaulted: set[str] = set()
+        # Columns the Admin owns ([flows.catalog] owners): sent on create only.
+        self.admin = admin_columns(settings.owners)
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
@@ -230,6 +240,7 @@ class CatalogSync:
                         value=text,
                     )
                 )
+            held: list[HeldBack] = []
             if product_id is None:
                 assert category_id is not None
                 body = new_product_body(product, category_id, brand_id)
@@ -250,17 +261,21 @@ class CatalogSync:
             else:
                 self.product_ids[ref] = product_id
                 previous = work.previous_products.get(ref)
+                product, held = hold_back(
+                    product, previous, self.admin, product_columns(list(product))
+                )
                 columns = changed_columns(product, previous, product_columns(list(product)))
                 if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)}:
                     current = await self.client.get_product(product_id)
+                    merged = merged_product(current, product, category_id, brand_id, work.present)
                     await self.client.put_product(
-                        product_id,
-                        merged_product(current, product, category_id, brand_id, work.present),
+                        product_id, keep_admin_fields(merged, current, self.admin, PRODUCT_FIELDS)
                     )
                 action = Action.UPDATED
             await self._link(product_id, created=action == Action.CREATED)
             await self._product_specs(product_id, product, previous)
             kept = _kept(product, previous, product_columns(sorted(work.present)))
+            kept += _held_back(held)
             outcome = _warning(product, notes + kept) or RowOutcome(
                 OutRow.from_payload(product), action
             )
@@ -356,22 +371,27 @@ class CatalogSync:
         previous = work.previous_skus.get(ref)
         try:
             created = sku_id is None
+            held: list[HeldBack] = []
             if sku_id is None:
                 sku_id = await self._create_sku(sku, product_id)
                 previous = None
+            else:
+                sku, held = hold_back(sku, previous, self.admin, sku_columns(list(sku)))
             columns = changed_columns(sku, previous, sku_columns(list(sku)))
+            if not created:
+                columns -= self.admin  # the Admin's columns: sent on create only
             problems: list[_RowFailure] = []
             desired_active = is_true(sku.get("sku_active", ""))
             current: Record | None = None
             if not created and columns & set(SKU_CORE):
                 # `current` becomes what VTEX now holds, so that the activation PUT below
                 # sends the row's changes again rather than the record as it was.
-                current = merged_sku(
-                    await self.client.get_sku(sku_id),
-                    sku,
-                    product_id,
-                    self.settings.weight_unit,
-                    work.present,
+                held_now = await self.client.get_sku(sku_id)
+                current = keep_admin_fields(
+                    merged_sku(held_now, sku, product_id, self.settings.weight_unit, work.present),
+                    held_now,
+                    self.admin,
+                    SKU_FIELDS,
                 )
                 await self.client.put_sku(sku_id, current)
             if "ean" in columns and sku.get("ean"):
@@ -383,16 +403,19 @@ class CatalogSync:
             spec_columns = [c for c in columns if c.startswith(SKU_SPEC) and sku.get(c)]
             if spec_columns:
                 await self._sku_specs(sku_id, sku, spec_columns)
-            held: list[_RowFailure] = []
-            if created or "sku_active" in columns or "image_urls" in columns:
+            activation_held: list[_RowFailure] = []
+            may_activate = created or "sku_active" not in self.admin
+            if may_activate and (created or "sku_active" in columns or "image_urls" in columns):
                 activation = await self._activation(sku_id, desired_active, current, sku)
                 if activation is not None:
                     # Held by the store's choice, the row landed (a warning); else it failed.
-                    (held if activation.type == "activation-held" else problems).append(activation)
+                    held_as = activation_held if activation.type == "activation-held" else problems
+                    held_as.append(activation)
             if problems:
                 raise problems[0]
-            notes = [*held, self._weight_note(sku, created, columns)]
+            notes = [*activation_held, self._weight_note(sku, created, columns)]
             notes += _kept(sku, previous, sku_columns(sorted(work.present)))
+            notes += _held_back(held)
             outcome = _warning(sku, [n for n in notes if n is not None])
             return outcome or RowOutcome(
                 OutRow.from_payload(sku), Action.CREATED if created else Action.UPDATED
@@ -704,6 +727,21 @@ def _kept(record: Record, previous: Record | None, columns: list[str]) -> list[_
         )
         for c in emptied(record, previous, columns)
         if previous is not None
+    ]
+
+
+def _held_back(held: list[HeldBack]) -> list[_RowFailure]:
+    """A note per admin-owned column whose file value an update did not send."""
+    return [
+        _RowFailure(
+            "admin-owned",
+            render("admin-owned-kept", column=h.column, value=h.value, held=h.held)
+            if h.held
+            else render("admin-owned-not-sent", column=h.column, value=h.value),
+            column=h.column,
+            value=h.value,
+        )
+        for h in held
     ]
 
 

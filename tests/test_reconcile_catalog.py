@@ -1,0 +1,270 @@
+"""`importer reconcile catalog` and `[flows.catalog] owners`: an Admin edit of a product or a
+SKU after the importer sent it is read back and reported per column; the next drop of the
+same file repairs the columns the ERP owns and keeps (and says so on the row) the ones the
+Admin owns."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from importer.config import load_settings
+from importer.deps import Clients
+from importer.errors import ConfigError
+from importer.models import Action
+from importer.reconcile.readers import parts
+from importer.reconcile.run import Part, Reader, reconcile
+from importer.reconcile.schedule import due_flows
+from importer.rows import Payload
+from importer.run.runtime import Runtime
+from importer.sandbox import Sandbox
+from importer.state.reconcile import DriftRow, Reconciling
+from tests.conftest import TEST_CONFIG, RuntimeFactory, drop, one_pass, sandbox_client
+
+HEADER = (
+    "product_ref,product_name,category,brand,description,short_description,keywords,"
+    "product_active,sku_ref,sku_name,ean,manufacturer_code,height_cm,width_cm,length_cm,"
+    "weight_kg,unit_multiplier,measurement_unit,image_urls,sku_active\n"
+)
+# Every column the reconcile compares, with values VTEX spells otherwise when it answers
+# (10.5 -> 10.5, 0.45 kg -> 450 g, 1 -> 1.0, a text with spaces VTEX would keep as sent).
+CATALOG = HEADER + (
+    "P1,Camiseta,Roupas > Camisetas,Marca A,Algodão,Curta,camiseta,true,S1,Camiseta P,"
+    "7890000000011,MC-1,10.5,20,30,0.45,1,un,https://img.example.com/s1.jpg|"
+    "https://img.example.com/s1b.jpg,true\n"
+    "P1,Camiseta,Roupas > Camisetas,Marca A,Algodão,Curta,camiseta,true,S2,Camiseta M,"
+    "7890000000028,MC-2,10,20,30,0.5,2,un,https://img.example.com/s2.jpg,true\n"
+)
+
+
+def drift_rows(paths: list[Path]) -> list[dict[str, str]]:
+    csv_path = next(p for p in paths if p.suffix == ".csv")
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def with_owners(workdir: Path, owners: str) -> None:
+    config = workdir / "importer.toml"
+    config.write_text(f"{TEST_CONFIG}\n[flows.catalog]\nowners = {owners}\n", encoding="utf-8")
+
+
+def landed(workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory) -> Runtime:
+    runtime = make_runtime(sandbox)
+    drop(workdir, "catalog", "catalog-1.csv", CATALOG)
+    summary = one_pass(runtime).reports[0].summary
+    assert (summary.created, summary.failed, summary.warnings) == (2, 0, 0)
+    sandbox.requests.clear()
+    return runtime
+
+
+def ids(sandbox: Sandbox) -> tuple[int, int, int]:
+    product = next(p for p, v in sandbox.products.items() if v["RefId"] == "P1")
+    s1, s2 = (next(s for s, v in sandbox.skus.items() if v["RefId"] == r) for r in ("S1", "S2"))
+    return product, s1, s2
+
+
+@pytest.mark.slow  # a drop and a reconcile (~0.4 s)
+def test_an_untouched_store_has_no_drift_and_a_product_edit_alone_is_repaired(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = landed(workdir, sandbox, make_runtime)
+    product, s1, s2 = ids(sandbox)
+    hashes = runtime.deps.store.snapshot_hashes("catalog")
+    assert due_flows(runtime.deps, 24) == ["catalog"]
+
+    result = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+
+    assert (result.checked, result.drift, drift_rows(result.paths)) == (3, [], [])
+    assert runtime.deps.store.snapshot_hashes("catalog").equals(hashes)
+    # One read per product, three per SKU (the SKU, its EANs, its images); nothing written.
+    reads = Counter((r.method, r.path) for r in sandbox.requests)
+    assert reads == Counter(
+        {("GET", f"/api/catalog/pvt/product/{product}"): 1}
+        | {
+            ("GET", f"/api/catalog/pvt/stockkeepingunit/{s}{tail}"): 1
+            for s in (s1, s2)
+            for tail in ("", "/ean", "/file")
+        }
+    )
+    drop(workdir, "catalog", "catalog-2.csv", CATALOG)
+    assert one_pass(runtime).reports[0].summary.status == "duplicate"
+
+    # An edit of the product alone (its own snapshot) makes the same file repair it too.
+    sandbox.products[product]["Description"] = "Poliéster"
+    assert reconcile("catalog", parts("catalog", runtime.deps), runtime.deps).drifted_keys == 1
+    drop(workdir, "catalog", "catalog-3.csv", CATALOG)
+    report = one_pass(runtime).reports[0]
+    assert (report.summary.status, report.summary.unchanged) == ("done", 2)
+    assert sandbox.products[product]["Description"] == "Algodão"
+    (line,) = report.rows
+    assert (line.key, line.column) == ("product P1", "description")
+    assert "Poliéster" in line.reason
+
+
+@pytest.mark.slow  # two drops and a reconcile (~0.5 s)
+def test_the_next_drop_repairs_the_erp_column_and_keeps_the_admin_one_with_a_note(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with_owners(workdir, '{ ean = "admin" }')
+    runtime = landed(workdir, sandbox, make_runtime)
+    product, s1, _ = ids(sandbox)
+    with sandbox_client(sandbox) as admin:  # someone edits both in the Admin
+        body = admin.get(f"/api/catalog/pvt/product/{product}").json()
+        body["Name"] = "Camiseta Promo"
+        admin.put(f"/api/catalog/pvt/product/{product}", json=body).raise_for_status()
+        ean = f"/api/catalog/pvt/stockkeepingunit/{s1}/ean"
+        admin.delete(f"{ean}/7890000000011").raise_for_status()
+        admin.post(f"{ean}/7890000000099").raise_for_status()
+    sandbox.requests.clear()
+
+    result = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+
+    rows = drift_rows(result.paths)
+    assert [(r["key"], r["column"], r["sent"], r["vtex_now"], r["kind"]) for r in rows] == [
+        ("product P1", "product_name", "Camiseta", "Camiseta Promo", "changed"),
+        ("S1", "ean", "7890000000011", "7890000000099", "kept"),
+    ]
+    assert "Admin owns" in rows[1]["note"]
+    assert (result.drifted_keys, result.kept_keys) == (1, 1)
+    assert [r.method for r in sandbox.requests if r.method != "GET"] == []
+
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-2.csv", CATALOG)
+    report = one_pass(runtime).reports[0]
+    assert sandbox.products[product]["Name"] == "Camiseta"  # the ERP's column: repaired
+    assert sandbox.sku_eans(s1) == ["7890000000099"]  # the Admin's: kept
+    writes = [(r.method, r.path) for r in sandbox.requests if r.method != "GET"]
+    assert writes == [("PUT", f"/api/catalog/pvt/product/{product}")]
+    (note,) = [r for r in report.rows if r.action == Action.WARNING]
+    assert (note.key, note.type, note.column, note.value) == (
+        "S1",
+        "admin-owned",
+        "ean",
+        "7890000000011",
+    )
+    assert '"7890000000099"' in note.reason
+    assert (report.summary.unchanged, report.summary.warnings) == (1, 1)
+
+    # Both are what VTEX holds now: the next reconcile finds nothing, the same file is a
+    # duplicate.
+    again = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+    assert again.drift == []
+    drop(workdir, "catalog", "catalog-3.csv", CATALOG)
+    assert one_pass(runtime).reports[0].summary.status == "duplicate"
+
+
+@pytest.mark.slow  # two drops and a reconcile (~0.4 s)
+def test_an_admin_owned_column_is_sent_on_create_only_and_the_row_says_so(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with_owners(workdir, '{ description = "admin", sku_name = "admin" }')
+    runtime = landed(workdir, sandbox, make_runtime)
+    product, s1, _ = ids(sandbox)
+    assert sandbox.products[product]["Description"] == "Algodão"  # sent on create
+    changed = CATALOG.replace("Algodão", "Algodão orgânico").replace("Camiseta,", "Camisa,")
+    changed = changed.replace("Camiseta P", "Camisa P").replace("MC-1", "MC-9")
+    drop(workdir, "catalog", "catalog-2.csv", changed)
+    report = one_pass(runtime).reports[0]
+
+    product_body = sandbox.products[product]
+    # The ERP's name lands in the same PUT that keeps the Admin's description.
+    assert (product_body["Name"], product_body["Description"]) == ("Camisa", "Algodão")
+    assert (sandbox.skus[s1]["Name"], sandbox.skus[s1]["ManufacturerCode"]) == (
+        "Camiseta P",
+        "MC-9",
+    )
+    notes = {(r.key, r.column): r for r in report.rows if r.type == "admin-owned"}
+    assert sorted(notes) == [("S1", "sku_name"), ("product P1", "description")]
+    assert notes[("product P1", "description")].value == "Algodão orgânico"
+    assert '"Algodão"' in notes[("product P1", "description")].reason
+    # The snapshot keeps what VTEX holds for the Admin's columns: nothing to reconcile.
+    assert reconcile("catalog", parts("catalog", runtime.deps), runtime.deps).drift == []
+
+
+class Interrupting:
+    """A reader that stops the run (as a kill would) on its n-th read."""
+
+    def __init__(self, inner: Reader, stop_at: int) -> None:
+        self.inner, self.stop_at, self.reads = inner, stop_at, 0
+
+    async def read(self, target: int, clients: Clients) -> object | None:
+        self.reads += 1
+        if self.reads == self.stop_at:
+            raise KeyboardInterrupt
+        return await self.inner.read(target, clients)
+
+    def compare(self, key: str, target: int, sent: Payload, held: object | None) -> list[DriftRow]:
+        return self.inner.compare(key, target, sent, held)
+
+
+@pytest.mark.slow  # two drops and two reconciles (~0.5 s)
+def test_a_killed_catalog_reconcile_resumes_in_the_skus_after_the_last_recorded_one(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    runtime = landed(workdir, sandbox, make_runtime)
+    product, _, s2 = ids(sandbox)
+    sandbox.products[product]["KeyWords"] = "camisa"
+    sandbox.skus[s2]["PackagedHeight"] = 12.0
+    products, skus = parts("catalog", runtime.deps)
+    assert isinstance(products, Part) and isinstance(skus, Part)
+    killed = (products, Part(skus.snapshot, Interrupting(skus.reader, 2), skus.target, skus.label))
+    with pytest.raises(KeyboardInterrupt):
+        reconcile("catalog", killed, runtime.deps, chunk=1)
+    progress = Reconciling(runtime.deps.store.database).progress("catalog")
+    assert progress is not None
+    assert (progress.part, progress.after, progress.checked) == (1, "S1", 2)
+
+    sandbox.requests.clear()
+    result = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps, chunk=1)
+    # Neither the product nor S1 is read again.
+    assert {r.path.split("/")[4] for r in sandbox.requests} == {"stockkeepingunit"}
+    assert {r.path.split("/")[5] for r in sandbox.requests} == {str(s2)}
+    assert len(sandbox.requests) == 3
+    assert result.checked == 3
+    assert [(d.key, d.column, d.sent, d.vtex_now) for d in result.drift] == [
+        ("product P1", "keywords", "camiseta", "camisa"),
+        ("S2", "height_cm", "10", "12"),
+    ]
+    # The SKU's drift is repaired by the next drop: its payload says what VTEX held.
+    drop(workdir, "catalog", "catalog-2.csv", CATALOG)
+    summary = one_pass(runtime).reports[0].summary
+    assert (summary.updated, summary.unchanged) == (1, 1)
+    assert sandbox.skus[s2]["PackagedHeight"] == 10.0
+    assert sandbox.products[product]["KeyWords"] == "camiseta"
+
+    # A SKU VTEX no longer has is "missing", and the next drop says so on its row (VTEX's
+    # answer), rather than finding it unchanged.
+    del sandbox.skus[s2]
+    gone = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+    assert [(d.key, d.kind) for d in gone.drift] == [("S2", "missing")]
+    drop(workdir, "catalog", "catalog-3.csv", CATALOG)
+    report = one_pass(runtime).reports[0]
+    assert [(r.key, r.action, r.status) for r in report.rows] == [("S2", Action.FAILED, 404)]
+
+
+@pytest.mark.parametrize(
+    ("owners", "message"),
+    [
+        ('{ sku_ref = "admin" }', r"flows\.catalog\.owners.*'sku_ref' is not a catalog column"),
+        ('{ description = "boss" }', r"flows\.catalog\.owners\.description"),
+    ],
+)
+def test_owners_name_catalog_columns_an_update_writes(
+    tmp_path: Path, owners: str, message: str
+) -> None:
+    (tmp_path / "importer.toml").write_text(
+        f"[flows.catalog]\nowners = {owners}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cwd=tmp_path, environ={})
+
+
+def test_owners_belong_to_the_catalog(tmp_path: Path) -> None:
+    (tmp_path / "importer.toml").write_text(
+        '[flows.prices]\nowners = { description = "admin" }\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"\[flows\.prices\] owners"):
+        load_settings(cwd=tmp_path, environ={})
