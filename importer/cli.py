@@ -554,6 +554,183 @@ def _settle_held(name: str, config: Path | None, *, approving: bool) -> None:
     raise typer.Exit(EXIT_ATTENTION if approving and needs_attention else EXIT_OK)
 
 
+@app.command("status")
+def status_command(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="do not ask VTEX whether it answers")
+    ] = False,
+) -> None:
+    """Recent files, files in progress, held files, pending rows by age and reason, the last
+    orders pull, who holds the folder, and whether VTEX answers. Exit 0: nothing needs a
+    person; 1: something does (listed); 3: VTEX refuses the credentials; 6: it does not
+    answer. Reads only; runs beside a running importer."""
+    import json
+
+    from importer.flows.registry import FLOW_NAMES
+    from importer.follow.overview import overview
+    from importer.state import Store
+    from importer.state.db import utc_now
+
+    loaded = _load(config)
+    with _storage_failures():
+        store = Store(
+            loaded.folder("state") / "importer.sqlite3",
+            lock_wait_s=loaded.settings.state.lock_wait_s,
+        )
+        try:
+            seen = overview(loaded, store, FLOW_NAMES, utc_now())
+        finally:
+            store.close()
+    code = EXIT_ATTENTION if seen.attention() else EXIT_OK
+    if not offline:
+        from importer.run.preflight import check_vtex
+
+        runtime = _runtime(loaded)
+        try:
+            failure = check_vtex(runtime.deps)
+        finally:
+            runtime.close()
+        if failure is None:
+            seen.vtex = "answers"
+        else:
+            seen.vtex = (
+                f"{'refused' if failure.kind == 'refused' else 'no answer'}: {failure.detail}"
+            )
+            code = EXIT_CREDENTIALS if failure.kind == "refused" else EXIT_NO_ANSWER
+    if as_json:
+        typer.echo(json.dumps(seen.as_json(), ensure_ascii=False, indent=2))
+        raise typer.Exit(code)
+    typer.echo(f"VTEX: {seen.vtex}")
+    typer.echo(f"working folder held by: {seen.lock_holder or 'nobody'}")
+    pull = seen.last_pull
+    typer.echo(
+        "last orders pull: "
+        + (
+            f"{pull['at']} ({'ok' if pull.get('ok') else 'failed'}: {pull.get('detail', '')})"
+            if pull
+            else "never"
+        )
+    )
+    for status in seen.in_progress:
+        typer.echo(
+            f"in progress: {status['file']} [{status['flow']}] {status['state']} "
+            f"{status.get('sent', 0)}/{status.get('to_send', 0)}"
+        )
+    typer.echo(f"recent files ({len(seen.recent)}):")
+    for entry in seen.recent:
+        typer.echo(
+            f"  {entry.received_at}  {entry.flow:<13} {entry.status:<9} {entry.name}  "
+            f"read {entry.rows_read}, not landed {entry.not_landed}"
+        )
+    for held in seen.held:
+        typer.echo(f"held: {held['name']} [{held['flow']}] since {held['since']}")
+    for group in seen.pending:
+        age = f"{group.oldest_age_h} h" if group.oldest_age_h is not None else "age unknown"
+        typer.echo(f"pending: {group.rows} {group.flow} row(s), oldest {age}: {group.reason}")
+    for reason in seen.attention():
+        typer.echo(f"needs a person: {reason}")
+    raise typer.Exit(code)
+
+
+pending_app = typer.Typer(no_args_is_help=True, help="Rows VTEX could not take yet.")
+app.add_typer(pending_app, name="pending")
+
+
+@pending_app.command("list")
+def pending_list(
+    config: ConfigOption = None,
+    flow: Annotated[str | None, typer.Option("--flow", help="one flow only")] = None,
+) -> None:
+    """Every pending row: flow, key, its file and row, attempts, the last error."""
+    from importer.state import Store
+
+    loaded = _load(config)
+    with _storage_failures():
+        store = Store(loaded.folder("state") / "importer.sqlite3")
+        try:
+            rows = [(r, since) for r, since in store.pending_rows() if flow in (None, r.flow)]
+        finally:
+            store.close()
+    for row, since in rows:
+        typer.echo(
+            f"{row.flow}\t{row.key}\t{row.source_file}:{row.source_row or ''}\t"
+            f"received {since or '?'}\tattempts {row.attempts}\t{row.last_error}"
+        )
+    typer.echo(f"{len(rows)} pending row(s)", err=True)
+
+
+@pending_app.command("retry")
+def pending_retry(
+    config: ConfigOption = None,
+    flow: Annotated[str | None, typer.Option("--flow", help="one flow only")] = None,
+) -> None:
+    """Send the pending rows again now (a pass does it anyway); a report per flow. Exit 0
+    when all landed, 1 when some are still pending or failed; 3 and 6 as `importer run`."""
+    from importer.flows.registry import FLOW_NAMES
+
+    if flow is not None and flow not in FLOW_NAMES:
+        typer.echo(f"pending retry: {flow!r} is not a flow ({', '.join(FLOW_NAMES)})", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
+    attention = False
+    with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.run.leftovers import retry_pending
+        from importer.run.preflight import check_vtex
+
+        runtime = _runtime(loaded)
+        try:
+            failure = check_vtex(runtime.deps)
+            if failure is not None:
+                typer.echo(f"not retried: VTEX {failure.kind} ({failure.detail})", err=True)
+                raise typer.Exit(EXIT_CREDENTIALS if failure.kind == "refused" else EXIT_NO_ANSWER)
+            for name in [flow] if flow else FLOW_NAMES:
+                report = retry_pending(name, runtime.deps)
+                if report is not None:
+                    s = report.summary
+                    attention = attention or bool(s.pending or s.failed or s.held)
+                    typer.echo(
+                        f"{name}: {s.rows_read} retried, {s.created + s.updated} landed, "
+                        f"{s.pending} still pending, {s.failed} failed"
+                    )
+        finally:
+            runtime.close()
+    raise typer.Exit(EXIT_ATTENTION if attention else EXIT_OK)
+
+
+@pending_app.command("drop")
+def pending_drop(
+    flow: Annotated[str, typer.Argument(help="the flow whose pending rows to drop")],
+    keys: Annotated[
+        list[str] | None, typer.Argument(help="the keys to drop (as `pending list` shows them)")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="every pending row of the flow")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Give up on pending rows: they are no longer retried, and a report lists them
+    (outbox/reports/pending-dropped-<flow>.<time>.report.*). The ERP's next file sends the
+    value again if it still differs from what VTEX accepted last."""
+    from importer.flows.registry import FLOW_NAMES
+
+    if flow not in FLOW_NAMES or bool(keys) == every:
+        typer.echo(
+            "pending drop FLOW KEY... or pending drop FLOW --all (FLOW one of "
+            f"{', '.join(FLOW_NAMES)})",
+            err=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
+    with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.follow.pending import drop_pending
+
+        dropped, paths = drop_pending(loaded, flow, None if every else set(keys or []))
+    typer.echo(f"{dropped} pending {flow} row(s) dropped; report {paths[0] if paths else '-'}")
+    raise typer.Exit(EXIT_OK)
+
+
 orders_app = typer.Typer(no_args_is_help=True, help="Orders out to the ERP (outbox/orders).")
 app.add_typer(orders_app, name="orders")
 

@@ -213,6 +213,8 @@ TEMPLATES: dict[str, str] = {
     "{name}, and correct the ERP.",
     "held-rejected": "held by the guard and rejected by a person (importer reject): not sent. "
     "Correct the value in the ERP; its next export sends it.",
+    "pending-dropped": "dropped by a person (importer pending drop): no longer retried. It came "
+    "from {file}; its last error: {error}. The ERP's next file sends it if it still differs.",
     # Cancellations: the ERP cancels an order or denies a customer's cancellation request
     # (API-NOTES §6.7, §12.1-12.2).
     "cancellation-action-unknown": '"action" is "{value}"; it must be cancel (cancel the '

@@ -124,6 +124,7 @@ class FileReport:
     # Why the input is still claimed after its report was written (it could not be archived:
     # retried on the next pass, without a second report); empty once it is archived.
     left_behind: str = ""
+    stem: str = ""  # the report pair's name in outbox/reports/, once it is written
 
     def flatten(self, columns: list[str]) -> list[list[object]]:
         """The report rows as a plain table, for tests and quick looks."""

@@ -26,6 +26,7 @@ from importer.files.fingerprint import fingerprint, still_as_read, wait_until_qu
 from importer.files.watch import ACCEPTED_SUFFIXES
 from importer.flows import registry
 from importer.flows.base import Flow, InputFile
+from importer.follow.status_file import STATUS_FOLDER, FileStatus, following, moving
 from importer.guard import CANONICAL_READING
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
@@ -60,6 +61,25 @@ def process_file(
     report, for its final content, in which rows that landed during an earlier read keep
     their action."""
     name = display_name or path.name
+    loaded = deps.loaded
+    status = FileStatus(
+        loaded.folder("outbox") / STATUS_FOLDER,
+        name,
+        flow,
+        deps.now(),
+        loaded.settings.output.report_file_mode,
+    )
+    status.move("received")
+    with following(status):
+        report = _process_file(path, flow, deps, name, approved)
+    if report.left_behind:
+        status.move("left-behind", why=report.left_behind)
+    else:
+        status.finished(report.summary, report.stem or None)
+    return report
+
+
+def _process_file(path: Path, flow: str, deps: Deps, name: str, approved: bool) -> FileReport:
     earlier: FileReport | None = None
     for reads in range(1, MAX_READS + 1):
         try:
@@ -214,6 +234,7 @@ def finish_report(
         )
     try:
         write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
+        report.stem = stem
     except OSError as exc:
         full = disk_full(exc, reports)
         if full is not None:  # our own disk: the pass stops (exit 5), the file stays claimed
@@ -319,6 +340,7 @@ def _process(
     path: Path, flow_name: str, deps: Deps, report: FileReport, approved: bool = False
 ) -> None:
     summary = report.summary
+    moving("validating")
     taken = read_checked(path, flow_name, deps, summary, approved)
     checked = taken.checked
     for warning in checked.file_warnings:

@@ -20,6 +20,7 @@ from importer import batches
 from importer.config import GuardSettings
 from importer.deps import Clients
 from importer.errors import FatalVtexError, RetriableVtexError, RowRejectedError, VtexError
+from importer.follow.status_file import advanced
 from importer.messages import render
 from importer.models import Action
 from importer.outcomes import PushResult, RowOutcome, all_failed, vtex_outcome
@@ -199,6 +200,7 @@ async def run_tasks(tasks: list[SkuTask], concurrency: int, result: PushResult) 
                 )
             except RowRejectedError as exc:
                 result.outcomes.extend(vtex_outcome(row, exc) for row in rows)
+            advanced(len(rows))
 
     await asyncio.gather(*(one(rows, task) for rows, task in tasks))
 
@@ -323,6 +325,7 @@ async def per_parent(
                 return
             for row in sorted(group, key=lambda r: r.line or 0):
                 result.outcomes.append(await each(row, parent))
+                advanced(1)
 
     await asyncio.gather(*(one_group(k, g) for k, g in groups.items()))
     return result

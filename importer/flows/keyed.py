@@ -25,6 +25,7 @@ from importer.diff import Changeset, content_hash, diff
 from importer.errors import FileRejected
 from importer.flows.base import InputFile
 from importer.flows.spec import FlowSpec, Raw, RuleResult
+from importer.follow.status_file import pushing
 from importer.guard import hold
 from importer.models import FileReport, FileSummary, RowError
 from importer.outcomes import PushResult, explain_updates, record_outcomes
@@ -117,6 +118,7 @@ class KeyedFlow:
         # The changed rows become typed values once, here; each stage after returns new ones.
         rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
         new_keys = set(change.changes.new["key"])
+        pushing(len(rows) + len(change.removals))
         result = self._push(
             rows, change.removals, deps, new_keys, source=summary.file, approved=file.approved
         )

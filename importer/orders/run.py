@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from loguru import logger
 
 from importer.deps import Deps
+from importer.errors import VtexError
 from importer.orders.pull import OrderPuller, PullResult
 from importer.vtex.http import VtexHttp
 from importer.vtex.orders import OrdersClient
@@ -34,7 +36,12 @@ def pull_orders(deps: Deps, *, sweep: bool = False) -> PullResult:
                 settings.source, sweep_interval_s=settings.sweep_interval_s, sweep=sweep
             )
 
-    result = asyncio.run(go())
+    try:
+        result = asyncio.run(go())
+    except VtexError as exc:
+        _remember_pull(deps, ok=False, detail=str(exc)[:300])
+        raise
+    _remember_pull(deps, ok=True, detail=f"{len(result.exported)} exported")
     for problem in result.problems:
         logger.warning(problem)
     if result.exported or result.events:
@@ -46,6 +53,17 @@ def pull_orders(deps: Deps, *, sweep: bool = False) -> PullResult:
             result.committed,
         )
     return result
+
+
+LAST_PULL = "orders.last_pull"  # the kv value `importer status` reads
+
+
+def _remember_pull(deps: Deps, *, ok: bool, detail: str) -> None:
+    """When the last pull ran and how it went, for `importer status`."""
+    deps.store.set_value(
+        LAST_PULL,
+        json.dumps({"at": deps.now().isoformat(timespec="seconds"), "ok": ok, "detail": detail}),
+    )
 
 
 def export_order(deps: Deps, order_id: str) -> PullResult:

@@ -17,7 +17,7 @@ what a failure means); each group is a `Table` over a shared `Database`.
 from importer.state.batches import Batches, BatchJob, BatchRow
 from importer.state.db import MIB, SCHEMA, Database, Table, from_signed, to_signed
 from importer.state.ids import Ids
-from importer.state.ledger import Ledger, LedgerEntry, UnarchivedFile
+from importer.state.ledger import Ledger, LedgerEntry, RecentFile, UnarchivedFile
 from importer.state.orders import Orders
 from importer.state.snapshot import Applied, PendingRow, Snapshot
 from importer.state.store import Store
@@ -36,6 +36,7 @@ __all__ = [
     "LedgerEntry",
     "Orders",
     "PendingRow",
+    "RecentFile",
     "Snapshot",
     "Store",
     "Table",

@@ -33,9 +33,33 @@ class UnarchivedFile:
     report: str  # the report pair's stem
 
 
+@dataclass(frozen=True)
+class RecentFile:
+    """A file as `importer status` lists it."""
+
+    name: str
+    flow: str
+    status: str
+    received_at: str
+    finished_at: str | None
+    rows_read: int
+    not_landed: int  # rows refused, unresolved, pending or held
+    report: str | None  # the report pair's stem
+
+
 @storage_errors
 class Ledger(Table):
     """Tables `files` and `reports`."""
+
+    def recent_files(self, limit: int) -> list[RecentFile]:
+        """The last `limit` files taken (duplicates included), newest first."""
+        cur = self._db.execute(
+            "SELECT f.name, f.flow, f.status, f.received_at, f.finished_at, f.rows_read, "
+            "f.failed, r.stem FROM files f LEFT JOIN reports r ON r.file_id = f.id "
+            "ORDER BY f.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [RecentFile(*row) for row in cur.fetchall()]
 
     def last_landed(self, flow: str) -> LedgerEntry | None:
         """The most recent file of the flow that was processed (duplicates do not count:

@@ -115,6 +115,19 @@ class Snapshot(Table):
             for f, k, h, p, sf, sr, a, e in cur.fetchall()
         ]
 
+    def pending_rows(self) -> list[tuple[PendingRow, str | None]]:
+        """Every pending row of every flow, with when its file was received (the newest file of
+        that name in the ledger; None when the ledger no longer knows it): oldest first."""
+        cur = self._db.execute(
+            "SELECT p.flow, p.key, p.hash, p.payload, p.source_file, p.source_row, p.attempts, "
+            "p.last_error, (SELECT MAX(f.received_at) FROM files f WHERE f.name = p.source_file) "
+            "FROM pending p ORDER BY 9, p.flow, p.source_file, p.source_row"
+        )
+        return [
+            (PendingRow(f, k, from_signed(h), json.loads(p), sf, sr, a, e), since)
+            for f, k, h, p, sf, sr, a, e, since in cur.fetchall()
+        ]
+
     def pending_keys(self, flow: str) -> set[str]:
         cur = self._db.execute("SELECT key FROM pending WHERE flow = ?", (flow,))
         return {str(key) for (key,) in cur.fetchall()}

@@ -25,6 +25,7 @@ from importer.flows.catalog.records import (
     sku_columns,
 )
 from importer.flows.catalog.sync import CatalogSync, SyncResult, Work
+from importer.follow.status_file import pushing
 from importer.messages import render
 from importer.models import Action, FileReport, ReportRow
 from importer.outcomes import PushResult, explain_updates, record_outcomes
@@ -171,6 +172,7 @@ def sync_catalog(
         deps.store.commit(PRODUCTS, change.quiet_products)
     report.summary.unchanged = change.sku_changes.unchanged
     work = change.work
+    pushing(len(work.skus) + len(work.changed_products) + len(work.removals))
     result = _run(work, deps)
     explain_updates(result.sku_outcomes, work.previous_skus, change.sku_cols)
     _record_products(result, deps, report)
