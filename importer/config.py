@@ -35,7 +35,7 @@ from importer.flows.registry import FLOW_NAMES
 
 # The account name that means "no store": the built-in sandbox (the default).
 SANDBOX_ACCOUNT = "sandbox"
-SECRET_KEYS = ("vtex.app_key", "vtex.app_token")
+SECRET_KEYS = ("vtex.app_key", "vtex.app_token", "notify.smtp_password", "notify.webhook_url")
 
 # Environment variables with a name of their own (FORMATS.md); anything else can be set with
 # IMPORTER__SECTION__KEY (double underscores separate the levels).
@@ -174,6 +174,8 @@ class FlowSettings(_Strict):
     # count time, unless a store accepts that for the batch's speed: true.
     batch_without_count_time: bool = False
     guard: GuardSettings = Field(default_factory=GuardSettings)
+    # An alert ([notify]) when no file of this flow arrived for this many hours (None: never).
+    expect_every_h: float | None = Field(default=None, gt=0)
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -325,6 +327,34 @@ class OutputSettings(_Strict):
         return parse_mode(self.state_mode, umask_allowed=False)
 
 
+class NotifySettings(_Strict):
+    """Telling people (README, Be told): an e-mail and/or a webhook when a file has failed,
+    invalid or held rows, and when an expected file did not arrive (`expect_every_h`)."""
+
+    smtp_host: str | None = None  # no host: no e-mail
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None  # IMPORTER__NOTIFY__SMTP_PASSWORD only
+    mail_from: str | None = None
+    mail_to: list[str] = Field(default_factory=list)
+    # A webhook URL carries its own secret (Slack's, Teams'): IMPORTER__NOTIFY__WEBHOOK_URL only.
+    webhook_url: SecretStr | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("mail_to", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        # From the environment a list is text: "a@example.com, b@example.com".
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def mails(self) -> bool:
+        return bool(self.smtp_host and self.mail_to)
+
+
 class Settings(_Strict):
     vtex: VtexSettings = Field(default_factory=VtexSettings)
     output: OutputSettings = Field(default_factory=OutputSettings)
@@ -334,6 +364,7 @@ class Settings(_Strict):
     watch: WatchSettings = Field(default_factory=WatchSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @field_validator("flows")
     @classmethod

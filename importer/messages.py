@@ -215,6 +215,15 @@ TEMPLATES: dict[str, str] = {
     "Correct the value in the ERP; its next export sends it.",
     "pending-dropped": "dropped by a person (importer pending drop): no longer retried. It came "
     "from {file}; its last error: {error}. The ERP's next file sends it if it still differs.",
+    # Notices ([notify]): e-mail subjects and texts, and the webhook's "text".
+    "notice-file-subject": "[importer {account}] {file} ({flow}) needs a person",
+    "notice-file": "{file} ({flow}) was processed, but {invalid} row(s) are invalid, {failed} "
+    "failed and {held} are held. The report {report} (attached) says what to do on each row.",
+    "notice-file-refused-subject": "[importer {account}] {file} ({flow}) was refused",
+    "notice-file-refused": "{file} ({flow}) was not processed: {error}",
+    "notice-overdue-subject": "[importer {account}] no {flow} file arrived",
+    "notice-overdue": "No {flow} file arrived in the last {hours} h (the last one: {last}). "
+    "Check the ERP's export job and the share it writes to.",
     # Cancellations: the ERP cancels an order or denies a customer's cancellation request
     # (API-NOTES §6.7, §12.1-12.2).
     "cancellation-action-unknown": '"action" is "{value}"; it must be cancel (cancel the '

@@ -42,6 +42,7 @@ from importer.files.watch import (
 from importer.flows import registry
 from importer.flows.registry import FLOW_NAMES
 from importer.models import FileReport, FileSummary
+from importer.notify.run import notify_files, notify_overdue
 from importer.pipeline import finish_report, process_file
 from importer.run.leftovers import finish_pass_report, resume_batches, retry_pending
 from importer.run.lock import claim_owner
@@ -190,6 +191,9 @@ def run_pass(
     if runtime.sandbox is not None:
         runtime.sandbox.save()
     result.vtex_failure = preflight.failure
+    # After the files: a notice per file that needs a person, then the late ones ([notify]).
+    notify_files(result.reports, deps)
+    notify_overdue(deps, flows)
     if result.stopped:
         logger.info(
             "stopping (SIGTERM): the file in hand was finished; what this pass had not taken "

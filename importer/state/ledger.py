@@ -51,6 +51,13 @@ class RecentFile:
 class Ledger(Table):
     """Tables `files` and `reports`."""
 
+    def last_received(self, flow: str) -> str | None:
+        """When the newest file of the flow was received (ISO), whatever became of it."""
+        row = self._db.execute(
+            "SELECT MAX(received_at) FROM files WHERE flow = ?", (flow,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def recent_files(self, limit: int) -> list[RecentFile]:
         """The last `limit` files taken (duplicates included), newest first."""
         cur = self._db.execute(
