@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -33,8 +33,12 @@ from importer.errors import ConfigError
 from importer.files.modes import parse_mode
 from importer.flows.registry import FLOW_NAMES
 
+if TYPE_CHECKING:  # a type only: the report's words load with the reports
+    from importer.report_words import ReportStyle
+
 # The account name that means "no store": the built-in sandbox (the default).
 SANDBOX_ACCOUNT = "sandbox"
+
 SECRET_KEYS = ("vtex.app_key", "vtex.app_token", "notify.smtp_password", "notify.webhook_url")
 
 # Environment variables with a name of their own (FORMATS.md); anything else can be set with
@@ -327,6 +331,24 @@ class OutputSettings(_Strict):
         return parse_mode(self.state_mode, umask_allowed=False)
 
 
+class ReportSettings(_Strict):
+    """Who reads the reports (FORMATS.md): their language and their clock."""
+
+    language: Literal["en", "pt-BR", "es"] = "en"
+    timezone: str = "UTC"  # an IANA name: "America/Sao_Paulo"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. America/Sao_Paulo)") from None
+        return value
+
+
 class NotifySettings(_Strict):
     """Telling people (README, Be told): an e-mail and/or a webhook when a file has failed,
     invalid or held rows, and when an expected file did not arrive (`expect_every_h`)."""
@@ -365,6 +387,7 @@ class Settings(_Strict):
     state: StateSettings = Field(default_factory=StateSettings)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("flows")
     @classmethod
@@ -419,6 +442,13 @@ class LoadedSettings:
             f"{' and '.join(missing)} in the environment (the built-in sandbox is used only "
             f'when no store is named: unset VTEX_ACCOUNT and leave account = "sandbox")'
         )
+
+    def report_style(self) -> ReportStyle:
+        """How the reports speak to their readers (`[report]`)."""
+        from importer.report_words import ReportStyle
+
+        report = self.settings.report
+        return ReportStyle(report.language, report.timezone)
 
     def folder(self, name: Literal["inbox", "outbox", "archive", "state"]) -> Path:
         path = getattr(self.settings.folders, name)

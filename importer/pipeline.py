@@ -233,7 +233,13 @@ def finish_report(
             file_id, summary.status, summary.rows_read, summary.unsettled, report=stem
         )
     try:
-        write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
+        write_report(
+            report,
+            reports,
+            stem=stem,
+            mode=deps.loaded.settings.output.report_file_mode,
+            style=deps.loaded.report_style(),
+        )
         report.stem = stem
     except OSError as exc:
         full = disk_full(exc, reports)

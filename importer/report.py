@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 # `neutralise` is re-exported: writers and tests have imported it from here.
@@ -36,6 +37,7 @@ from importer.cells import text_cell, xlsx_cell, xlsx_text
 from importer.files.modes import UMASK
 from importer.files.pair import write_pair
 from importer.models import Action, FileReport, FileSummary, ReportRow
+from importer.report_words import DEFAULT_STYLE, ReportStyle
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]
 
@@ -49,6 +51,26 @@ _WIDTH_DEFAULT_CAP = 20
 
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_ACTION_COLUMN = REPORT_COLUMNS.index("action")
+# The order a person reads the rows sheet in, and the colours that say "act on this".
+_SEVERITY: dict[str, int] = {
+    Action.INVALID: 0,
+    Action.FAILED: 1,
+    Action.HELD: 2,
+    Action.PENDING: 3,
+    Action.SKIPPED: 4,
+    Action.WARNING: 5,
+}
+_NEEDS_A_PERSON: frozenset[str] = frozenset({Action.INVALID, Action.FAILED, Action.HELD})
+_RED = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
+_AMBER = PatternFill("solid", fgColor="FFEB9C")  # "neutral"
+_FILLS: dict[str, PatternFill] = {
+    Action.INVALID: _RED,
+    Action.FAILED: _RED,
+    Action.HELD: _AMBER,
+    Action.PENDING: _AMBER,
+    Action.WARNING: _AMBER,
+}
 
 
 MAX_NAME_IN_STEM = 120  # UTF-8 bytes of the input name kept in a report name
@@ -86,7 +108,11 @@ def remove_unfinished(reports_dir: Path, stem: str) -> None:
 
 
 def write_report(
-    report: FileReport, reports_dir: Path, stem: str | None = None, mode: int | None = UMASK
+    report: FileReport,
+    reports_dir: Path,
+    stem: str | None = None,
+    mode: int | None = UMASK,
+    style: ReportStyle = DEFAULT_STYLE,
 ) -> list[Path]:
     """Write the XLSX and CSV reports of one input file; return `[xlsx_path, csv_path]`.
 
@@ -111,43 +137,46 @@ def write_report(
     return write_pair(
         xlsx_path,
         csv_path,
-        lambda fh: _write_xlsx(report, finished_at, fh),
-        lambda fh: write_rows_csv(report.rows, fh),
+        lambda fh: _write_xlsx(report, finished_at, fh, style),
+        lambda fh: write_rows_csv(report.rows, fh, style.csv_delimiter),
         mode,
     )
 
 
 def read_report_csv(path: Path) -> list[dict[str, str]]:
-    """The rows of a `.report.csv` as dicts keyed by `REPORT_COLUMNS` (cells as written)."""
+    """The rows of a `.report.csv` as dicts keyed by `REPORT_COLUMNS` (cells as written),
+    whichever separator its language gave it."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        header = fh.readline()
+        fh.seek(0)
+        if fh.read(1) != "\ufeff":
+            fh.seek(0)
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        return list(csv.DictReader(fh, delimiter=delimiter))
 
 
-def write_rows_csv(rows: Iterable[ReportRow], fh: IO[str]) -> None:
-    """The CSV body: the header, then one neutralised line per row. The caller adds the BOM."""
-    writer = csv.writer(fh)
+def write_rows_csv(rows: Iterable[ReportRow], fh: IO[str], delimiter: str = ",") -> None:
+    """The CSV body: the header, then one neutralised line per row. The caller adds the BOM.
+    The column names and actions are the contract's (FORMATS.md), in every language."""
+    writer = csv.writer(fh, delimiter=delimiter)
     writer.writerow(REPORT_COLUMNS)
     writer.writerows([neutralise(v) for v in _row_values(r)] for r in rows)
 
 
-def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
+def what_to_do(
+    summary: FileSummary, rows: Sequence[ReportRow] = (), style: ReportStyle = DEFAULT_STYLE
+) -> str:
     """One sentence telling the person what to do next; empty when there is nothing to do."""
     if summary.status == "failed":
-        reason = summary.error.rstrip(". ") or "see the error below"
-        return f"The file was not processed: {reason}. Fix the file and drop it again."
+        reason = summary.error.rstrip(". ") or style.advice("see-below")
+        return style.advice("refused", reason=reason)
     if summary.status == "duplicate":
-        earlier = f" as {summary.duplicate_of}" if summary.duplicate_of else ""
-        return (
-            f"Nothing was sent: the same file was already processed{earlier}. "
-            "To send it again, change it first."
-        )
+        earlier = style.advice("duplicate-earlier", name=summary.duplicate_of)
+        return style.advice("duplicate", earlier=earlier if summary.duplicate_of else "")
     if summary.rows_read == 0 and not rows:
         # Not refused: a delta export with nothing new looks just like this. But an export
         # that silently lost its rows does too, so say it plainly.
-        return (
-            "The file has a header but no rows: nothing was sent. If the ERP should have "
-            "exported rows, check its export."
-        )
+        return style.advice("empty")
     invalid, failed = summary.invalid > 0, summary.failed > 0
     pending, skipped = summary.pending > 0, summary.skipped > 0
     rejected = any(r.type == "held-rejected" for r in rows)
@@ -156,71 +185,110 @@ def what_to_do(summary: FileSummary, rows: Sequence[ReportRow] = ()) -> str:
         actions = {str(r.action) for r in rows}
         invalid, failed = Action.INVALID in actions, Action.FAILED in actions
         pending, skipped = Action.PENDING in actions, Action.SKIPPED in actions
-    parts: list[str] = []
-    if invalid:
-        parts.append("fix the rows marked invalid in the file and drop it again")
-    if failed:
-        parts.append("rows marked failed were refused by VTEX: fix what their reason says")
-    if skipped:
-        parts.append("rows marked skipped go once the rows they depend on succeed")
-    if pending:
-        parts.append("pending rows are retried automatically")
-    if rejected:
-        parts.append("the held rows were rejected and nothing was sent: correct them in the ERP")
-    if summary.held:
-        parts.append(
-            "rows marked held were not sent: check them (their reason names the held file) and "
-            "run importer approve or importer reject"
-        )
-    if summary.warnings or summary.file_warnings:
-        parts.append("rows marked warning landed, but not exactly as the file says: read why")
-    text = "; ".join(parts)
+    said = [
+        ("invalid", invalid),
+        ("failed", failed),
+        ("skipped", skipped),
+        ("pending", pending),
+        ("rejected", rejected),
+        ("held", summary.held > 0),
+        ("warning", bool(summary.warnings or summary.file_warnings)),
+    ]
+    text = "; ".join(style.advice(part) for part, due in said if due)
     return text[:1].upper() + text[1:]
 
 
 # --- the workbook -------------------------------------------------------------------------
 
 
-def _write_xlsx(report: FileReport, finished_at: datetime, fh: IO[bytes]) -> None:
+def _write_xlsx(
+    report: FileReport, finished_at: datetime, fh: IO[bytes], style: ReportStyle
+) -> None:
     # Write-only mode streams rows to disk as they are appended: memory stays flat and time
     # stays linear however many rows there are, so one code path serves 5 rows and 1,000,000.
     wb = Workbook(write_only=True)
-    _write_summary_sheet(wb.create_sheet("Summary"), report, finished_at)
-    _write_rows_sheet(wb.create_sheet("Rows"), report.rows)
+    _write_summary_sheet(wb.create_sheet(style.word("Summary")), report, finished_at, style)
+    _write_rows_sheet(wb.create_sheet(style.word("Rows")), report.rows, style)
     wb.save(fh)
 
 
-def _write_summary_sheet(ws: Any, report: FileReport, finished_at: datetime) -> None:
+def _print_landscape(ws: Any) -> None:
+    """Printed as a person reads it: landscape, every column on the page's width."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _write_summary_sheet(
+    ws: Any, report: FileReport, finished_at: datetime, style: ReportStyle
+) -> None:
     # `ws` is a WriteOnlyWorksheet; its stubs omit column_dimensions, which it has at runtime.
-    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 100
     ws.freeze_panes = "A2"
-    ws.append([_styled(ws, "field", font=_BOLD), _styled(ws, "value", font=_BOLD)])
-    advice = what_to_do(report.summary, report.rows)
+    _print_landscape(ws)
+    word = style.word
+    ws.append([_styled(ws, word("field"), font=_BOLD), _styled(ws, word("value"), font=_BOLD)])
+    advice = what_to_do(report.summary, report.rows, style)
     if advice:
         ws.append(
             [
-                _styled(ws, "what to do", font=_BOLD),
+                _styled(ws, word("what to do"), font=_BOLD),
                 _styled(ws, xlsx_text(advice), font=_BOLD, alignment=_WRAP),
             ]
         )
-    for field, value in summary_fields(report.summary, finished_at):
-        ws.append([field, xlsx_cell(ws, value)])
+    for field, value in summary_fields(report.summary, finished_at, style):
+        # Wrapped: a long value (an error, the file's warnings) stays in its cell, readable,
+        # instead of running over the next ones.
+        shown = _styled(ws, xlsx_text(value), alignment=_WRAP) if isinstance(value, str) else value
+        ws.append([word(field), xlsx_cell(ws, shown) if isinstance(shown, str) else shown])
+    counts = errors_by_type(report.rows)
+    if counts:
+        ws.append([])
+        ws.append([_styled(ws, word("errors by type"), font=_BOLD)])
+        for kind, count in counts:
+            ws.append([xlsx_cell(ws, kind), count])
 
 
-def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow]) -> None:
+def errors_by_type(rows: Sequence[ReportRow]) -> list[tuple[str, int]]:
+    """(type, rows) of the rows that need a person, most frequent first."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        if str(r.action) in _NEEDS_A_PERSON:
+            kind = r.type or str(r.action)
+            counts[kind] = counts.get(kind, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow], style: ReportStyle) -> None:
     # Widths, frozen header and filter are written at the top of a write-only sheet's XML,
     # so they are set before the first row goes out.
     for index, width in enumerate(_column_widths(rows), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
-    ws.append([_styled(ws, name, font=_BOLD) for name in REPORT_COLUMNS])
+    _print_landscape(ws)
+    ws.append([_styled(ws, style.word(name), font=_BOLD) for name in REPORT_COLUMNS])
 
     room = XLSX_MAX_ROWS - 1  # below the header
     fits = len(rows) <= room
-    shown = rows if fits else rows[: room - 1]  # keep one line to say what was left out
+    # Errors first (invalid, failed, then held, pending, warnings), each group in file order:
+    # the lines a person must act on are the first they see.
+    ordered = sorted(rows, key=lambda r: _SEVERITY.get(str(r.action), len(_SEVERITY)))
+    shown = ordered if fits else ordered[: room - 1]  # keep one line to say what was left out
     for r in shown:
-        ws.append([xlsx_cell(ws, v) for v in _row_values(r)])
+        fill = _FILLS.get(str(r.action))
+        cells: list[object] = []
+        for i, value in enumerate(_row_values(r)):
+            if i == _ACTION_COLUMN:
+                value = style.action(str(value))
+            cell = xlsx_cell(ws, value)
+            if fill is not None:
+                if not isinstance(cell, Cell):
+                    cell = _boxed(ws, cell)
+                cell.fill = fill
+            cells.append(cell)
+        ws.append(cells)
     written = len(shown)
     if not fits:
         left_out = len(rows) - written
@@ -228,6 +296,11 @@ def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow]) -> None:
         ws.append([None, "", "", "", "", note, None, ""])
         written += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(REPORT_COLUMNS))}{written + 1}"
+
+
+def _boxed(ws: Any, value: Any) -> Cell:
+    cell: Cell = WriteOnlyCell(ws, value=value)  # a number or plain text: a cell to colour
+    return cell
 
 
 def _column_widths(rows: Sequence[ReportRow]) -> list[float]:
@@ -256,16 +329,26 @@ def _styled(
 # --- shared by both formats ---------------------------------------------------------------
 
 
-def summary_fields(summary: FileSummary, finished_at: datetime) -> list[tuple[str, object]]:
-    """The Summary sheet as (field, value) pairs, in the order a person reads them."""
+def summary_fields(
+    summary: FileSummary, finished_at: datetime, style: ReportStyle = DEFAULT_STYLE
+) -> list[tuple[str, object]]:
+    """The Summary sheet as (field, value) pairs, in the order a person reads them; times in
+    the reader's time zone (`[report] timezone`), said beside them."""
     duration = (_utc(finished_at) - _utc(summary.received_at)).total_seconds()
+
+    def when(moment: datetime) -> str:
+        if style.timezone == "UTC":
+            return _iso(moment)
+        return style.local(moment).isoformat(timespec="seconds")
+
     return [
         ("file", summary.file),
         ("flow", summary.flow),
         ("sha256", summary.sha256),
-        ("received_at", _iso(summary.received_at)),
-        ("finished_at", _iso(finished_at)),
-        ("status", summary.status),
+        ("received_at", when(summary.received_at)),
+        ("finished_at", when(finished_at)),
+        ("time zone", style.timezone),
+        ("status", style.status(summary.status)),
         ("rows read", summary.rows_read),
         ("invalid", summary.invalid),
         ("unchanged", summary.unchanged),

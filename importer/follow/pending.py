@@ -63,6 +63,7 @@ def drop_pending(
             report,
             loaded.folder("outbox") / "reports",
             mode=loaded.settings.output.report_file_mode,
+            style=loaded.report_style(),
         )
         dropped = sum(
             store.drop_pending(name, [row.key for n, row in rows if n == name]) for name in names

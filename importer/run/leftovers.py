@@ -69,7 +69,13 @@ def write_pass_report(report: FileReport, deps: Deps) -> None:
     summary = report.summary
     stem = free_report_stem(reports, summary.file, summary.finished_at or deps.now())
     deps.store.set_value(_REPORT_BEING_WRITTEN, stem)
-    write_report(report, reports, stem=stem, mode=deps.loaded.settings.output.report_file_mode)
+    write_report(
+        report,
+        reports,
+        stem=stem,
+        mode=deps.loaded.settings.output.report_file_mode,
+        style=deps.loaded.report_style(),
+    )
     deps.store.set_value(_REPORT_BEING_WRITTEN, "")
 
 
