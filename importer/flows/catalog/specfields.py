@@ -134,12 +134,13 @@ def rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
     return [(np.asarray(bad, dtype=bool), make)]
 
 
-def declared(product: dict[str, object]) -> dict[str, FieldType]:
-    """The product row's entries by column (validation refused the cells that do not parse)."""
+def declared(product: dict[str, object], file_columns: set[str]) -> dict[str, FieldType]:
+    """The product row's entries by column (validation refused the cells that do not parse).
+    `file_columns`: the file's columns (a product record holds the product's own only)."""
     text = str(product.get(COLUMN) or "")
     if not text:
         return {}
-    columns = {c for c in product if c.startswith((PRODUCT_SPEC, SKU_SPEC))}
+    columns = {c for c in {*product, *file_columns} if c.startswith((PRODUCT_SPEC, SKU_SPEC))}
     try:
         return {e.column: e for e in parse(text, columns)}
     except SpecTypeError:
@@ -173,6 +174,11 @@ class FieldMaker:
             if held_type != entry.type_id:
                 mismatches.append(Mismatch(entry.name, held_type, entry.type_id))
         return mismatches
+
+    def held_type(self, category_id: int, entry: FieldType) -> int:
+        """The FieldTypeId VTEX holds for the field (`ensure` first); the file's otherwise."""
+        known = self.fields.get((category_id, entry.for_sku, entry.name))
+        return known[1] if known else entry.type_id
 
     def field_id(self, category_id: int, entry: FieldType) -> int | None:
         known = self.fields.get((category_id, entry.for_sku, entry.name))

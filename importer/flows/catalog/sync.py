@@ -123,9 +123,11 @@ class CatalogSync:
         self.newly_linked: dict[str, int] = {}
         self.fields = specfields.FieldMaker(client, settings.spec_group, attempts)
         self.components: dict[str, int] = {}  # kit component refs -> SKU ids, for this run
+        self.columns: set[str] = set()  # the file's columns (`run`)
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
+        self.columns = work.present | {c for s in work.skus for c in s}
         needed = {p for p in work.changed_products} | {s["product_ref"] for s in work.skus}
         to_write = [work.products[r] for r in sorted(needed) if r in work.products]
         categories = await CategoryResolver(
@@ -314,7 +316,7 @@ class CatalogSync:
         text = str(product.get(specfields.COLUMN) or "")
         if not text or (previous is not None and previous.get(specfields.COLUMN) == text):
             return []
-        wanted = list(specfields.declared(product).values())
+        wanted = list(specfields.declared(product, self.columns).values())
         mismatches = await self.fields.ensure(category_id, wanted)
         return [
             _RowFailure(
@@ -334,18 +336,27 @@ class CatalogSync:
     async def _product_specs(
         self, product_id: int, product: Record, previous: Record | None, category_id: int
     ) -> None:
-        columns = [c for c in product if c.startswith(PRODUCT_SPEC) and product[c]]
-        declared = specfields.declared(product)
-        # A field without values (Text, Number, ...) takes the whole cell as its one text.
-        texts = {
+        columns = [
             c
-            for c in columns
-            if c in declared and declared[c].type_id not in specfields.VALUE_TYPES
-        }
+            for c in product
+            if c.startswith(PRODUCT_SPEC)
+            and product[c]
+            and (previous is None or previous.get(c) != product[c])
+        ]
+        declared = specfields.declared(product, self.columns)
+        # A field without values (Text, Number, ...) takes the whole cell as its one text. Its
+        # type is the one VTEX holds (read once per run and category), the file's otherwise.
+        texts: set[str] = set()
+        for column in columns:
+            if column in declared:
+                await self.fields.ensure(category_id, [declared[column]])
+                if self.fields.held_type(category_id, declared[column]) not in (
+                    specfields.VALUE_TYPES
+                ):
+                    texts.add(column)
         wanted = {
             c[len(PRODUCT_SPEC) :]: [product[c]] if c in texts else spec_values(product[c])
             for c in columns
-            if previous is None or previous.get(c) != product[c]
         }
         if not wanted:
             return
