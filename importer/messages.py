@@ -267,7 +267,7 @@ TEMPLATES: dict[str, str] = {
     "{status}: {answer}); its other trade policies were set. Check that trade policy {policy} "
     'exists in VTEX, correct "trade_policies" and drop the file again.',
     "spec-types-invalid": '"spec_types" has "{value}", which is not a list of name:type entries '
-    "such as Cor:Combo|Material:Text (one entry per specification, separated by \"|\"). "
+    'such as Cor:Combo|Material:Text (one entry per specification, separated by "|"). '
     "Correct it and drop the file again.",
     "spec-type-unknown": '"spec_types" gives {name} the type "{kind}", which VTEX does not have. '
     "VTEX's types are: {types}. Correct it and drop the file again.",
@@ -283,8 +283,6 @@ TEMPLATES: dict[str, str] = {
     "spec-type-differs": "specification {name} already exists in VTEX as {held}, not {wanted} "
     'as "spec_types" says: it was not created again, and the values went to the existing '
     "field. Change its type in the VTEX admin if {wanted} is right.",
-    "spec-field-missing": "specification {name} is not in VTEX, so its text was not sent. "
-    'Give it its type in "spec_types" (the field is then created) and drop the file again.',
     "kit-components-invalid": '"kit_components" has "{value}", which is not a list of '
     "sku_ref:quantity:unit_price entries such as S1:2:19.90|S2:1:5 (each component once, its "
     "quantity a whole number of 1 or more, and the unit price VTEX requires per component). "

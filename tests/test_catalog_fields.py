@@ -11,6 +11,7 @@ import pytest
 
 from importer.models import Action, ReportRow
 from importer.sandbox import Sandbox
+from importer.sandbox.state import Store
 from importer.vtex.catalog import CatalogClient
 from tests.conftest import RuntimeFactory, one_pass, sandbox_client, seed_store
 from tests.test_catalog_safety import IMG, drop_csv, product_id, row, sku_id
@@ -407,6 +408,8 @@ def test_the_sandbox_kit_routes_follow_vtex_s_spec(sandbox: Sandbox) -> None:
         ]  # fmt: skip
         listed = admin.get(KIT, params={"parentSkuId": kit}).json()
         assert [r["StockKeepingUnitId"] for r in listed] == [a, b]
+        # Kept in the state file (a sandbox on a port survives a restart with its kits).
+        assert Store.from_json(sandbox.store.to_json()).sku_kits == sandbox.store.sku_kits
         admin.delete(f"{KIT}/{listed[0]['Id']}").raise_for_status()
         assert [r["StockKeepingUnitId"] for r in sandbox.sku_kit(kit)] == [b]
         admin.delete(KIT, params={"parentSkuId": kit}).raise_for_status()

@@ -184,15 +184,6 @@ class FieldMaker:
         known = self.fields.get((category_id, entry.for_sku, entry.name))
         return known[0] if known else None
 
-    async def find(self, category_id: int, entry: FieldType) -> int | None:
-        """The field's id, read from VTEX when this run has not met it yet."""
-        known = self.field_id(category_id, entry)
-        if known is not None:
-            return known
-        listed = await self._listed(category_id)
-        match = next((f for f in listed if _same(f, entry)), None)
-        return int(match["FieldId"]) if match else None
-
     async def _listed(self, category_id: int) -> list[Json]:
         if category_id not in self.listed:
             self.listed[category_id] = await self.client.category_fields(category_id)
