@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from importer.diff import content_hash
+from importer.flows.catalog.spec import CATALOG, PRODUCT_COLUMNS, SKU_COLUMNS
 from importer.models import Action, ReportRow
 from importer.sandbox import Sandbox
 from importer.sandbox.state import Store
@@ -183,11 +186,13 @@ def test_a_kit_gets_exactly_its_components_and_only_changes_are_sent(
         assert since(kit_calls(sandbox), before) == calls, cell
         assert kit_of(sandbox, "K1") == components, cell
 
-    # An emptied cell leaves the kit alone and says so.
+    # An emptied cell leaves the kit alone and says so (another kit keeps the column filled:
+    # a column empty in every row says nothing, as a specification column).
     before = kit_calls(sandbox)
-    drop_csv(workdir, "c9.csv", kit_rows(""))
+    other = row(product_ref="PK", sku_ref="K2", ean="7890000000008", kit_components="S1:1:1")
+    drop_csv(workdir, "c9.csv", [*kit_rows(""), other])
     report = one_pass(runtime).reports[0]
-    assert since(kit_calls(sandbox), before) == (0, 0, 0)
+    assert since(kit_calls(sandbox), before) == (1, 1, 0)  # K2's, none of K1's
     assert (line(report.rows, "K1").action, line(report.rows, "K1").type) == (
         Action.WARNING,
         "value-kept",
@@ -414,3 +419,22 @@ def test_the_sandbox_kit_routes_follow_vtex_s_spec(sandbox: Sandbox) -> None:
         assert [r["StockKeepingUnitId"] for r in sandbox.sku_kit(kit)] == [b]
         admin.delete(KIT, params={"parentSkuId": kit}).raise_for_status()
         assert sandbox.sku_kit(kit) == []
+
+
+def test_a_file_without_the_new_columns_hashes_as_before_them(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    """A store upgraded to these columns holds hashes made without them: a file that lacks
+    them (empty in every row) must hash the same, or every product and SKU would look changed
+    (each product a line of its own in the report) the first time after the upgrade."""
+    runtime = make_runtime(sandbox)
+    drop_csv(workdir, "c1.csv", [row()])
+    one_pass(runtime)
+    new = {"trade_policies", "spec_types", "kit_components"}
+    for table, owned in (("catalog-products", PRODUCT_COLUMNS), ("catalog", SKU_COLUMNS)):
+        before = [c.name for c in CATALOG.columns if c.name in owned and c.name not in new]
+        key = "P1" if table == "catalog-products" else "S1"
+        payload = runtime.deps.store.snapshot_payloads(table, [key])[key]
+        expected = content_hash(pd.DataFrame([payload]), before).iloc[0]
+        hashes = runtime.deps.store.snapshot_hashes(table).set_index("key")["hash"]
+        assert hashes[key] == expected, table

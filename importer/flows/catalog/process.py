@@ -16,6 +16,7 @@ import pandas as pd
 from importer.deps import Deps
 from importer.diff import content_hash, diff
 from importer.errors import FileRejected
+from importer.flows.catalog import kits, policies, specfields
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     SKU_SPEC,
@@ -30,6 +31,7 @@ from importer.outcomes import PushResult, explain_updates, record_outcomes
 from importer.state import Applied, PendingRow
 
 SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
+SPARSE = (policies.COLUMN, specfields.COLUMN, kits.COLUMN)
 SKUS = "catalog"
 PRODUCTS = "catalog-products"
 BOOKKEEPING = ("row", "key", "hash")
@@ -53,12 +55,15 @@ def sync_catalog(
     store = deps.store
     settings = deps.loaded.settings.flow("catalog")
     # A specification column that is empty in every row says nothing: leaving it out of the
-    # hash means adding or removing such a column does not make every row look changed.
+    # hash means adding or removing such a column does not make every row look changed. The
+    # same holds for the columns added later (SPARSE): a file without them hashes as before.
     columns = [
         c
         for c in records.columns
         if c not in BOOKKEEPING
-        and not (c.startswith(SPEC_PREFIXES) and (records[c].astype(str) == "").all())
+        and not (
+            (c.startswith(SPEC_PREFIXES) or c in SPARSE) and (records[c].astype(str) == "").all()
+        )
     ]
     for values in (product_overrides or {}).values():
         columns += [

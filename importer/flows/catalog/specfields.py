@@ -180,9 +180,9 @@ class FieldMaker:
         known = self.fields.get((category_id, entry.for_sku, entry.name))
         return known[1] if known else entry.type_id
 
-    def field_id(self, category_id: int, entry: FieldType) -> int | None:
-        known = self.fields.get((category_id, entry.for_sku, entry.name))
-        return known[0] if known else None
+    def field_id(self, category_id: int, entry: FieldType) -> int:
+        """The field's id (`ensure` found or made it first)."""
+        return self.fields[(category_id, entry.for_sku, entry.name)][0]
 
     async def _listed(self, category_id: int) -> list[Json]:
         if category_id not in self.listed:

@@ -390,8 +390,6 @@ class CatalogSync:
             return
         if field_id is None:
             field_id = self.fields.field_id(category_id, entry)
-        if field_id is None:  # `ensure` found or made it: not reachable from a file
-            raise RuntimeError(f"specification {entry.name} was not ensured")
         if current:
             for association in await self.client.product_spec_associations(product_id):
                 if association.get("FieldId") == field_id and association.get("Id"):
