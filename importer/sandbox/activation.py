@@ -6,7 +6,8 @@ An SKU can be active only if all of these hold (`problems` lists the ones that d
 3. every active SKU specification field of its product's category (groups of the category and
    of its ancestors, which the category inherits) has a value for it;
 4. its product is active, and the product's brand and category are active.
-(The kit rule, "a kit needs an active component", is not modelled: kits are not supported.)
+(The kit rule, "a kit needs an active component", is not modelled: a kit SKU (module `kits`)
+activates by rules 1-4 alone.)
 
 How it becomes active:
 - a PUT with IsActive:true is accepted (200) whatever the rules say, but the SKU becomes active
