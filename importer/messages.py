@@ -316,6 +316,8 @@ TEMPLATES: dict[str, str] = {
     "not-activated": "the SKU was saved but VTEX did not activate it: {reasons}.",
     "inactive-no-image": "it has no image (add an image URL)",
     "inactive-no-ref-or-ean": "it has neither RefId nor EAN",
+    "inactive-kit": "it is a kit and none of its components is active (VTEX activates a kit "
+    "only with an active component)",
     "inactive-product": "its product is inactive",
     "inactive-brand": "its brand is inactive",
     "inactive-category": "its category is inactive",

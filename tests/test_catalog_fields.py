@@ -218,6 +218,8 @@ def test_a_plain_sku_becomes_a_kit_and_bad_or_unknown_components_are_said(
             row(sku_ref="K2", ean="7890000000003", kit_components="NOPE:1:1"),
             row(sku_ref="K3", ean="7890000000004", kit_components="S1:2"),
             row(sku_ref="K4", ean="7890000000005", kit_components="K4:1:1"),
+            row(sku_ref="S9", ean="7890000000006", sku_active="false"),
+            row(sku_ref="K5", ean="7890000000007", kit_components="S9:1:1"),
         ],
     )
     report = one_pass(runtime).reports[0]
@@ -235,6 +237,11 @@ def test_a_plain_sku_becomes_a_kit_and_bad_or_unknown_components_are_said(
     assert (by_row[5].type, by_row[5].column) == ("kit-components-invalid", "kit_components")
     assert (by_row[6].type, by_row[6].value) == ("invalid-combination", "K4")
     assert "K3" not in sandbox.sku_refids and "K4" not in sandbox.sku_refids
+    # VTEX activates a kit only with an active component (API-NOTES §3.8): said on its row.
+    idle = line(report.rows, "K5")
+    assert (idle.action, idle.type) == (Action.FAILED, "not-activated")
+    assert "none of its components is active" in idle.reason
+    assert sandbox.skus[sku_id(sandbox, "K5")]["IsActive"] is False
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ row, and says so here). Choices where VTEX's documentation is silent (API-NOTES 
 
 from __future__ import annotations
 
+from importer.sandbox import activation
 from importer.sandbox.calls import ApiError, Call, Reply, as_int, as_number, body_object
 from importer.sandbox.state import Record, Store
 
@@ -58,6 +59,7 @@ def create_kit_component(store: Store, call: Call) -> Reply:
         "UnitPrice": price,
     }
     store.sku_kits.setdefault(parent, []).append(row)
+    activation.maybe_activate(store, parent)  # ActivateIfPossible: once a component exists
     return Reply(body=row)
 
 

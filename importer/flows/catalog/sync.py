@@ -705,9 +705,14 @@ class CatalogSync:
         after = await self.client.sku_context(sku_id)
         if after.get("IsActive"):
             return None
+        # A kit activates only with an active component (read only when it did not activate).
+        idle_kit = bool(after.get("IsKit"))
+        for component in after.get("KitItems") or []:
+            if idle_kit and (await self.client.sku_context(int(component))).get("IsActive"):
+                idle_kit = False
         return _RowFailure(
             "not-activated",
-            render("not-activated", reasons=_why_inactive(after, sku)),
+            render("not-activated", reasons=_why_inactive(after, sku, idle_kit=idle_kit)),
             column="sku_active",
         )
 
@@ -752,7 +757,7 @@ def _resolved(resolved: Resolved, text: str, what: str) -> int:
     raise _RowFailure("dependency-failed", reason, column=what, value=text)
 
 
-def _why_inactive(context: Record, sku: Record) -> str:
+def _why_inactive(context: Record, sku: Record, *, idle_kit: bool = False) -> str:
     """Each reason VTEX's activation rules give for this SKU, one template each, joined."""
     reasons = []
     if not context.get("Images"):
@@ -760,6 +765,8 @@ def _why_inactive(context: Record, sku: Record) -> str:
     alternate = context.get("AlternateIds") or {}
     if not (alternate.get("RefId") or alternate.get("Ean")):
         reasons.append(render("inactive-no-ref-or-ean"))
+    if idle_kit:
+        reasons.append(render("inactive-kit"))
     if context.get("IsProductActive") is False:
         reasons.append(render("inactive-product"))
     if context.get("IsBrandActive") is False:
