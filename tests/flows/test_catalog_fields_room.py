@@ -3,8 +3,10 @@ read and which cells are row errors (no files, no sandbox; end to end: test_cata
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -91,3 +93,43 @@ def test_the_type_names_are_vtex_s_field_type_ids() -> None:
     body = spec["paths"]["/api/catalog/pvt/specification"]["post"]["requestBody"]
     enum = body["content"]["application/json"]["schema"]["properties"]["FieldTypeId"]["enum"]
     assert sorted(specfields.TYPES.values()) == sorted(enum)
+
+
+class SlowCatalog:
+    """The four calls FieldMaker makes, each yielding to the event loop as a network call
+    does (the in-process sandbox answers without yielding, so it never interleaves two)."""
+
+    def __init__(self) -> None:
+        self.fields: list[dict[str, object]] = []
+        self.creates = 0
+        self.http = SimpleNamespace(pause_after=self.pause_after)
+
+    async def pause_after(self, attempt: int) -> None:
+        await asyncio.sleep(0)
+
+    async def category_fields(self, category_id: int) -> list[dict[str, object]]:
+        await asyncio.sleep(0)
+        return [dict(f) for f in self.fields]
+
+    async def category_groups(self, category_id: int) -> list[dict[str, object]]:
+        await asyncio.sleep(0)
+        return [{"Id": 7, "Name": "Especificações", "CategoryId": category_id}]
+
+    async def create_field(self, body: dict[str, object]) -> int:
+        await asyncio.sleep(0)
+        self.creates += 1
+        self.fields.append({"Name": body["Name"], "FieldId": self.creates,
+                            "IsStockKeepingUnit": body["IsStockKeepingUnit"]})  # fmt: skip
+        return self.creates
+
+
+def test_two_products_of_one_category_sent_side_by_side_create_its_field_once() -> None:
+    client = SlowCatalog()
+    maker = specfields.FieldMaker(client, "Especificações", attempts=3)  # type: ignore[arg-type]
+    entry = specfields.FieldType("sku_spec:Cor", 6, 1)
+
+    async def both() -> None:
+        await asyncio.gather(maker.ensure(10, [entry]), maker.ensure(10, [entry]))
+
+    asyncio.run(both())
+    assert client.creates == 1

@@ -15,6 +15,7 @@ split), associated by FieldId; VTEX's by-name call takes only fields with values
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,13 +164,17 @@ class FieldMaker:
         self.fields: dict[tuple[int, bool, str], tuple[int, int]] = {}  # -> (id, type)
         self.listed: dict[int, list[Json]] = {}
         self.groups: dict[int, int] = {}
+        # Products are sent side by side: two of one category must not both create its field.
+        self.locks: dict[int, asyncio.Lock] = {}
 
     async def ensure(self, category_id: int, wanted: list[FieldType]) -> list[Mismatch]:
         mismatches: list[Mismatch] = []
+        lock = self.locks.setdefault(category_id, asyncio.Lock())
         for entry in wanted:
             key = (category_id, entry.for_sku, entry.name)
-            if key not in self.fields:
-                self.fields[key] = await self._find_or_create(category_id, entry)
+            async with lock:
+                if key not in self.fields:
+                    self.fields[key] = await self._find_or_create(category_id, entry)
             _, held_type = self.fields[key]
             if held_type != entry.type_id:
                 mismatches.append(Mismatch(entry.name, held_type, entry.type_id))
