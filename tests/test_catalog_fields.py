@@ -428,6 +428,7 @@ def test_the_sandbox_kit_routes_follow_vtex_s_spec(sandbox: Sandbox) -> None:
         assert sandbox.sku_kit(kit) == []
 
 
+@pytest.mark.slow
 def test_a_file_without_the_new_columns_hashes_as_before_them(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
