@@ -302,6 +302,14 @@ def test_spec_types_create_typed_positioned_fields_before_their_values(
     assert [s["Text"] for s in sandbox.product_specs(product_id(sandbox, "P1"))] == ["Linho | seda"]
     assert fields_created(sandbox) == 2
 
+    # P2 moves to another category, spec_types the same: the fields are that category's too.
+    rows[2]["category"] = "Roupas > Calças"
+    drop_csv(workdir, "c3.csv", rows, SPEC_HEADERS)
+    one_pass(runtime)
+    moved = sandbox.products[product_id(sandbox, "P2")]["CategoryId"]
+    assert sorted((f["Name"], f["FieldTypeId"]) for f in sandbox.spec_fields.values()
+                  if f["CategoryId"] == moved) == [("Cor", 6), ("Material", 1)]  # fmt: skip
+
 
 @pytest.mark.slow
 def test_a_field_vtex_has_with_another_type_is_a_warning_and_bad_types_are_row_errors(

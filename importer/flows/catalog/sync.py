@@ -312,9 +312,14 @@ class CatalogSync:
         self, category_id: int, product: Record, previous: Record | None
     ) -> list[_RowFailure]:
         """The typed fields of `spec_types`, made before any value is sent (when the cell is
-        new or changed); a note per field VTEX holds with another type."""
+        new or changed, or the product moved to another category, whose fields they are); a
+        note per field VTEX holds with another type."""
         text = str(product.get(specfields.COLUMN) or "")
-        if not text or (previous is not None and previous.get(specfields.COLUMN) == text):
+        if not text or (
+            previous is not None
+            and previous.get(specfields.COLUMN) == text
+            and previous.get("category") == product["category"]
+        ):
             return []
         wanted = list(specfields.declared(product, self.columns).values())
         mismatches = await self.fields.ensure(category_id, wanted)
@@ -564,8 +569,6 @@ class CatalogSync:
                 record["IsKit"] = True
                 await self.client.put_sku(sku_id, record)
                 current = record
-        elif current is not None:
-            current = {**current, "IsKit": True}
         wanted = {self.components[c.ref]: (c.quantity, c.unit_price) for c in components}
         await kits.set_components(
             self.client, sku_id, wanted, kits.AddOnce(self.client, self._add_once)
