@@ -220,7 +220,7 @@ TEMPLATES: dict[str, str] = {
     "notice-file": "{file} ({flow}) was processed, but {invalid} row(s) are invalid, {failed} "
     "failed and {held} are held. The report {report} (attached) says what to do on each row.",
     "notice-file-refused-subject": "[importer {account}] {file} ({flow}) was refused",
-    "notice-file-refused": "{file} ({flow}) was not processed: {error}",
+    "notice-file-refused": "{file} ({flow}) was not processed, for this reason:",
     "notice-overdue-subject": "[importer {account}] no {flow} file arrived",
     "notice-overdue": "No {flow} file arrived in the last {hours} h (the last one: {last}). "
     "Check the ERP's export job and the share it writes to.",
@@ -286,6 +286,39 @@ TEMPLATES: dict[str, str] = {
     "weight as a whole number of the store's weight unit ({unit}: weight_unit under "
     "[flows.catalog]). Check that {sent} {unit} is right; a weight in whole {unit} lands as "
     "written.",
+    # Catalog: trade policies, typed specification fields and kits (README "The catalog").
+    "trade-policies-invalid": '"trade_policies" has "{value}", which is not a list of trade '
+    'policy ids (whole numbers separated by "|", such as 1|2). Correct it, or empty the cell to '
+    "leave the product's trade policies as they are, and drop the file again.",
+    "trade-policy-refused": "VTEX refused to link the product to trade policy {policy} (HTTP "
+    "{status}: {answer}); its other trade policies were set. Check that trade policy {policy} "
+    'exists in VTEX, correct "trade_policies" and drop the file again.',
+    "spec-types-invalid": '"spec_types" has "{value}", which is not a list of name:type entries '
+    'such as Cor:Combo|Material:Text (one entry per specification, separated by "|"). '
+    "Correct it and drop the file again.",
+    "spec-type-unknown": '"spec_types" gives {name} the type "{kind}", which VTEX does not have. '
+    "VTEX's types are: {types}. Correct it and drop the file again.",
+    "spec-type-no-column": '"spec_types" names {name}, but the file has no column '
+    "product_spec:{name} or sku_spec:{name}. Add the column, or take {name} out of "
+    '"spec_types", and drop the file again.',
+    "spec-type-ambiguous": '"spec_types" names {name}, and the file has both product_spec:{name} '
+    "and sku_spec:{name}: write product_spec:{name}:{kind} or sku_spec:{name}:{kind}, and drop "
+    "the file again.",
+    "spec-type-sku": '"spec_types" gives SKU specification {name} the type {kind}, but VTEX '
+    "takes only Combo or Radio for SKU specifications (they are the SKU selectors). Correct "
+    "it and drop the file again.",
+    "spec-type-differs": "specification {name} already exists in VTEX as {held}, not {wanted} "
+    'as "spec_types" says: it was not created again, and the values went to the existing '
+    "field. Change its type in the VTEX admin if {wanted} is right.",
+    "kit-components-invalid": '"kit_components" has "{value}", which is not a list of '
+    "sku_ref:quantity:unit_price entries such as S1:2:19.90|S2:1:5 (each component once, its "
+    "quantity a whole number of 1 or more, and the unit price VTEX requires per component). "
+    "Correct it and drop the file again.",
+    "kit-component-self": '"kit_components" lists the SKU itself ({value}): a kit is made of '
+    "other SKUs. Correct it and drop the file again.",
+    "kit-component-unknown": "kit component {refs} is not a SKU in VTEX (nor one this file "
+    "saved), so the kit was not changed. Create that SKU first (in this file or an earlier "
+    "one) and drop the file again.",
     # Catalog: what VTEX did with a product or SKU
     # (the reason of its row's outcome). Fields carry data; a sentence made of parts, such as
     # why VTEX did not activate a SKU, joins one template per part.
@@ -310,6 +343,8 @@ TEMPLATES: dict[str, str] = {
     "not-activated": "the SKU was saved but VTEX did not activate it: {reasons}.",
     "inactive-no-image": "it has no image (add an image URL)",
     "inactive-no-ref-or-ean": "it has neither RefId nor EAN",
+    "inactive-kit": "it is a kit and none of its components is active (VTEX activates a kit "
+    "only with an active component)",
     "inactive-product": "its product is inactive",
     "inactive-brand": "its brand is inactive",
     "inactive-category": "its category is inactive",

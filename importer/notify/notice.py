@@ -40,7 +40,8 @@ def file_notice(report: FileReport, reports_dir: Path, account: str) -> Notice:
     }
     if s.status == "failed":
         subject = render("notice-file-refused-subject", file=s.file, flow=s.flow, account=account)
-        text = render("notice-file-refused", file=s.file, flow=s.flow, error=s.error)
+        # The refusal's own sentence follows as it is (the report's error line).
+        text = f"{render('notice-file-refused', file=s.file, flow=s.flow)}\n{s.error}"
     else:
         subject = render("notice-file-subject", file=s.file, flow=s.flow, account=account)
         text = render(

@@ -7,11 +7,11 @@
 Modules, one job each: `core` (the Sandbox: auth, permissions, faults, contract, log),
 `router` (the route table), the route handlers `catalog` (categories and the tree, brands,
 products, trade policies, SKUs), `eans`, `files` (SKU images), `specs` (specifications),
-`context` (the SKU with its context), `pricing`, `logistics`, `orders` (OMS: orders, status
-flow, invoices, tracking, cancel, a customer's cancellation request and its deny, list) and
-`feed` (orders Feed v3); `activation` (the SKU activation rules), `order_data` (order
-documents and the demo orders), `state` (the store and its JSON file), `faults`, `jsonio`
-(Decimal-exact JSON), `demo` (the demo store), `server`.
+`kits` (SKU kits), `context` (the SKU with its context), `pricing`, `logistics`, `orders`
+(OMS: orders, status flow, invoices, tracking, cancel, a customer's cancellation request and
+its deny, list) and `feed` (orders Feed v3); `activation` (the SKU activation rules),
+`order_data` (order documents and the demo orders), `state` (the store and its JSON file),
+`faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`.
 
 Orders, for tests (API-NOTES §6, FLOWS §7-8):
 

@@ -5,8 +5,8 @@ An SKU can be active only if all of these hold (`problems` lists the ones that d
 2. it has at least one image (file);
 3. every active SKU specification field of its product's category (groups of the category and
    of its ancestors, which the category inherits) has a value for it;
-4. its product is active, and the product's brand and category are active.
-(The kit rule, "a kit needs an active component", is not modelled: kits are not supported.)
+4. its product is active, and the product's brand and category are active;
+5. a kit (IsKit, module `kits`) has at least one active component.
 
 How it becomes active:
 - a PUT with IsActive:true is accepted (200) whatever the rules say, but the SKU becomes active
@@ -14,7 +14,8 @@ How it becomes active:
   nothing about why: `Sandbox.activation_problems(sku_id)` does, for tests;
 - ActivateIfPossible:true (as created, or as the last PUT sent it) makes the SKU activate by
   itself as soon as the rules hold after a change to the SKU's own parts: an image added or
-  replaced, an EAN added, a SKU specification set (or a PUT of the SKU itself). VTEX documents
+  replaced, an EAN added, a SKU specification set, a kit component added (or a PUT of the
+  SKU itself). VTEX documents
   the image as the trigger; activating the product, brand or category later does NOT activate
   SKUs that were waiting (undocumented: the pessimistic choice). Activate the parents first;
 - a PUT that sends IsActive:false (or omits it: read as false) switches that off: the SKU then
@@ -67,6 +68,11 @@ def problems(store: Store, sku_id: int) -> list[str]:
     for spec_field in sku_fields_of_category(store, product.get("CategoryId")):
         if spec_field["Id"] not in filled:
             found.append(f"SKU specification {spec_field['Name']!r} is not filled")
+    if sku.get("IsKit") and not any(
+        store.skus.get(r["StockKeepingUnitId"], {}).get("IsActive")
+        for r in store.sku_kits.get(sku_id, [])
+    ):
+        found.append("the kit has no active component")
     if not product.get("IsActive"):
         found.append(f"product {product['Id']} is inactive")
     brand = store.brands.get(product["BrandId"])

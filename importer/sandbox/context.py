@@ -88,7 +88,7 @@ def sku_context(store: Store, call: Call) -> Reply:
             },
             "ManufacturerCode": sku["ManufacturerCode"],
             "IsKit": sku["IsKit"],
-            "KitItems": [],
+            "KitItems": [str(r["StockKeepingUnitId"]) for r in store.sku_kits.get(sku["Id"], [])],
             "Services": [],
             "Categories": [],
             "CategoriesFullPath": [

@@ -272,6 +272,12 @@ class Sandbox:
         with self._lock:
             return list(self.store.sku_specs.get(sku_id, []))
 
+    def sku_kit(self, sku_id: int) -> list[Record]:
+        """The kit's component rows {Id, StockKeepingUnitParent, StockKeepingUnitId, Quantity,
+        UnitPrice}, in the order they were added."""
+        with self._lock:
+            return list(self.store.sku_kits.get(sku_id, []))
+
     # The specification model and the store's trade policies: live tables.
 
     @property

@@ -19,6 +19,7 @@ from importer.sandbox import (
     eans,
     feed,
     files,
+    kits,
     logistics,
     orders,
     pricing,
@@ -147,6 +148,29 @@ ROUTES: tuple[Route, ...] = (
         "/api/catalog/pvt/stockkeepingunit/{skuId}/specification/{specificationId}",
         specs.delete_sku_spec,
     ),
+    Route("POST", "/api/catalog/pvt/specificationgroup", specs.create_group),
+    Route(
+        "GET",
+        "/api/catalog_system/pvt/specification/groupbycategory/{categoryId}",
+        specs.groups_by_category,
+    ),
+    Route("POST", "/api/catalog/pvt/specification", specs.create_field),
+    Route("GET", "/api/catalog/pvt/specification/{specificationId}", specs.get_field),
+    Route(
+        "GET",
+        "/api/catalog_system/pub/specification/field/listByCategoryId/{categoryId}",
+        specs.fields_by_category,
+    ),
+    Route(
+        "POST",
+        "/api/catalog/pvt/product/{productId}/specification",
+        specs.associate_product_spec,
+    ),
+    # SKU kits (API-NOTES §12.8)
+    Route("POST", "/api/catalog/pvt/stockkeepingunitkit", kits.create_kit_component),
+    Route("GET", "/api/catalog/pvt/stockkeepingunitkit", kits.list_kit),
+    Route("DELETE", "/api/catalog/pvt/stockkeepingunitkit", kits.delete_kit_components),
+    Route("DELETE", "/api/catalog/pvt/stockkeepingunitkit/{kitId}", kits.delete_kit_component),
     # Pricing (API-NOTES §4.1)
     Route("PUT", "/pricing/prices/{itemId}", pricing.put_price),
     Route("GET", "/pricing/prices/{itemId}", pricing.get_price),

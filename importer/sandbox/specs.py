@@ -61,12 +61,19 @@ from importer.sandbox.state import Record, Store
 __all__ = [
     "CHECKBOX",
     "COMBO",
+    "FIELD_TYPES",
     "RADIO",
     "VALUE_TYPES",
+    "associate_product_spec",
+    "create_field",
+    "create_group",
     "delete_product_spec",
     "delete_product_specs",
     "delete_sku_spec",
     "delete_sku_specs",
+    "fields_by_category",
+    "get_field",
+    "groups_by_category",
     "list_product_spec_associations",
     "list_product_specs",
     "list_sku_specs",
@@ -322,3 +329,138 @@ def delete_sku_spec(store: Store, call: Call) -> Reply:
 def delete_sku_specs(store: Store, call: Call) -> Reply:
     store.sku_specs.pop(_sku(store, call)["Id"], None)
     return Reply()
+
+
+# --------------------------------------------------------------------------- fields by id
+
+# The FieldTypeIds VTEX documents (POST /api/catalog/pvt/specification): 1 Text, 2 Multi-Line
+# Text, 4 Number, 5 Combo, 6 Radio, 7 Checkbox, 8 Indexed Text, 9 Indexed Multi-Line Text.
+FIELD_TYPES = frozenset({1, 2, 4, 5, 6, 7, 8, 9})
+
+
+def _ancestors(store: Store, category_id: int | None) -> list[int | None]:
+    """The category, its parents up to the department, and the root level (None)."""
+    chain: list[int | None] = []
+    while category_id is not None and category_id in store.categories and category_id not in chain:
+        chain.append(category_id)
+        category_id = store.categories[category_id].get("FatherCategoryId")
+    return [*chain, None]
+
+
+def create_group(store: Store, call: Call) -> Reply:
+    """POST /api/catalog/pvt/specificationgroup {CategoryId, Name}: the group, made once per
+    category and name (a second POST answers the existing group)."""
+    body = catalog_body(call)
+    category_id = body.get("CategoryId")
+    name = as_str(body.get("Name"), "Name")
+    if not name:
+        raise ApiError(400, "Name is required")
+    if category_id is not None and category_id not in store.categories:
+        raise ApiError(400, f"category {category_id} not found")
+    return Reply(body=_group(store, category_id, name))
+
+
+def groups_by_category(store: Store, call: Call) -> Reply:
+    category_id = call.int_param("categoryId")
+    return Reply(body=[g for g in store.spec_groups.values() if g["CategoryId"] == category_id])
+
+
+def create_field(store: Store, call: Call) -> Reply:
+    """POST /api/catalog/pvt/specification: a field of the given type in the given group. An
+    SKU field must be Combo or Radio (VTEX: 400 "Sku Field can be only of the Radio or Combo
+    type"); a name already in the group is a 409 (undocumented: not created twice)."""
+    body = catalog_body(call)
+    type_id = body.get("FieldTypeId")
+    group = store.spec_groups.get(body.get("FieldGroupId"))  # type: ignore[arg-type]
+    name = as_str(body.get("Name"), "Name")
+    for_sku = as_bool(body.get("IsStockKeepingUnit"), "IsStockKeepingUnit")
+    if type_id not in FIELD_TYPES:
+        raise ApiError(400, f"FieldTypeId {type_id!r} is not one of {sorted(FIELD_TYPES)}")
+    if group is None:
+        raise ApiError(400, "Field Group not found")
+    if not name or len(name) > MAX_FIELD_NAME:
+        raise ApiError(400, f"Name is required and limited to {MAX_FIELD_NAME} characters")
+    if for_sku and type_id not in (COMBO, RADIO):
+        raise ApiError(400, "Sku Field can be only of the Radio or Combo type")
+    if body.get("CategoryId") not in (None, group["CategoryId"]):
+        raise ApiError(400, "Field Group not found in the category")
+    if any(
+        f["FieldGroupId"] == group["Id"] and f["Name"] == name for f in store.spec_fields.values()
+    ):
+        raise ApiError(409, f"specification {name!r} already exists in group {group['Name']!r}")
+    field_id = store.next_id("specification field", store.spec_fields)
+    position = body.get("Position")
+    store.spec_fields[field_id] = {
+        "Id": field_id,
+        "FieldTypeId": type_id,
+        "CategoryId": group["CategoryId"],
+        "FieldGroupId": group["Id"],
+        "Name": name,
+        "Description": body.get("Description"),
+        "Position": position if isinstance(position, int) else len(store.spec_fields),
+        "IsFilter": as_bool(body.get("IsFilter"), "IsFilter"),
+        "IsRequired": as_bool(body.get("IsRequired"), "IsRequired"),
+        "IsOnProductDetails": as_bool(body.get("IsOnProductDetails"), "IsOnProductDetails"),
+        "IsStockKeepingUnit": for_sku,
+        "IsWizard": False,
+        "IsActive": as_bool(body.get("IsActive"), "IsActive", default=True),
+        "IsTopMenuLinkActive": as_bool(body.get("IsTopMenuLinkActive"), "IsTopMenuLinkActive"),
+        "IsSideMenuLinkActive": as_bool(body.get("IsSideMenuLinkActive"), "IsSideMenuLinkActive"),
+        "DefaultValue": body.get("DefaultValue"),
+    }
+    return Reply(body=store.spec_fields[field_id])
+
+
+def get_field(store: Store, call: Call) -> Reply:
+    field = store.spec_fields.get(call.int_param("specificationId"))
+    if field is None:
+        raise ApiError(404, "specification not found")
+    return Reply(body=field)
+
+
+def fields_by_category(store: Store, call: Call) -> Reply:
+    """The fields a category has, its own and those of its parents' and root-level groups."""
+    category_id = call.int_param("categoryId")
+    chain = _ancestors(store, category_id)
+    return Reply(
+        body=[
+            {
+                "Name": f["Name"],
+                "CategoryId": f["CategoryId"],
+                "FieldId": f["Id"],
+                "IsActive": f["IsActive"],
+                "IsStockKeepingUnit": f["IsStockKeepingUnit"],
+            }
+            for f in store.spec_fields.values()
+            if f["CategoryId"] in chain
+        ]
+    )
+
+
+def associate_product_spec(store: Store, call: Call) -> Reply:
+    """POST /api/catalog/pvt/product/{productId}/specification {FieldId, FieldValueId, Text}:
+    for Combo, Radio and Checkbox the FieldValueId is mandatory (a value of that field); for
+    the other types Text is the value. Adds an association (not idempotent)."""
+    product = _product(store, call)
+    body = catalog_body(call)
+    field = store.spec_fields.get(body.get("FieldId"))  # type: ignore[arg-type]
+    if field is None or field["IsStockKeepingUnit"]:
+        raise ApiError(400, "FieldId is not a product specification")
+    value_id = body.get("FieldValueId")
+    if field["FieldTypeId"] in VALUE_TYPES:
+        value = store.spec_values.get(value_id)  # type: ignore[arg-type]
+        if value is None or value["FieldId"] != field["Id"]:
+            raise ApiError(400, "FieldValueId is mandatory for this specification type")
+        text = value["Name"]
+    else:
+        text = as_str(body.get("Text"), "Text")
+        value_id = None
+    association = {
+        "Id": store.next_number("product_spec"),
+        "ProductId": product["Id"],
+        "FieldId": field["Id"],
+        "FieldValueId": value_id,
+        "Text": text,
+    }
+    store.product_specs.setdefault(product["Id"], []).append(association)
+    return Reply(body=association)

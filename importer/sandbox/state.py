@@ -58,6 +58,8 @@ class Store:
     # ... and their associations with products and SKUs, per owner id.
     product_specs: dict[int, list[Record]] = field(default_factory=dict)
     sku_specs: dict[int, list[Record]] = field(default_factory=dict)
+    # Kit components per kit SKU id (module `kits`).
+    sku_kits: dict[int, list[Record]] = field(default_factory=dict)
     # SKUs that a PUT explicitly deactivated: ActivateIfPossible no longer applies to them.
     sku_activation_off: set[int] = field(default_factory=set)
     # Orders by orderId, and the orders feed (Feed v3): its config and its queue.
@@ -118,7 +120,7 @@ class Store:
             self.spec_fields, self.spec_values, self.product_specs, self.sku_specs,
             self.sku_activation_off, self.product_refids, self.sku_refids, self.ean_skus,
             self.field_value_ids, self.last_ids, self.orders, self.feed_queue,
-            self.reservations, self.cancel_requested_from,
+            self.reservations, self.cancel_requested_from, self.sku_kits,
         ):  # fmt: skip
             table.clear()
         self.trade_policies.add(1)
@@ -138,6 +140,7 @@ class Store:
             ("archive", [f["ArchiveId"] for f in files]),
             ("product_spec", [a["Id"] for owned in self.product_specs.values() for a in owned]),
             ("sku_spec", [a["Id"] for owned in self.sku_specs.values() for a in owned]),
+            ("kit", [r["Id"] for owned in self.sku_kits.values() for r in owned]),
             ("order", [int(o["sequence"]) for o in self.orders.values()]),
         ):
             if numbers:
@@ -177,6 +180,7 @@ class Store:
             "specValues": list(self.spec_values.values()),
             "productSpecs": [a for owned in self.product_specs.values() for a in owned],
             "skuSpecs": [a for owned in self.sku_specs.values() for a in owned],
+            "skuKits": [r for owned in self.sku_kits.values() for r in owned],
             "skuActivationOff": sorted(self.sku_activation_off),
             "orders": list(self.orders.values()),
             "cancelRequestedFrom": dict(self.cancel_requested_from),
@@ -228,6 +232,8 @@ class Store:
             store.product_specs.setdefault(int(association["ProductId"]), []).append(association)
         for association in data.get("skuSpecs", []):
             store.sku_specs.setdefault(int(association["SkuId"]), []).append(association)
+        for row in data.get("skuKits", []):
+            store.sku_kits.setdefault(int(row["StockKeepingUnitParent"]), []).append(row)
         store.reindex()
         return store
 

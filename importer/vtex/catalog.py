@@ -140,6 +140,9 @@ class CatalogClient:
             "POST", f"/api/catalog/pvt/product/{product_id}/salespolicy/{trade_policy}"
         )
 
+    async def unlink_trade_policy(self, product_id: int, trade_policy: int) -> None:
+        await self._delete(f"/api/catalog/pvt/product/{product_id}/salespolicy/{trade_policy}")
+
     async def trade_policies(self, product_id: int) -> set[int]:
         """The trade policies (sales channels) the product is linked to."""
         body = await self._get(f"/api/catalog/pvt/product/{product_id}/salespolicy")
@@ -183,6 +186,84 @@ class CatalogClient:
             "FieldValues": values,
         }
         await self._send("PUT", f"/api/catalog/pvt/product/{product_id}/specificationvalue", body)
+
+    async def add_product_spec_text(self, product_id: int, field_id: int, text: str) -> None:
+        """The value of a field without values (Text, Number, ...): VTEX's by-name call takes
+        only fields with values, so these are associated by FieldId with their Text."""
+        body = {"FieldId": field_id, "Text": text}
+        await self._send(
+            "POST", f"/api/catalog/pvt/product/{product_id}/specification", body, replay=False
+        )
+
+    async def product_spec_associations(self, product_id: int) -> list[Json]:
+        body = await self._get(f"/api/catalog/pvt/product/{product_id}/specification")
+        return [a for a in body or [] if isinstance(a, dict)]
+
+    # -- specification fields ---------------------------------------------------------------
+
+    async def category_fields(self, category_id: int) -> list[Json]:
+        """The specification fields a category has: {Name, CategoryId, FieldId, IsActive,
+        IsStockKeepingUnit} (no type: `field` reads one)."""
+        body = await self._get(
+            f"/api/catalog_system/pub/specification/field/listByCategoryId/{category_id}"
+        )
+        return [f for f in body or [] if isinstance(f, dict)]
+
+    async def field(self, field_id: int) -> Json:
+        body = await self._get(f"/api/catalog/pvt/specification/{field_id}")
+        return body if isinstance(body, dict) else {}
+
+    async def category_groups(self, category_id: int) -> list[Json]:
+        body = await self._get(
+            f"/api/catalog_system/pvt/specification/groupbycategory/{category_id}"
+        )
+        return [g for g in body or [] if isinstance(g, dict)]
+
+    async def create_group(self, category_id: int, name: str) -> int:
+        body = {"CategoryId": category_id, "Name": name}
+        created = await self._send(
+            "POST", "/api/catalog/pvt/specificationgroup", body, replay=False
+        )
+        return int(created["Id"])
+
+    async def create_field(self, body: Json) -> int:
+        created = await self._send("POST", "/api/catalog/pvt/specification", body, replay=False)
+        return int(created["Id"])
+
+    # -- SKU kits ----------------------------------------------------------------------------
+
+    async def kit_components(self, kit_sku_id: int) -> list[Json]:
+        """The kit's component rows. The spec shows one object; a kit of several components is
+        a list, and either is read."""
+        body = await self._get_params(
+            "/api/catalog/pvt/stockkeepingunitkit", {"parentSkuId": str(kit_sku_id)}
+        )
+        rows = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
+        return [r for r in rows if isinstance(r, dict) and r.get("StockKeepingUnitId")]
+
+    async def add_kit_component(
+        self, kit_sku_id: int, component_sku_id: int, quantity: int, unit_price: float
+    ) -> None:
+        body = {
+            "StockKeepingUnitParent": kit_sku_id,
+            "StockKeepingUnitId": component_sku_id,
+            "Quantity": quantity,
+            "UnitPrice": unit_price,
+        }
+        await self._send("POST", "/api/catalog/pvt/stockkeepingunitkit", body, replay=False)
+
+    async def clear_kit(self, kit_sku_id: int) -> None:
+        """Removes every component of the kit (VTEX's delete by parentSkuId)."""
+        await self.http.request(
+            Api.CATALOG,
+            "DELETE",
+            "/api/catalog/pvt/stockkeepingunitkit",
+            params={"parentSkuId": str(kit_sku_id)},
+            allow_not_found=True,
+        )
+
+    async def _get_params(self, path: str, params: dict[str, str]) -> Any:
+        return json_body(await self.http.request(Api.CATALOG, "GET", path, params=params))
 
     # -- SKUs --------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import pandas as pd
 from importer.deps import Deps
 from importer.diff import Changeset, content_hash, diff
 from importer.errors import FileRejected
+from importer.flows.catalog import kits, policies, specfields
 from importer.flows.catalog.records import (
     PRODUCT_SPEC,
     SKU_SPEC,
@@ -32,6 +33,7 @@ from importer.outcomes import PushResult, explain_updates, record_outcomes
 from importer.state import Applied, PendingRow
 
 SPEC_PREFIXES = (PRODUCT_SPEC, SKU_SPEC)
+SPARSE = (policies.COLUMN, specfields.COLUMN, kits.COLUMN)
 SKUS = "catalog"
 PRODUCTS = "catalog-products"
 BOOKKEEPING = ("row", "key", "hash")
@@ -67,13 +69,14 @@ def catalog_changes(
     settings = deps.loaded.settings.flow("catalog")
     # A specification column that is empty in every row says nothing: leaving it out of the
     # hash means adding or removing such a column does not make every row look changed. So
-    # does a category column a file lacks (default_category): it moves no product.
+    # does a category column a file lacks (default_category): it moves no product, and so do
+    # the columns added later (SPARSE): a file without them hashes as before.
     columns = [
         c
         for c in records.columns
         if c not in BOOKKEEPING
         and not (
-            (c.startswith(SPEC_PREFIXES) or c == "category")
+            (c.startswith(SPEC_PREFIXES) or c == "category" or c in SPARSE)
             and (records[c].astype(str) == "").all()
         )
     ]
@@ -101,8 +104,14 @@ def catalog_changes(
     product_pending = store.pending_keys(PRODUCTS)
     if product_pending:
         product_changes = product_changes.force(product_pending)
+    # Compared on what the file carries too: a column it has but left empty everywhere is
+    # out of the hash, yet an emptied value is said on its line (value-kept), never quietly.
+    carried = [
+        *product_cols,
+        *(c for c in product_columns(sorted(present)) if c not in product_cols),
+    ]
     product_changes, quiet_products = _quiet_products(
-        product_changes, product_cols, product_pending, deps
+        product_changes, carried, product_pending, deps
     )
     previous_skus = store.snapshot_payloads(SKUS, sku_changes.changed["key"].tolist())
     quiet_keys = [

@@ -96,6 +96,9 @@ KEPT_WHEN_EMPTIED = (
     "unit_multiplier",
     "measurement_unit",
     "image_urls",
+    "trade_policies",
+    "spec_types",
+    "kit_components",
 )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from importer.flows.catalog import kits, policies, specfields
 from importer.flows.catalog.images import split_image_urls
 from importer.flows.catalog.spec import PRODUCT_COLUMNS
 from importer.flows.spec import Raw, RuleResult, missing
@@ -151,6 +152,7 @@ def catalog_rules(frame: pd.DataFrame, raw: Raw) -> RuleResult:
             ),
         )
     )
+    results += policies.rules(frame, raw) + specfields.rules(frame, raw) + kits.rules(frame, raw)
     # One product, one description: its columns repeat on every SKU row and must agree.
     product_columns = [
         c for c in frame.columns if c in PRODUCT_COLUMNS or str(c).startswith("product_spec:")

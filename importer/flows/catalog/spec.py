@@ -18,6 +18,8 @@ PRODUCT_COLUMNS = (
     "short_description",
     "keywords",
     "product_active",
+    "trade_policies",
+    "spec_types",
 )
 # The SKU's own columns (with product_ref: a SKU that moves to another product changed).
 SKU_COLUMNS = (
@@ -33,6 +35,7 @@ SKU_COLUMNS = (
     "measurement_unit",
     "image_urls",
     "sku_active",
+    "kit_components",
 )
 
 CATALOG = FlowSpec(
@@ -59,6 +62,10 @@ CATALOG = FlowSpec(
         Column("measurement_unit", "text"),
         Column("image_urls", "text"),
         Column("sku_active", "bool"),
+        # Extensions of FORMATS (README "The catalog"): policies.py, specfields.py, kits.py.
+        Column("trade_policies", "text"),
+        Column("spec_types", "text"),
+        Column("kit_components", "text"),
     ),
     prefixes=("product_spec:", "sku_spec:"),
     hashed=SKU_COLUMNS,

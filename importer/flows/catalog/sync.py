@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from importer.config import FlowSettings
 from importer.errors import RetriableVtexError, RowRejectedError, VtexError
+from importer.flows.catalog import kits, policies, specfields
 from importer.flows.catalog.owners import (
     PRODUCT_FIELDS,
     SKU_FIELDS,
@@ -134,9 +135,13 @@ class CatalogSync:
         self.defaulted: set[str] = set()
         # Columns the Admin owns ([flows.catalog] owners): sent on create only.
         self.admin = admin_columns(settings.owners)
+        self.fields = specfields.FieldMaker(client, settings.spec_group, attempts)
+        self.components: dict[str, int] = {}  # kit component refs -> SKU ids, for this run
+        self.columns: set[str] = set()  # the file's columns (`run`)
 
     async def run(self, work: Work) -> SyncResult:
         result = SyncResult()
+        self.columns = work.present | {c for s in work.skus for c in s}
         needed = {p for p in work.changed_products} | {s["product_ref"] for s in work.skus}
         to_write = [work.products[r] for r in sorted(needed) if r in work.products]
         default = self.settings.default_category
@@ -197,9 +202,17 @@ class CatalogSync:
             async with self.gate:
                 result.sku_outcomes.append(await self._deactivate(sku, sku_ids.get(sku["sku_ref"])))
 
+        # Kits after the other SKUs: a kit's components may be SKUs this file creates.
+        plain = [s for s in work.skus if not kits.is_kit(s)]
+        kit_skus = [s for s in work.skus if kits.is_kit(s)]
         await asyncio.gather(
-            *(sku_task(s) for s in work.skus), *(removal_task(s) for s in work.removals)
+            *(sku_task(s) for s in plain), *(removal_task(s) for s in work.removals)
         )
+        if kit_skus:
+            wanted = {c.ref for s in kit_skus for c in kits.parse(str(s[kits.COLUMN])) or []}
+            self.components = await self._sku_ids(sorted(wanted))
+            sku_ids.update(await self._sku_ids([s["sku_ref"] for s in kit_skus]))
+            await asyncio.gather(*(sku_task(s) for s in kit_skus))
         forbidden = [
             o
             for o in result.sku_outcomes + result.product_outcomes
@@ -265,16 +278,28 @@ class CatalogSync:
                     product, previous, self.admin, product_columns(list(product))
                 )
                 columns = changed_columns(product, previous, product_columns(list(product)))
-                if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)}:
+                if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)} - _NOT_ON_RECORD:
                     current = await self.client.get_product(product_id)
                     merged = merged_product(current, product, category_id, brand_id, work.present)
                     await self.client.put_product(
                         product_id, keep_admin_fields(merged, current, self.admin, PRODUCT_FIELDS)
                     )
                 action = Action.UPDATED
-            await self._link(product_id, created=action == Action.CREATED)
-            await self._product_specs(product_id, product, previous)
-            kept = _kept(product, previous, product_columns(sorted(work.present)))
+            created = action == Action.CREATED
+            refused = await self._link(product_id, product, previous, created=created)
+            specs_need = product.get(specfields.COLUMN) or any(
+                c.startswith(PRODUCT_SPEC) and product[c] for c in product
+            )
+            if category_id is None and specs_need:
+                # Kept in the category VTEX has it in (a file without categories): its
+                # specification fields are that category's.
+                category_id = int((await self.client.get_product(product_id))["CategoryId"])
+            spec_category = category_id if category_id is not None else 0
+            types = await self._spec_types(spec_category, product, previous)
+            await self._product_specs(product_id, product, previous, spec_category)
+            if refused is not None:
+                return product_id, _failed(product, refused)
+            kept = _kept(product, previous, product_columns(sorted(work.present))) + types
             kept += _held_back(held)
             outcome = _warning(product, notes + kept) or RowOutcome(
                 OutRow.from_payload(product), action
@@ -293,30 +318,107 @@ class CatalogSync:
         except VtexError as exc:
             return None, vtex_outcome(OutRow.from_payload(product), exc)
 
-    async def _link(self, product_id: int, *, created: bool) -> None:
-        """Link the product to the main trade policy once. A product this importer has not
-        seen linked (created by an earlier version, by hand, or its link timed out) is read
-        first: it is linked only when VTEX lacks the link. A new product lacks it for sure."""
+    async def _link(
+        self, product_id: int, product: Record, previous: Record | None, *, created: bool
+    ) -> _RowFailure | None:
+        """With a `trade_policies` cell: the product's links become exactly that set, when it
+        changed (`policies`). Without one: link the product to the main trade policy once. A
+        product this importer has not seen linked (created by an earlier version, by hand, or
+        its link timed out) is read first: it is linked only when VTEX lacks the link. A new
+        product lacks it for sure. Returns the failure of a link VTEX refused."""
         key = str(product_id)
+        if product.get(policies.COLUMN):
+            wanted = policies.wanted(product, previous)
+            if wanted is None:
+                return None
+            refused = await policies.link_exactly(self.client, product_id, wanted, created=created)
+            if TRADE_POLICY in wanted and not any(p == TRADE_POLICY for p, _ in refused):
+                self.linked[key] = self.newly_linked[key] = TRADE_POLICY
+            if refused:
+                policy, exc = refused[0]
+                return _RowFailure(
+                    "trade-policy-refused",
+                    render(
+                        "trade-policy-refused",
+                        policy=policy,
+                        status=exc.status,
+                        answer=_short(exc.body),
+                    ),
+                    column=policies.COLUMN,
+                    value=str(product[policies.COLUMN]),
+                    status=exc.status,
+                )
+            return None
         if key in self.linked:
-            return
+            return None
         if created or TRADE_POLICY not in await self.client.trade_policies(product_id):
             await self.client.link_trade_policy(product_id, TRADE_POLICY)
         self.linked[key] = self.newly_linked[key] = TRADE_POLICY
+        return None
+
+    async def _spec_types(
+        self, category_id: int, product: Record, previous: Record | None
+    ) -> list[_RowFailure]:
+        """The typed fields of `spec_types`, made before any value is sent (when the cell is
+        new or changed, or the product moved to another category, whose fields they are); a
+        note per field VTEX holds with another type."""
+        text = str(product.get(specfields.COLUMN) or "")
+        if not text or (
+            previous is not None
+            and previous.get(specfields.COLUMN) == text
+            and previous.get("category") == product["category"]
+        ):
+            return []
+        wanted = list(specfields.declared(product, self.columns).values())
+        mismatches = await self.fields.ensure(category_id, wanted)
+        return [
+            _RowFailure(
+                "spec-type-differs",
+                render(
+                    "spec-type-differs",
+                    name=m.name,
+                    held=specfields.TYPE_NAMES.get(m.held, str(m.held)),
+                    wanted=specfields.TYPE_NAMES[m.wanted],
+                ),
+                column=specfields.COLUMN,
+                value=text,
+            )
+            for m in mismatches
+        ]
 
     async def _product_specs(
-        self, product_id: int, product: Record, previous: Record | None
+        self, product_id: int, product: Record, previous: Record | None, category_id: int
     ) -> None:
-        columns = [c for c in product if c.startswith(PRODUCT_SPEC) and product[c]]
+        columns = [
+            c
+            for c in product
+            if c.startswith(PRODUCT_SPEC)
+            and product[c]
+            and (previous is None or previous.get(c) != product[c])
+        ]
+        declared = specfields.declared(product, self.columns)
+        # A field without values (Text, Number, ...) takes the whole cell as its one text. Its
+        # type is the one VTEX holds (read once per run and category), the file's otherwise.
+        texts: set[str] = set()
+        for column in columns:
+            if column in declared:
+                await self.fields.ensure(category_id, [declared[column]])
+                if self.fields.held_type(category_id, declared[column]) not in (
+                    specfields.VALUE_TYPES
+                ):
+                    texts.add(column)
         wanted = {
-            c[len(PRODUCT_SPEC) :]: spec_values(product[c])
+            c[len(PRODUCT_SPEC) :]: [product[c]] if c in texts else spec_values(product[c])
             for c in columns
-            if previous is None or previous.get(c) != product[c]
         }
         if not wanted:
             return
         held = await self.client.product_specs(product_id)
         for name, values in wanted.items():
+            column = PRODUCT_SPEC + name
+            if column in texts:
+                await self._product_text(product_id, category_id, declared[column], values[0], held)
+                continue
             field_id, current = held.get(name, (None, []))
             if sorted(current) == sorted(values):
                 continue
@@ -325,6 +427,35 @@ class CatalogSync:
                 # so that a changed value replaces the old one.
                 await self.client.delete_product_spec(product_id, field_id)
             await self.client.set_product_spec(product_id, self.settings.spec_group, name, values)
+
+    async def _product_text(
+        self,
+        product_id: int,
+        category_id: int,
+        entry: specfields.FieldType,
+        text: str,
+        held: dict[str, tuple[int | None, list[str]]],
+    ) -> None:
+        """A text field's value replaces the old one: its associations are removed (by their
+        own Id, which VTEX wants for fields without values), then the text is associated."""
+        field_id, current = held.get(entry.name, (None, []))
+        if current == [text]:
+            return
+        if field_id is None:
+            field_id = self.fields.field_id(category_id, entry)
+        if current:
+            for association in await self.client.product_spec_associations(product_id):
+                if association.get("FieldId") == field_id and association.get("Id"):
+                    await self.client.delete_product_spec(product_id, int(association["Id"]))
+
+        async def add() -> None:
+            await self.client.add_product_spec_text(product_id, field_id, text)
+
+        async def landed() -> bool:
+            now = await self.client.product_specs(product_id)
+            return now.get(entry.name, (None, []))[1] == [text]
+
+        await self._add_once(add, landed)
 
     async def _sku_ids(self, refs: list[str]) -> dict[str, int]:
         known = self.store.sku_ids(refs)
@@ -394,6 +525,9 @@ class CatalogSync:
                     SKU_FIELDS,
                 )
                 await self.client.put_sku(sku_id, current)
+            if kits.COLUMN in columns and kits.is_kit(sku):
+                known_kit = created or bool(previous and previous.get(kits.COLUMN))
+                current = await self._kit(sku_id, sku, current, known_kit=known_kit)
             if "ean" in columns and sku.get("ean"):
                 refused = await self._ean(sku_id, sku["ean"])
                 if refused is not None:
@@ -450,6 +584,8 @@ class CatalogSync:
                 column=missing[0],
             )
         body = new_sku_body(sku, product_id, self.settings.weight_unit)
+        if kits.is_kit(sku):
+            body["IsKit"] = True  # VTEX: set on a kit, never reverted
         ref = sku["sku_ref"]
 
         async def create() -> int:
@@ -461,6 +597,41 @@ class CatalogSync:
         sku_id = await create_once(create, find, self.attempts, self.client.http.pause_after)
         self.store.remember_sku_ids({ref: sku_id})
         return sku_id
+
+    async def _kit(
+        self, sku_id: int, sku: Record, current: Record | None, *, known_kit: bool
+    ) -> Record | None:
+        """The kit's components become the cell's. A SKU not known to be a kit already (created
+        as one, or an earlier row of it had components) is read, and made a kit (PUT with
+        IsKit) when VTEX has it as a plain SKU; returns the record VTEX now holds when it was
+        read, so that the activation PUT after it sends IsKit too."""
+        components = kits.parse(str(sku[kits.COLUMN])) or []
+        missing = [c.ref for c in components if c.ref not in self.components]
+        if missing:
+            # Asked again, so that VTEX's trouble (an error, a timeout) is said as such and
+            # never taken for a component that does not exist.
+            found = await self.client.sku_ids_by_refs(missing)
+            self.components.update({r: i for r, i in found.items() if i is not None})
+            missing = [r for r in missing if found.get(r) is None]
+        if missing:
+            raise _RowFailure(
+                "kit-component-unknown",
+                render("kit-component-unknown", refs=", ".join(missing)),
+                column=kits.COLUMN,
+                value=missing[0],
+            )
+        if not known_kit or (current is not None and not current.get("IsKit")):
+            record = current if current is not None else await self.client.get_sku(sku_id)
+            if not record.get("IsKit"):
+                record = dict(record)
+                record["IsKit"] = True
+                await self.client.put_sku(sku_id, record)
+                current = record
+        wanted = {self.components[c.ref]: (c.quantity, c.unit_price) for c in components}
+        await kits.set_components(
+            self.client, sku_id, wanted, kits.AddOnce(self.client, self._add_once)
+        )
+        return current
 
     async def _ean(self, sku_id: int, ean: str) -> _RowFailure | None:
         """The SKU's EAN becomes `ean` (VTEX's way: delete the old, post the new). VTEX keeps
@@ -604,9 +775,14 @@ class CatalogSync:
         after = await self.client.sku_context(sku_id)
         if after.get("IsActive"):
             return None
+        # A kit activates only with an active component (read only when it did not activate).
+        idle_kit = bool(after.get("IsKit"))
+        for component in after.get("KitItems") or []:
+            if idle_kit and (await self.client.sku_context(int(component))).get("IsActive"):
+                idle_kit = False
         return _RowFailure(
             "not-activated",
-            render("not-activated", reasons=_why_inactive(after, sku)),
+            render("not-activated", reasons=_why_inactive(after, sku, idle_kit=idle_kit)),
             column="sku_active",
         )
 
@@ -631,6 +807,10 @@ class CatalogSync:
             )
         except VtexError as exc:
             return vtex_outcome(outcome_row, exc)
+
+
+# Product columns that are not fields of VTEX's product record (sent by their own calls).
+_NOT_ON_RECORD = {policies.COLUMN, specfields.COLUMN}
 
 
 def _resolved(resolved: Resolved, text: str, what: str) -> int:
@@ -684,7 +864,7 @@ def _inactive_notes(
     return notes
 
 
-def _why_inactive(context: Record, sku: Record) -> str:
+def _why_inactive(context: Record, sku: Record, *, idle_kit: bool = False) -> str:
     """Each reason VTEX's activation rules give for this SKU, one template each, joined."""
     reasons = []
     if not context.get("Images"):
@@ -692,6 +872,8 @@ def _why_inactive(context: Record, sku: Record) -> str:
     alternate = context.get("AlternateIds") or {}
     if not (alternate.get("RefId") or alternate.get("Ean")):
         reasons.append(render("inactive-no-ref-or-ean"))
+    if idle_kit:
+        reasons.append(render("inactive-kit"))
     if context.get("IsProductActive") is False:
         reasons.append(render("inactive-product"))
     if context.get("IsBrandActive") is False:
