@@ -342,15 +342,16 @@ def run(config: ConfigOption = None) -> None:
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     settle_s = loaded.settings.watch.settle_s
     with _storage_failures(), _exclusive(loaded.folder("state")):
-        # Here, not at the top: a bad configuration or a busy folder answers without them.
-        from importer.run.runner import make_gate, run_pass
-
         runtime = _runtime(loaded)
         # A service manager's or scheduler's SIGTERM: the file in hand is finished (reported,
         # archived), the rest waits in the inbox; never a file cut in the middle.
         stop = threading.Event()
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
+            # Here, not at the top: a bad configuration, a busy folder, a store named without
+            # its secrets or a damaged store answers without the runner (pandas, openpyxl).
+            from importer.run.runner import make_gate, run_pass
+
             result = run_pass(
                 runtime,
                 make_gate(loaded.settings.watch),
@@ -391,12 +392,12 @@ def watch_command(
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
-        from importer.run.runner import watch
-
         runtime = _runtime(loaded)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
+            from importer.run.runner import watch  # after the runtime: see `run`
+
             watch(runtime, polling=polling, stop=stop)
             if stop.is_set():
                 logger.info("stopped (SIGTERM)")
@@ -750,10 +751,10 @@ def orders_pull(
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
-        from importer.orders.run import pull_orders
-
         runtime = _runtime(loaded)
         try:
+            from importer.orders.run import pull_orders  # after the runtime: see `run`
+
             result = pull_orders(runtime.deps, sweep=sweep)
         except FatalVtexError as exc:
             typer.echo(f"VTEX refused the credentials: {exc}", err=True)
@@ -786,10 +787,10 @@ def orders_export(
     loaded = _load(config)
     _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
     with _storage_failures(), _exclusive(loaded.folder("state")):
-        from importer.orders.run import export_order
-
         runtime = _runtime(loaded)
         try:
+            from importer.orders.run import export_order  # after the runtime: see `run`
+
             result = export_order(runtime.deps, order_id)
         finally:
             runtime.close()

@@ -190,9 +190,12 @@ def test_a_logged_traceback_never_shows_local_variables(tmp_path: Path) -> None:
 
 
 # What only a pass over files needs (~2 s of imports): a command that takes no file, or stops
-# before it would, must answer without them (importer/cli.py imports them inside the commands).
+# before it would, must answer without them (importer/cli.py imports them inside the commands;
+# importer/memory.py chooses Arrow's allocator without importing pyarrow).
 PASS_ONLY = (
     "pandas",
+    "pyarrow",
+    "numpy",
     "openpyxl",
     "importer.run.runner",
     "importer.run.runtime",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from importer.vtex.contract import SPEC_DIR_ENV, Contract, find_spec_dir
+from importer.vtex.contract import SPEC_DIR_ENV, Contract, _pointer, find_spec_dir
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 PRICE = "/pricing/prices/123"
@@ -212,3 +212,62 @@ def test_the_environment_variable_wins(tmp_path: Path, monkeypatch: pytest.Monke
     assert find_spec_dir() is None  # set but without specs: no silent fallback
     (tmp_path / "pricing.json").write_text("{}", encoding="utf-8")
     assert find_spec_dir() == tmp_path
+
+
+def _body_schema_pointers(spec: dict[str, Any]) -> list[str]:
+    """The pointer of every JSON request-body schema written in a spec's paths."""
+    found = []
+    for template, item in spec.get("paths", {}).items():
+        for verb, op in item.items():
+            body = op.get("requestBody") if isinstance(op, dict) else None
+            for media in (body or {}).get("content", {}):
+                if "json" in media and "schema" in body["content"][media]:
+                    parts = ("paths", template, verb, "requestBody", "content", media, "schema")
+                    found.append(_pointer(*parts))
+    return found
+
+
+def test_inlined_schemas_give_the_verdicts_of_the_referenced_ones(contract: Contract) -> None:
+    """The validators hold each schema with its references replaced by their targets, once
+    at load (a per-request resolution was half of a body's check): for every request body of
+    every spec, the same errors, in the same words and places, as the schema validated
+    through its references."""
+    import json
+
+    from openapi_schema_validator import OAS30Validator
+
+    from importer.vtex.contract import _Compiler, _format_checker
+
+    probes: list[Any] = [{}, [], None, "text", 1, {"id": "x", "name": 2, "items": [{}]}]
+    probes += [SKU, STOCK, {"basePrice": Decimal("10.5"), "markup": Decimal("1.5")}]
+    checker = _format_checker()
+    compared = 0
+    for file in sorted(contract.spec_dir.glob("*.json")):
+        compiler = _Compiler(file.stem, json.loads(file.read_text(encoding="utf-8")), checker)
+        for pointer in _body_schema_pointers(compiler.spec):
+            inlined = compiler.validator(pointer)
+            referenced = OAS30Validator(
+                {"$ref": f"{compiler.uri}#{pointer}"},
+                registry=compiler.registry,
+                format_checker=checker,
+            )
+            for probe in probes:
+                assert errors(inlined, probe) == errors(referenced, probe), (file.name, pointer)
+            compared += 1
+    assert compared > 100
+
+
+def test_a_body_check_resolves_no_reference_per_request(contract: Contract) -> None:
+    found = contract._resolve("put", PRICE)
+    assert found is not None and found[0].body_validator is not None
+    assert "$ref" not in json_text(found[0].body_validator.schema)
+
+
+def errors(validator: Any, instance: Any) -> list[tuple[str, list[Any]]]:
+    return sorted((e.message, list(e.absolute_path)) for e in validator.iter_errors(instance))
+
+
+def json_text(schema: Any) -> str:
+    import json
+
+    return json.dumps(schema, default=str)

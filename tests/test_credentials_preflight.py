@@ -27,7 +27,7 @@ from importer.run.runtime import SANDBOX_KEY, build_runtime
 from importer.sandbox import Faults, Sandbox, serve
 from importer.sandbox.server import SandboxServer
 from tests.conftest import CHECK_PATH, RuntimeFactory, drop, one_pass, seed_store
-from tests.test_cli import importer
+from tests.test_cli import imported_by, importer
 
 PRICES = "sku_ref,base_price\nSKU-00001,3.00\n"
 PREFLIGHT = CHECK_PATH
@@ -82,10 +82,14 @@ def test_run_pull_and_config_exit_2_for_a_named_store_without_secrets(
     drop(tmp_path, "prices", "p.csv", PRICES)
     env = {"VTEX_ACCOUNT": "minhaloja"}
     for command in (["run"], ["orders", "pull"]):
-        done = importer(*command, cwd=tmp_path, env=env)
+        done, modules = imported_by(*command, cwd=tmp_path, extra=env)
         assert done.returncode == 2, (command, done.stdout, done.stderr)
         assert "VTEX_ACCOUNT names the store 'minhaloja'" in done.stderr, command
         assert "USING THE BUILT-IN VTEX SANDBOX" not in done.stderr
+        # Refused while the runtime is built: before the runner, the store without pandas.
+        assert "importer.run.runtime" in modules  # the list is read right
+        heavy = ("pandas", "pyarrow", "numpy", "openpyxl", "importer.run.runner")
+        assert sorted(m for m in heavy if m in modules) == [], command
     shown = in_process(monkeypatch, tmp_path, "config", env=env)
     assert shown.exit_code == 2
     assert "target: NONE" in shown.stdout

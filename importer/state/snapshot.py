@@ -13,11 +13,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from importer.state.db import Table, chunks, from_signed, storage_errors, to_signed
+
+if TYPE_CHECKING:  # pandas is ~0.5 s of a start: loaded by the first diff, not by the store
+    import pandas as pd
 
 # The snapshot hash of a key `importer reconcile` found drifted (VTEX holds other values than
 # were sent): no content hashes to it (0 of 2**64), so the next file's row for the key is
@@ -54,6 +55,8 @@ class Snapshot(Table):
 
     def snapshot_hashes(self, flow: str) -> pd.DataFrame:
         """(key, hash) of every row VTEX accepted for the flow: the diff's other side."""
+        import pandas as pd
+
         cur = self._db.execute("SELECT key, hash FROM snapshot WHERE flow = ?", (flow,))
         rows = cur.fetchall()
         frame = pd.DataFrame(rows, columns=["key", "hash"])

@@ -348,7 +348,8 @@ def _at(spec: Mapping[str, Any], pointer: str) -> Any:
     """The node at a JSON pointer ("/components/schemas/X") of `spec`."""
     node: Any = spec
     for part in pointer.removeprefix("/").split("/") if pointer else ():
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 
@@ -387,10 +388,29 @@ class _Compiler:
 
     def validator(self, pointer: str) -> Any:
         return OAS30Validator(
-            {"$ref": f"{self.uri}#{pointer}"},
+            self.inline(_at(self.spec, pointer), frozenset({pointer})),
             registry=self.registry,
             format_checker=self.checker,
         )
+
+    def inline(self, node: Any, expanding: frozenset[str]) -> Any:
+        """`node` with each plain local `{"$ref": "#/..."}` replaced by its target, once,
+        here: the validator then never resolves a reference per request (resolving was half
+        of a body's check). Checked the same: a bare `$ref` is its target (OpenAPI 3.0).
+        A reference that recurses, or that has sibling keywords (both applied by
+        OAS30Validator), stays a reference, made absolute so it resolves in the registry."""
+        if isinstance(node, list):
+            return [self.inline(item, expanding) for item in node]
+        if not isinstance(node, Mapping):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            pointer = ref.removeprefix("#")
+            if len(node) == 1 and pointer not in expanding:
+                return self.inline(_at(self.spec, pointer), expanding | {pointer})
+            rest = {k: self.inline(v, expanding) for k, v in node.items() if k != "$ref"}
+            return {**rest, "$ref": f"{self.uri}#{pointer}"}
+        return {key: self.inline(value, expanding) for key, value in node.items()}
 
     def operations(self) -> Iterator[tuple[str, str, _Operation]]:
         for template, item in self.spec.get("paths", {}).items():
