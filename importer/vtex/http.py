@@ -373,7 +373,7 @@ class VtexHttp:
         if bucket is not None:
             # Every answer of an API that sends Ratelimit-* says how much budget is left: the
             # bucket slows down before it is spent rather than after a 429.
-            credits = Credits.from_headers(response.headers)
+            credits = Credits.from_raw(response.headers.raw)
             if credits is not None:
                 bucket.observe(method, credits)
         if 200 <= status < 300 or (status == 404 and allow_not_found):

@@ -22,7 +22,7 @@ configured rate.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from loguru import logger
@@ -68,6 +68,26 @@ class Credits:
         if limit <= 0 or remaining < 0 or reset < 0:
             return None
         return cls(limit, min(remaining, limit), reset)
+
+    @classmethod
+    def from_raw(cls, raw: Iterable[tuple[bytes, bytes]]) -> Credits | None:
+        """The same from a response's raw header pairs, in one pass over them: every answer
+        is read, and a case-blind lookup of three names through httpx.Headers costs more
+        than all the rest of this module's work on an answer."""
+        found: dict[str, str] = {}
+        for name, value in raw:
+            if len(name) > 10 and name[:10].lower() == b"ratelimit-":
+                key = _HEADER_NAMES.get(name[10:].lower())
+                if key is not None:
+                    found[key] = value.decode("latin-1")
+        return cls.from_headers(found) if len(found) == 3 else None
+
+
+_HEADER_NAMES = {
+    b"limit": "Ratelimit-Limit",
+    b"remaining": "Ratelimit-Remaining",
+    b"reset": "Ratelimit-Reset",
+}
 
 
 class TokenBucket:
