@@ -72,22 +72,28 @@ class Credits:
     @classmethod
     def from_raw(cls, raw: Iterable[tuple[bytes, bytes]]) -> Credits | None:
         """The same from a response's raw header pairs, in one pass over them: every answer
-        is read, and a case-blind lookup of three names through httpx.Headers costs more
-        than all the rest of this module's work on an answer."""
-        found: dict[str, str] = {}
+        is read, and a case-blind lookup of three names through httpx.Headers cost more
+        (~27 us an answer) than all the rest of this module's work on it."""
+        limit = remaining = reset = None
         for name, value in raw:
-            if len(name) > 10 and name[:10].lower() == b"ratelimit-":
-                key = _HEADER_NAMES.get(name[10:].lower())
-                if key is not None:
-                    found[key] = value.decode("latin-1")
-        return cls.from_headers(found) if len(found) == 3 else None
-
-
-_HEADER_NAMES = {
-    b"limit": "Ratelimit-Limit",
-    b"remaining": "Ratelimit-Remaining",
-    b"reset": "Ratelimit-Reset",
-}
+            if name[:10].lower() != b"ratelimit-":
+                continue
+            rest = name[10:].lower()
+            if rest == b"remaining":
+                remaining = value
+            elif rest == b"reset":
+                reset = value
+            elif rest == b"limit":
+                limit = value
+        if limit is None or remaining is None or reset is None:
+            return None
+        try:
+            numbers = float(limit), float(remaining), float(reset)
+        except ValueError:
+            return None
+        if numbers[0] <= 0 or numbers[1] < 0 or numbers[2] < 0:
+            return None
+        return cls(numbers[0], min(numbers[1], numbers[0]), numbers[2])
 
 
 class TokenBucket:
