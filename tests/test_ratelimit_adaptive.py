@@ -155,6 +155,13 @@ def test_every_pricing_answer_is_read_and_low_credits_cap_the_burst() -> None:
     assert clock.now == pytest.approx(30 / rate, rel=0.01)
     assert Credits.from_headers(low) == Credits(500, 40, 14)
     assert Credits.from_headers({"Ratelimit-Limit": "500"}) is None
+    raw = [
+        (b"RateLimit-Limit", b"500"),
+        (b"ratelimit-remaining", b"40"),
+        (b"RATELIMIT-RESET", b"14"),
+    ]
+    assert Credits.from_raw(raw) == Credits(500, 40, 14)  # header names are case-blind
+    assert Credits.from_raw(raw[:2]) is None
 
 
 @pytest.mark.slow  # ~1 s: a 150-row file through a whole pass
