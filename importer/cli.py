@@ -832,6 +832,14 @@ def sandbox(
             "400 above what is left to invoice"
         ),
     ] = False,
+    metered: Annotated[
+        bool,
+        typer.Option(
+            help="meter VTEX's documented rate limits per account (Pricing 33/s with 500 burst "
+            "credits, DELETE 16/s with 300, Catalog 45,000/min and 15,000/min per endpoint, "
+            "Get order 6,000/min): Ratelimit-* headers and real 429s"
+        ),
+    ] = False,
 ) -> None:
     """Serve the VTEX emulator on 127.0.0.1 (auth: sandbox-key / sandbox-token)."""
     from importer.run.runtime import SANDBOX_KEY, SANDBOX_TOKEN
@@ -855,6 +863,7 @@ def sandbox(
         faults=faults,
         state_file=state,
         strict=strict,
+        metered=metered,
     )
     emulator.store.release_by_count_time = release_by_count_time
     if demo and not (state and state.exists()):

@@ -93,6 +93,12 @@ class VtexSettings(_Strict):
             "orders": RateLimit(per_second=20, burst=20),
         }
     )
+    # How the buckets adapt (importer/vtex/ratelimit.py): requests are spread once VTEX's
+    # Ratelimit-Remaining falls to this share of Ratelimit-Limit; after a 429 the rate is
+    # halved, then raised by recover_step of the configured rate per recover_window_s.
+    slow_down_below: float = Field(default=0.2, ge=0, lt=1)
+    recover_window_s: float = Field(default=10.0, gt=0)
+    recover_step: float = Field(default=0.1, gt=0, le=1)
 
     @field_validator("account")
     @classmethod

@@ -104,7 +104,10 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
         port = probe.getsockname()[1]
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("VTEX_", "IMPORTER__"))}
     server = subprocess.Popen(
-        [sys.executable, "-m", "importer", "sandbox", "--port", str(port), "--orders", "3"],
+        [
+            *(sys.executable, "-m", "importer", "sandbox", "--port", str(port), "--orders", "3"),
+            "--metered",
+        ],
         cwd=tmp_path,
         env=environ,
         stdout=subprocess.PIPE,
@@ -139,6 +142,11 @@ def test_sandbox_command_serves_the_emulator_on_loopback(tmp_path: Path) -> None
             timeout=2,
         )
         assert listed.json()["paging"]["total"] == 3
+        # --metered: Pricing answers carry the meter's reading (unmetered: a fixed Reset of 0).
+        price = {"basePrice": 10.0, "costPrice": 5.0, "fixedPrices": []}
+        put = httpx.put(f"http://127.0.0.1:{port}/pricing/prices/3", json=price, headers=headers)
+        assert put.status_code == 200
+        assert (put.headers["Ratelimit-Remaining"], put.headers["Ratelimit-Reset"]) == ("499", "1")
     finally:
         server.terminate()
         server.communicate(timeout=10)

@@ -142,8 +142,8 @@ def test_refused_credentials_claim_nothing_and_the_next_pass_takes_the_files(
     result = one_pass(right)
     assert result.vtex_failure is None
     assert [(r.summary.file, r.summary.status) for r in result.reports] == [
+        ("s.csv", "done"),  # stock before prices: the pass's priority order
         ("p.csv", "done"),
-        ("s.csv", "done"),
     ]
     assert sandbox.inventory[(2, "1_1")]["quantity"] == 9
 

@@ -36,7 +36,8 @@ def test_prices_and_stock_over_http_with_vtex_base_url(
     drop(workdir, "prices", "p.csv", "sku_ref;base_price\nSKU-00001;12,34\n")
     drop(workdir, "inventory", "s.csv", "sku_ref,warehouse_id,quantity\nSKU-00002,1_1,9\n")
     reports = one_pass(runtime).reports
-    assert [(r.summary.file, r.summary.created) for r in reports] == [("p.csv", 1), ("s.csv", 1)]
+    # Stock before prices (the pass's priority order, README "Rate limits and priorities").
+    assert [(r.summary.file, r.summary.created) for r in reports] == [("s.csv", 1), ("p.csv", 1)]
     assert sandbox.prices[1]["basePrice"] == Decimal("12.34")
     assert sandbox.inventory[(2, "1_1")]["quantity"] == 9
 

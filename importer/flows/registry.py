@@ -15,15 +15,18 @@ if TYPE_CHECKING:  # a type only: importing the protocol would load config, whic
     from importer.flows.base import Flow
 
 ROOMS: dict[str, str] = {
-    # The catalog first: a pass's prices and stock may be for SKUs its catalog file creates.
-    "catalog": "importer.flows.catalog.flow",
-    "prices": "importer.flows.prices",
-    "inventory": "importer.flows.inventory",
+    # The order is a priority, bent only where one flow needs another's work (README, "Rate
+    # limits and priorities"): orders and invoices before stock, stock before prices, prices
+    # before the catalog, except that the catalog goes before stock and prices, because a
+    # pass's prices and stock may be for SKUs its catalog file creates.
     "invoices": "importer.flows.invoices",
     # After invoices: an invoice (and its tracking number) posted this pass takes its events.
     "tracking": "importer.flows.tracking",
     # After invoices: an order a file both invoices and cancels is refused its cancel by VTEX.
     "cancellations": "importer.flows.cancellations",
+    "catalog": "importer.flows.catalog.flow",
+    "inventory": "importer.flows.inventory",
+    "prices": "importer.flows.prices",
 }
 FLOW_NAMES: tuple[str, ...] = tuple(ROOMS)
 

@@ -1,7 +1,10 @@
 """Passes over the inbox: `importer run` does one, `importer watch` loops over them.
 
 A pass finishes files a crash left claimed, then takes the files that are complete, flow by
-flow in dependency order (catalog before prices/inventory), then retries pending rows.
+flow in the registry's order (a priority, bent where a flow depends on another: orders'
+invoices first, then the catalog before the stock and prices it may create SKUs for), then
+retries pending rows. `watch` pulls the orders before a pass and, when the pull falls due
+during one, before the pass's next file.
 
 Trouble with the importer's own storage (`StorageError`: the store locked, the disk full, the
 database damaged or deleted) is never blamed on a file: the pass stops where it is, the file
@@ -94,10 +97,14 @@ def run_pass(
     gate: CompletenessGate,
     settle: Callable[[], None] | None = None,
     stop: threading.Event | None = None,
+    *,
+    before_file: Callable[[], None] | None = None,
 ) -> PassResult:
     """One pass. `settle` (if given) waits between two looks at the inbox, so that a file
     that is still being written is left for a later pass. `stop` (SIGTERM) is looked at
-    between files: the file in hand is finished, the others wait in the inbox."""
+    between files: the file in hand is finished, the others wait in the inbox. `before_file`
+    (if given) runs before each file is taken: `watch` pulls the orders there when the pull
+    is due, so that a pass of many files does not hold them back."""
     deps = runtime.deps
 
     def stopping() -> bool:
@@ -170,6 +177,8 @@ def run_pass(
     for candidate in sorted(ready, key=lambda c: order[c.flow]):
         if stopping() or not preflight.passed():
             break
+        if before_file is not None:
+            before_file()
         claimed = claim(candidate, owner)
         if claimed is None:
             continue  # vanished, or another importer took it
@@ -319,15 +328,35 @@ class _Trouble:
     kind: type[StorageError] | None = None
 
 
+class OrdersDue:
+    """`watch`'s orders pull, taken whenever it is due: before each pass, and before each
+    file of a pass (orders go first: shoppers wait on them)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._settings = runtime.deps.loaded.settings.orders
+        self._next = time.monotonic()
+
+    def pull_if_due(self) -> None:
+        if not self._settings.enabled or time.monotonic() < self._next:
+            return
+        _pull_orders(self._runtime)
+        self._next = time.monotonic() + self._settings.pull_interval_s
+
+
 def _watched_pass(
-    runtime: Runtime, gate: CompletenessGate, trouble: _Trouble, stop: threading.Event
+    runtime: Runtime,
+    gate: CompletenessGate,
+    trouble: _Trouble,
+    stop: threading.Event,
+    before_file: Callable[[], None] | None = None,
 ) -> PassResult:
     """A pass of `watch`. Storage trouble that may pass by itself (a backup's lock, a full
     disk) is logged once when it starts and once when it ends, and the pass is tried again
     after `scan_interval_s`; trouble a person must fix (a damaged or deleted store) stops
     `watch` (exit 5)."""
     try:
-        result = run_pass(runtime, gate, stop=stop)
+        result = run_pass(runtime, gate, stop=stop, before_file=before_file)
     except StorageError as exc:
         if not exc.transient:
             raise
@@ -374,18 +403,20 @@ def watch(runtime: Runtime, *, polling: bool, stop: threading.Event) -> None:
             "polling" if polling or settings.polling else "events + polling",
             settings.scan_interval_s,
         )
-        orders = runtime.deps.loaded.settings.orders
-        next_pull = time.monotonic()
+        orders = OrdersDue(runtime)
         every_h = runtime.deps.loaded.settings.reconcile.every_h
         next_reconcile_check = time.monotonic()
         trouble = _Trouble()
         while not stop.is_set():
             # Orders first: shoppers wait on them, and a big file in the pass must not hold
             # them back. No pull while the store is in trouble: it could not record them.
-            if orders.enabled and trouble.kind is None and time.monotonic() >= next_pull:
-                _pull_orders(runtime)
-                next_pull = time.monotonic() + orders.pull_interval_s
-            result = _watched_pass(runtime, gate, trouble, stop)
+            in_trouble = trouble.kind is not None
+            if not in_trouble:
+                orders.pull_if_due()
+            # Within the pass too, before each file: a pass of many files (a long catalog
+            # file among them) does not hold the orders back past their interval.
+            hook = None if in_trouble else orders.pull_if_due
+            result = _watched_pass(runtime, gate, trouble, stop, before_file=hook)
             if stop.is_set():
                 break
             # After the pass: a file that landed is in the snapshot the reconcile reads back.

@@ -7,6 +7,8 @@ Order of work for each request, and why (after 0.: a batch job's pre-signed uplo
 error-file URL is answered by `storage`, which checks its signature and expiry, never VTEX auth):
 1. auth: both X-VTEX-API-AppKey and X-VTEX-API-AppToken must match, else 401. First, so that
    nothing (not even an injected fault) masks a credentials problem;
+1b. metering, when asked (`metered=True`, see `metering`): past VTEX's documented budget the
+   answer is a real 429 and nothing is applied; Pricing answers carry the meter's reading;
 2. a fault is drawn (see `faults`): 429 and 5xx answer now and apply nothing, and so does a
    connection dropped before the request was applied (logged with status 0);
 3. routing: unknown path 404, known path with another method 405;
@@ -59,6 +61,7 @@ from importer.sandbox import (
 from importer.sandbox.calls import EMPTY, ApiError, Call, Reply
 from importer.sandbox.demo import seed_demo
 from importer.sandbox.faults import Fault, FaultDraw, Faults, FeedDraw
+from importer.sandbox.metering import DOCUMENTED, Limits, Metering, Verdict
 from importer.sandbox.order_data import build_order
 from importer.sandbox.pricing import RATE_LIMIT_HEADERS
 from importer.sandbox.router import ROUTES, Match, Router
@@ -127,6 +130,7 @@ class Sandbox:
         feed_shuffle: bool = False,
         feed_seed: int = 0,
         strict: bool = False,
+        metered: bool | Limits = False,
     ) -> None:
         self.account = account
         self._app_key = app_key.encode()
@@ -143,6 +147,9 @@ class Sandbox:
         self._clock = clock
         self._clock_offset = 0.0
         self._feed_draw = FeedDraw(feed_duplicates, feed_shuffle, feed_seed)
+        # VTEX's documented rate limits on the sandbox's clock (`metering`); off unless asked.
+        limits = metered if isinstance(metered, Limits) else DOCUMENTED
+        self.metering = Metering(self.clock, limits) if metered else None
         self._seed_checked: set[str] = set()  # operations seed_call checked against the spec
         self.state_file = state_file
         self.store = Store.load(state_file) if state_file and state_file.exists() else Store()
@@ -559,8 +566,12 @@ class Sandbox:
         violations: tuple[str, ...] = ()
         with self._lock:
             match = self._router.match(method, path)
+            verdict = self._meter(match) if auth_ok else None
             if not auth_ok:
                 reply = _error(401, "missing or invalid X-VTEX-API-AppKey / X-VTEX-API-AppToken")
+            elif verdict is not None and not verdict.allowed:
+                # Past VTEX's documented budget: refused before anything is applied.
+                reply = Reply(429, {"error": "Too Many Requests"}, headers=verdict.headers)
             else:
                 fault = self._draw_fault(f"{method} {path}")
                 if fault is not None and fault.status is not None:
@@ -572,7 +583,8 @@ class Sandbox:
                         match, method, query, headers, body, bool(content), body_error,
                         origin=f"{request.url.scheme}://{request.url.netloc.decode()}",
                     )  # fmt: skip
-            response = self._response(request, reply, match.path)
+            metered = verdict.headers if verdict is not None else {}
+            response = self._response(request, reply, match.path, metered)
             self.requests.append(
                 LoggedRequest(
                     method=method,
@@ -712,10 +724,22 @@ class Sandbox:
                 return Reply(error.status, error.body), ()
             return _error(error.status, error.message), ()
 
-    def _response(self, request: httpx.Request, reply: Reply, vtex_path: str) -> httpx.Response:
+    def _meter(self, match: Match) -> Verdict | None:
+        if self.metering is None or match.route is None:
+            return None
+        return self.metering.admit(match.route.id)
+
+    def _response(
+        self,
+        request: httpx.Request,
+        reply: Reply,
+        vtex_path: str,
+        metered: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         headers = dict(reply.headers)
         if vtex_path.startswith("/pricing/"):
-            headers = {**RATE_LIMIT_HEADERS, **headers}
+            # The meter's reading when metered; the handler's own (a fault's) win over both.
+            headers = {**RATE_LIMIT_HEADERS, **(metered or {}), **headers}
         if reply.body is EMPTY:
             content = b""
         elif isinstance(reply.body, bytes):  # raw text, or VTEX's bare empty-bodied errors

@@ -36,7 +36,8 @@ from importer.sandbox.calls import (
 )
 from importer.sandbox.state import Record, Store
 
-# Sent on every Pricing response (API-NOTES §8.1); fixed values: the sandbox does not meter.
+# Sent on every Pricing response (API-NOTES §8.1): fixed values, unless the sandbox is metered
+# (`metering`), which answers its routes' real readings instead.
 RATE_LIMIT_HEADERS = {
     "Ratelimit-Limit": "500",
     "Ratelimit-Remaining": "499",

@@ -2,8 +2,10 @@
 
 Every call carries both auth headers plus `Content-Type` and `Accept` (VTEX's specs mark them
 required even on GETs). HTTPS only; plain HTTP is accepted only for loopback hosts (the
-sandbox). Retries honour `Retry-After`, otherwise back off exponentially with jitter; a 429
-pauses the whole API's bucket. Exceptions carry method, path and status, never credentials.
+sandbox). Retries honour `Retry-After`, otherwise back off exponentially with jitter; a
+429 pauses the whole API's bucket and halves its rate; `Ratelimit-*` headers spread
+requests before the credits run out (`ratelimit`). Exceptions carry method, path and
+status, never credentials.
 
 Every failed attempt is logged once, with what failed (`failure_kind`: 429, 5xx, timeout,
 dropped, ...): "VTEX <kind>: retry in ...", or "VTEX <kind>: gave up ..." when it is not
@@ -45,7 +47,7 @@ from importer.errors import (
     RetriableVtexError,
     RowRejectedError,
 )
-from importer.vtex.ratelimit import TokenBucket
+from importer.vtex.ratelimit import Adaptation, Credits, TokenBucket
 from importer.vtex.timing import Clock, RealClock
 
 RETRIABLE_STATUS = {423, 429, 500, 502, 503, 504}
@@ -217,8 +219,13 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 def make_buckets(settings: VtexSettings, clock: Clock) -> dict[str, TokenBucket]:
+    adaptation = Adaptation(
+        slow_down_below=settings.slow_down_below,
+        recover_window_s=settings.recover_window_s,
+        recover_step=settings.recover_step,
+    )
     return {
-        name: TokenBucket(limit.per_second, limit.burst, clock)
+        name: TokenBucket(limit.per_second, limit.burst, clock, name=name, adaptation=adaptation)
         for name, limit in settings.rate_limits.items()
     }
 
@@ -363,7 +370,15 @@ class VtexHttp:
         except httpx.TransportError as exc:
             raise _no_response(where, exc) from None
         status = response.status_code
+        if bucket is not None:
+            # Every answer of an API that sends Ratelimit-* says how much budget is left: the
+            # bucket slows down before it is spent rather than after a 429.
+            credits = Credits.from_raw(response.headers.raw)
+            if credits is not None:
+                bucket.observe(method, credits)
         if 200 <= status < 300 or (status == 404 and allow_not_found):
+            if bucket is not None:
+                bucket.succeeded()
             return response
         text = response.text[:500]
         if status in RETRIABLE_STATUS:
@@ -373,6 +388,7 @@ class VtexHttp:
                 # pending and is retried on a later pass instead.
                 wait = min(wait, self.settings.backoff_max_s)
             if status == 429 and bucket is not None:
+                # Without Retry-After, VTEX's one documented wait: the Orders guide's minute.
                 bucket.pause(wait if wait is not None else 60.0)
             raise RetriableVtexError(
                 f"{where}: HTTP {status}", status=status, body=text, retry_after=wait
