@@ -240,9 +240,13 @@ def _write_summary_sheet(
         )
     for field, value in summary_fields(report.summary, finished_at, style):
         # Wrapped: a long value (an error, the file's warnings) stays in its cell, readable,
-        # instead of running over the next ones.
-        shown = _styled(ws, xlsx_text(value), alignment=_WRAP) if isinstance(value, str) else value
-        ws.append([word(field), xlsx_cell(ws, shown) if isinstance(shown, str) else shown])
+        # instead of running over the next ones; formula-like text stays pinned as text.
+        cell = xlsx_cell(ws, value)
+        if isinstance(cell, str):
+            cell = _styled(ws, cell, alignment=_WRAP)
+        elif isinstance(cell, Cell):
+            cell.alignment = _WRAP
+        ws.append([word(field), cell])
     counts = errors_by_type(report.rows)
     if counts:
         ws.append([])

@@ -1169,7 +1169,9 @@ def test_cancellations_land_once_with_a_crash_at_every_point(
     dying before the next point does. Each lot is canceled and denied once, with the file's
     reasons; every file is archived once with one report pair. (The SIGKILL campaign above
     aims real kills at this flow's gaps.)"""
-    orders_to_cancel(sandbox, lots=30)  # a drop per kill point (24), and the lot after them
+    # A drop per kill point (32: the file's 24, and the status file's 4 writes, each a replace
+    # and its temporary's removal), and the lot after them.
+    orders_to_cancel(sandbox, lots=34)
     place_file(workdir, "cancellations", "cancelamentos-00.csv", cancellation_file(sandbox, 0))
     with monkeypatch.context() as patch:
         calibration = Tripwire(patch)
