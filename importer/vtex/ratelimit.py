@@ -6,8 +6,9 @@ a 429 must pause the whole API (VTEX: "stop all further requests and wait"), not
 The rate in force is the lowest of three:
 - the configured one (`[vtex.rate_limits]`);
 - after a 429, a backed-off one: halved (once per pause, however many requests in flight
-  come back 429, and at most once per `recover_window_s`), then raised by `recover_step` of the configured rate per `recover_window_s`
-  with requests going through and no 429, back to the configured rate (AIMD). VTEX's Pricing
+  come back 429, and at most once per `recover_window_s`), then raised by `recover_step` of
+  the configured rate per `recover_window_s` with requests going through and no 429, back
+  to the configured rate (AIMD). VTEX's Pricing
   API asks to "reduce the rate of requests per second" after a 429, and its guide on avoiding
   rate-limit errors asks for backoff that gradually increases the delay;
 - while the `Ratelimit-*` headers (VTEX sends them on every Pricing response) say the burst
