@@ -8,9 +8,9 @@ The rate in force is the lowest of three:
 - after a 429, a backed-off one: halved (once per pause, however many requests in flight
   come back 429, and at most once per `recover_window_s`), then raised by `recover_step` of
   the configured rate per `recover_window_s` with requests going through and no 429, back
-  to the configured rate (AIMD). VTEX's Pricing
-  API asks to "reduce the rate of requests per second" after a 429, and its guide on avoiding
-  rate-limit errors asks for backoff that gradually increases the delay;
+  to the configured rate (AIMD). VTEX's Pricing API asks to "reduce the rate of requests per
+  second" after a 429, and its guide on avoiding rate-limit errors asks for backoff that
+  gradually increases the delay;
 - while the `Ratelimit-*` headers (VTEX sends them on every Pricing response) say the burst
   credits are running low, a spread one: the rate at which VTEX refills them plus what is left
   above a reserve, shared over the seconds until they are full again, so the credits last until
