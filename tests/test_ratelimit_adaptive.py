@@ -186,3 +186,24 @@ def test_a_prices_file_lands_whole_when_vtex_allows_less_than_configured(
     assert summary.created + summary.updated == 150
     assert sandbox.metering is not None and sandbox.metering.refused == 0
     assert statuses(sandbox, 429) == 0
+
+
+def test_429s_in_a_row_halve_the_rate_once_per_window() -> None:
+    """A 429 during the pause of another (a request that was in flight), and one just after
+    it: the same overload, one halving; a 429 a window later halves again."""
+    clock = VirtualClock()
+    bucket = TokenBucket(per_second=16, burst=16, clock=clock)  # a window of 10 s
+
+    async def go() -> None:
+        bucket.pause(1)
+        bucket.pause(1)  # still paused
+        clock.now += 2
+        await bucket.acquire()
+        bucket.pause(1)  # 2 s after the first: inside its window
+        assert bucket.per_second == 8
+        clock.now += 11
+        await bucket.acquire()
+        bucket.pause(1)
+        assert bucket.per_second == 4
+
+    asyncio.run(go())

@@ -6,10 +6,11 @@ a 429 must pause the whole API (VTEX: "stop all further requests and wait"), not
 The rate in force is the lowest of three:
 - the configured one (`[vtex.rate_limits]`);
 - after a 429, a backed-off one: halved (once per pause, however many requests in flight
-  come back 429), then raised by `recover_step` of the configured rate per `recover_window_s`
-  with requests going through and no 429, back to the configured rate (AIMD). VTEX's Pricing
-  API asks to "reduce the rate of requests per second" after a 429, and its guide on avoiding
-  rate-limit errors asks for backoff that gradually increases the delay;
+  come back 429, and at most once per `recover_window_s`), then raised by `recover_step` of
+  the configured rate per `recover_window_s` with requests going through and no 429, back
+  to the configured rate (AIMD). VTEX's Pricing API asks to "reduce the rate of requests per
+  second" after a 429, and its guide on avoiding rate-limit errors asks for backoff that
+  gradually increases the delay;
 - while the `Ratelimit-*` headers (VTEX sends them on every Pricing response) say the burst
   credits are running low, a spread one: the rate at which VTEX refills them plus what is left
   above a reserve, shared over the seconds until they are full again, so the credits last until
@@ -117,6 +118,7 @@ class TokenBucket:
         self._paused_until = 0.0
         self._backed_off = per_second  # the AIMD rate: below `configured` after a 429
         self._stepped_at = 0.0  # when the backed-off rate last changed
+        self._halved_at = -float("inf")  # when a 429 last halved it
         # Per HTTP method (VTEX meters GET, POST/PUT and DELETE apart): the spread rate the
         # headers asked for, and until when (the credits are full by then).
         self._spread: dict[str, tuple[float, float]] = {}
@@ -167,8 +169,11 @@ class TokenBucket:
         # Tokens refill only from the end of the pause: the paused time earns no burst.
         self._updated = max(self._paused_until, self._updated)
         self._stepped_at = self._paused_until  # the recovery windows start when sending does
-        if already_paused:
-            return  # a request sent before the pause began: the same overload, halved once
+        # A request sent before the pause began, or a 429 within a window of the last
+        # halving: the same overload, halved once (one decrease per window, as TCP's AIMD).
+        if already_paused or now - self._halved_at < self._adaptation.recover_window_s:
+            return
+        self._halved_at = now
         floor = self.configured * MIN_SHARE
         self._backed_off = max(floor, self._backed_off / 2)
         self._retune(now)
