@@ -11,8 +11,9 @@ products, trade policies, SKUs), `eans`, `files` (SKU images), `specs` (specific
 (OMS: orders, status flow, invoices, tracking, cancel, a customer's cancellation request and
 its deny, list) and `feed` (orders Feed v3); `activation` (the SKU activation rules),
 `order_data` (order documents and the demo orders), `state` (the store and its JSON file),
-`faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`; `metering` (VTEX's documented rate
-limits per account, on the sandbox's clock: `Sandbox(metered=True)`, off unless asked).
+`faults`, `jsonio` (Decimal-exact JSON), `demo` (the demo store), `server`; `metering`
+(VTEX's documented rate limits per account, on the sandbox's clock: `Sandbox(metered=True)`,
+off unless asked).
 
 Orders, for tests (API-NOTES §6, FLOWS §7-8):
 
