@@ -341,8 +341,9 @@ def test_report_cells_that_would_be_formulas_are_written_as_text(tmp_path: Path)
     assert {"'-col", "'+reason", "'=type"} <= set(cells)
 
     seen = assert_xlsx_cells_are_text(xlsx_path, [*EVIL, "-col", "+reason", "=type", "@SUM(1)"])
-    # key, value, column, reason and type on every row, and the summary's error.
-    assert seen == 5 * len(EVIL) + 1
+    # key, value, column, reason and type on every row, the summary's error, and the type's
+    # line under the summary's "errors by type".
+    assert seen == 5 * len(EVIL) + 2
 
 
 def _evil_order(sandbox: Sandbox, name: str, phone: str) -> str:
