@@ -154,7 +154,14 @@ def _decimal(value: object) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def hold(flow: str, columns: Sequence[str], result: PushResult, deps: Deps, source: str) -> None:
+def hold(
+    flow: str,
+    columns: Sequence[str],
+    result: PushResult,
+    deps: Deps,
+    source: str,
+    lines: Sequence[Planned] | None = None,
+) -> None:
     """The held outcomes of `result`, written to `inbox/<flow>/held/NAME.csv` with their
     preview; each outcome's reason then names the file and the two commands. A pending row
     of a held key is dropped: the held value supersedes it, and only a person sends it."""
@@ -171,7 +178,8 @@ def hold(flow: str, columns: Sequence[str], result: PushResult, deps: Deps, sour
         name = earlier[0].stem
     for outcome in held:
         beyond = outcome.held
-        if beyond is None:
+        if beyond is None:  # held for a person's approval of every change (approval = "always")
+            outcome.reason = render("approval-held", flow=flow, name=name)
             continue
         outcome.reason = render(
             "move-rise-held" if beyond.rise else "move-fall-held",
@@ -183,19 +191,23 @@ def hold(flow: str, columns: Sequence[str], result: PushResult, deps: Deps, sour
             flow=flow,
             name=name,
         )
-    lines = [
-        Planned(
-            o.record.line,
-            o.record.key,
-            Action.HELD,
-            o.column,
-            str(o.held.old) if o.held else "",
-            o.value,
-            o.reason,
-            o.type,
-        )
-        for o in held
-    ]
+    lines = (
+        list(lines)
+        if lines is not None
+        else [
+            Planned(
+                o.record.line,
+                o.record.key,
+                Action.HELD,
+                o.column,
+                str(o.held.old) if o.held else "",
+                o.value,
+                o.reason,
+                o.type,
+            )
+            for o in held
+        ]
+    )
     loaded = deps.loaded
     summary = PreviewSummary(
         file=source, flow=flow, previewed_at=deps.now(), rows_read=len(rows), account=deps.account

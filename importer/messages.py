@@ -211,6 +211,9 @@ TEMPLATES: dict[str, str] = {
     "{limit}% that [flows.{flow}.guard] allows: not sent. It waits in inbox/{flow}/held/{name}.csv "
     "with a preview. If the value is right: importer approve {name}; if not: importer reject "
     "{name}, and correct the ERP.",
+    "approval-held": "not sent: every change of the {flow} flow waits for a person "
+    '([flows.{flow}.guard] approval = "always"). It waits in inbox/{flow}/held/{name}.csv with '
+    "a preview: importer approve {name} sends it, importer reject {name} drops it.",
     "held-rejected": "held by the guard and rejected by a person (importer reject): not sent. "
     "Correct the value in the ERP; its next export sends it.",
     "pending-dropped": "dropped by a person (importer pending drop): no longer retried. It came "

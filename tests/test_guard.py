@@ -269,3 +269,44 @@ def test_an_approval_cut_short_is_finished_by_approving_again(
     for path in ("/pricing/prices/1", "/pricing/prices/3"):
         assert sent.count(path) in ((1, 2) if before_the_store_knew else (1,)), sent
     assert runtime.deps.store.pending_count() == 0
+
+
+@pytest.mark.slow  # a landed stock file, a held full file, an approval (~0.6 s)
+def test_approval_always_holds_every_change_and_an_approved_full_file_removes_only_its_rows(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with (workdir / "importer.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[flows.inventory]\nmode = "full"\nmax_removals = 0.5\n')
+    seed_store(sandbox, 3)
+    runtime = make_runtime(sandbox)
+    stock = "sku_ref,warehouse_id,quantity\nSKU-00001,1_1,1\nSKU-00002,1_1,2\nSKU-00003,1_1,3\n"
+    drop(workdir, "inventory", "estoque-1.csv", stock)
+    assert one_pass(runtime).reports[0].summary.created == 3
+    # From now on a person approves every stock change.
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__INVENTORY__GUARD__APPROVAL": "always"})
+    sandbox.requests.clear()
+    drop(
+        workdir, "inventory", "estoque-2.csv",
+        "sku_ref,warehouse_id,quantity\nSKU-00001,1_1,1\nSKU-00002,1_1,5\n",
+    )  # fmt: skip
+    report = one_pass(runtime).reports[0]
+    assert {r.key: (r.action, r.type) for r in report.rows} == {
+        "SKU-00002|1_1": (Action.HELD, "approval"),
+        "SKU-00003|1_1": (Action.HELD, "approval"),  # the full file's removal: 3 -> 0
+    }
+    assert [r for r in sandbox.requests if r.method in ("PUT", "PATCH", "POST")] == []
+    assert "importer approve" in report.rows[0].reason
+    [path] = [
+        p for p in held_dir_of(workdir, "inventory").glob("*.csv") if ".preview." not in p.name
+    ]
+    held = locate(runtime.deps, FLOW_NAMES, path.stem)
+    assert held is not None
+    approved = approve(held, runtime.deps)
+    assert (approved.summary.updated + approved.summary.created, approved.summary.held) == (2, 0)
+    quantities = {k[0]: v["quantity"] for k, v in sandbox.inventory.items()}
+    # The held rows only: the approved file is not the flow's whole truth, SKU 1 keeps its 1.
+    assert quantities == {1: 1, 2: 5, 3: 0}
+
+
+def held_dir_of(workdir: Path, flow: str) -> Path:
+    return workdir / "inbox" / flow / "held"

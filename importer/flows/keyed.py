@@ -27,9 +27,9 @@ from importer.flows.base import InputFile
 from importer.flows.spec import FlowSpec, Raw, RuleResult
 from importer.follow.status_file import pushing
 from importer.guard import hold
-from importer.models import FileReport, FileSummary, RowError
-from importer.outcomes import PushResult, explain_updates, record_outcomes
-from importer.preview.plan import Plan, keyed_lines
+from importer.models import Action, FileReport, FileSummary, RowError
+from importer.outcomes import PushResult, RowOutcome, explain_updates, record_outcomes
+from importer.preview.plan import Plan, Planned, keyed_lines
 from importer.push import Send
 from importer.rows import OutRow, Payload
 from importer.state import Snapshot, Store
@@ -118,6 +118,13 @@ class KeyedFlow:
         # The changed rows become typed values once, here; each stage after returns new ones.
         rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
         new_keys = set(change.changes.new["key"])
+        settings = deps.loaded.settings.flow(self.name)
+        if settings.guard.approval == "always" and not file.approved and (rows or change.removals):
+            # A person approves every change of this flow first: all of it is held.
+            result, lines = self._held_for_approval(rows, change, deps)
+            hold(self.name, self.spec.names, result, deps, summary.file, lines)
+            self.record(result, deps.store, report, summary.file)
+            return
         pushing(len(rows) + len(change.removals))
         result = self._push(
             rows, change.removals, deps, new_keys, source=summary.file, approved=file.approved
@@ -125,6 +132,24 @@ class KeyedFlow:
         explain_updates(result.outcomes, change.previous, self.spec.hashed, self.kept_messages)
         hold(self.name, self.spec.names, result, deps, summary.file)
         self.record(result, deps.store, report, summary.file)
+
+    def _held_for_approval(
+        self, rows: list[OutRow], change: _Changes, deps: Deps
+    ) -> tuple[PushResult, list[Planned]]:
+        new = {r.key for r in rows_of(change.changes.new)}
+        previous = {
+            **change.previous,
+            **deps.store.snapshot_payloads(self.name, [r.key for r in change.removals]),
+        }
+        lines = keyed_lines(
+            [r for r in rows if r.key in new],
+            [r for r in rows if r.key not in new],
+            change.removals,
+            previous,
+            self.spec.hashed,
+        )
+        held = [RowOutcome(r, Action.HELD, type="approval") for r in [*rows, *change.removals]]
+        return PushResult(outcomes=held), lines
 
     def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
         """What `process` would send for this file, worked out the same way; nothing sent."""
@@ -163,7 +188,8 @@ class KeyedFlow:
         if pending:
             changes = changes.force(pending)
         removals: list[OutRow] = []
-        if settings.mode == "full":
+        # A held file a person approved is its rows only, never the flow's whole truth.
+        if settings.mode == "full" and not file.approved:
             # Rows the file lists but could not use (invalid) are not absent: never zero them.
             absent = [k for k in changes.absent if k not in checked.mentioned]
             if absent:
