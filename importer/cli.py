@@ -203,17 +203,26 @@ state_mode = "0600"                    # the store and the log: the owner only
 """
 
 
-def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -> None:
-    logger.remove()
+_CONSOLE_FORMAT = "<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}"
+_terminal: dict[str, int] = {}  # the console sink's id, for the progress bars to take over
+
+
+def _console_sink(sink: Any) -> int:
     # diagnose=False: loguru's default prints the values of local variables in a traceback,
     # and the app token is a local variable in the code that builds the client.
-    logger.add(
-        sys.stderr,
+    sink_id: int = logger.add(
+        sink,
         level=_console["level"],
-        format="<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> {message}",
+        format=_CONSOLE_FORMAT,
         diagnose=False,
         filter=lambda record: not record["extra"].get("log_file_only"),
     )
+    return sink_id
+
+
+def _setup_logging(state: Path | None = None, mode: int | None = PRIVATE_MODE) -> None:
+    logger.remove()
+    _terminal["sink"] = _console_sink(sys.stderr)
     if state is not None:
         state.mkdir(parents=True, exist_ok=True)
         log = state / "importer.log"
@@ -250,6 +259,31 @@ def _exclusive(state: Path) -> Iterator[None]:
     except AlreadyRunning as exc:
         typer.echo(f"not started: {exc}", err=True)
         raise typer.Exit(EXIT_BUSY) from None
+
+
+@contextmanager
+def _progress_on_terminal() -> Iterator[None]:
+    """Progress bars for long files on a terminal (not with -q, nor in a log or a pipe): the
+    console's log lines then print above the bars instead of through them."""
+    if not sys.stderr.isatty() or _console["level"] == "WARNING" or "sink" not in _terminal:
+        yield
+        return
+    from rich.console import Console
+
+    from importer.follow import status_file
+    from importer.follow.progress import TerminalProgress
+
+    bars = TerminalProgress(Console(file=sys.stderr))
+    logger.remove(_terminal["sink"])
+    sink = _console_sink(bars.write)
+    status_file.observers.append(bars)
+    try:
+        with bars:
+            yield
+    finally:
+        status_file.observers.remove(bars)
+        logger.remove(sink)
+        _terminal["sink"] = _console_sink(sys.stderr)
 
 
 @contextmanager
@@ -352,12 +386,13 @@ def run(config: ConfigOption = None) -> None:
             # its secrets or a damaged store answers without the runner (pandas, openpyxl).
             from importer.run.runner import make_gate, run_pass
 
-            result = run_pass(
-                runtime,
-                make_gate(loaded.settings.watch),
-                settle=lambda: time.sleep(settle_s),
-                stop=stop,
-            )
+            with _progress_on_terminal():
+                result = run_pass(
+                    runtime,
+                    make_gate(loaded.settings.watch),
+                    settle=lambda: time.sleep(settle_s),
+                    stop=stop,
+                )
         finally:
             signal.signal(signal.SIGTERM, previous)
             runtime.close()
@@ -398,7 +433,8 @@ def watch_command(
         try:
             from importer.run.runner import watch  # after the runtime: see `run`
 
-            watch(runtime, polling=polling, stop=stop)
+            with _progress_on_terminal():
+                watch(runtime, polling=polling, stop=stop)
             if stop.is_set():
                 logger.info("stopped (SIGTERM)")
         except KeyboardInterrupt:

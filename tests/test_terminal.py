@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loguru import logger
@@ -16,7 +17,7 @@ from importer.files.watch import CompletenessGate
 from importer.run import runner
 from importer.run.runner import run_pass, watch
 from importer.sandbox import Sandbox
-from tests.conftest import RuntimeFactory, drop, seed_store
+from tests.conftest import RuntimeFactory, drop, one_pass, seed_store
 
 
 def test_version_prints_the_installed_version() -> None:
@@ -118,3 +119,41 @@ def test_watch_answers_a_stop_within_a_second_not_a_scan_interval(
     watcher.join(timeout=5)
     assert not watcher.is_alive()
     assert time.monotonic() - stopped_at < 2
+
+
+@pytest.mark.slow  # a pass of 60 prices and one of 3 (~0.5 s)
+def test_a_long_file_gets_a_progress_bar_that_follows_its_rows_and_a_short_one_none(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from importer.follow import status_file
+    from importer.follow.progress import TerminalProgress
+
+    seed_store(sandbox, 60)
+    runtime = make_runtime(sandbox)
+    bars = TerminalProgress(Console(file=io.StringIO(), force_terminal=True, width=120))
+    seen: list[tuple[str, float, float | None]] = []
+    update = bars.progress.update
+
+    def recorded(task: Any, **fields: Any) -> None:
+        seen.append((bars.progress.tasks[0].description, fields["completed"], fields["total"]))
+        update(task, **fields)
+
+    bars.progress.update = recorded  # type: ignore[method-assign]
+    rows = "".join(f"SKU-{n:05d},{n}.00\n" for n in range(1, 61))
+    drop(workdir, "prices", "precos.csv", "sku_ref,base_price\n" + rows)
+    status_file.observers.append(bars)
+    try:
+        with bars:
+            one_pass(runtime)
+            drop(workdir, "prices", "curto.csv", "sku_ref,base_price\nSKU-00001,1.50\n")
+            one_pass(runtime)
+    finally:
+        status_file.observers.remove(bars)
+    assert {d for d, _, _ in seen} == {"precos.csv [prices]"}  # the 1-row file: no bar
+    assert seen[0][1] == 0 and seen[-1][1:] == (60, 60)
+    assert [c for _, c, _ in seen] == sorted(c for _, c, _ in seen)
+    assert bars.progress.tasks == []  # gone once the file is finished

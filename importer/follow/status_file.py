@@ -31,6 +31,8 @@ STATUS_FOLDER = "status"
 PROGRESS_EVERY_S = 1.0  # at most one write a second while rows are sent
 
 _current: ContextVar[FileStatus | None] = ContextVar("file_status", default=None)
+# Who else follows each move and step (a terminal's progress bar): called with the status.
+observers: list[Callable[[FileStatus], None]] = []
 
 
 @dataclass
@@ -58,6 +60,7 @@ class FileStatus:
         self.state = state
         self.extra.update(extra)
         self._write()
+        self._tell()
 
     def pushing(self, total: int) -> None:
         self.to_send += total
@@ -67,6 +70,11 @@ class FileStatus:
         self.sent += rows
         if self.clock() - self._written_at >= PROGRESS_EVERY_S:
             self._write()
+        self._tell()
+
+    def _tell(self) -> None:
+        for observer in observers:
+            observer(self)
 
     def finished(self, summary: FileSummary, report: str | None) -> None:
         state = summary.status if summary.status in ("failed", "duplicate") else "done"
