@@ -591,6 +591,46 @@ def _settle_held(name: str, config: Path | None, *, approving: bool) -> None:
     raise typer.Exit(EXIT_ATTENTION if approving and needs_attention else EXIT_OK)
 
 
+@app.command("undo")
+def undo_command(
+    name: Annotated[str, typer.Argument(help="the input file's name (precos.csv)")],
+    config: ConfigOption = None,
+) -> None:
+    """Put back what prices and stock held before the last file named NAME: writes a held
+    file with its preview (inbox/<flow>/held/undo-NAME.<digest>.csv); importer approve sends
+    it. Keys that file created, or a later file changed again, are listed, not undone. Exit
+    0; 64 when nothing of a file of that name can be undone."""
+    loaded = _load(config)
+    _setup_logging(loaded.folder("state"), loaded.settings.output.state_file_mode)
+    with _storage_failures(), _exclusive(loaded.folder("state")):
+        from importer.run.undo import UNDOABLE, undo
+
+        runtime = _runtime(loaded)
+        try:
+            done = undo(name, runtime.deps)
+        finally:
+            runtime.close()
+    if not done:
+        typer.echo(
+            f"undo: nothing to undo for {name!r} (no {' or '.join(UNDOABLE)} file of that name "
+            "changed anything the importer remembers)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    for part in done:
+        held = (
+            f"held as {part.held} (approve: importer approve {part.held.stem})"
+            if part.held
+            else "nothing to put back"
+        )
+        typer.echo(
+            f"undo {name} [{part.flow}]: {part.put_back} row(s) {held}; "
+            f"{len(part.created)} created by that file (not undone), "
+            f"{len(part.changed_since)} changed since by a later file (not undone)"
+        )
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command("status")
 def status_command(
     config: ConfigOption = None,

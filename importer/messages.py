@@ -214,6 +214,7 @@ TEMPLATES: dict[str, str] = {
     "approval-held": "not sent: every change of the {flow} flow waits for a person "
     '([flows.{flow}.guard] approval = "always"). It waits in inbox/{flow}/held/{name}.csv with '
     "a preview: importer approve {name} sends it, importer reject {name} drops it.",
+    "undo-puts-back": "what VTEX held before {file} changed it: approving this puts it back",
     "held-rejected": "held by the guard and rejected by a person (importer reject): not sent. "
     "Correct the value in the ERP; its next export sends it.",
     "pending-dropped": "dropped by a person (importer pending drop): no longer retried. It came "

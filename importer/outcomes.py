@@ -181,7 +181,7 @@ def record_outcomes(
     """Commit what VTEX confirmed, keep what is pending, and put every outcome in the report.
     `settled`: the store already holds these outcomes (a resumed batch job): report only."""
     if not settled:
-        store_outcomes(flow, result, snapshot, source)
+        store_outcomes(flow, result, snapshot, source, report.summary.sha256)
     summary = report.summary
     summary.file_warnings.extend(result.file_warnings)
     for outcome in result.outcomes:
@@ -192,10 +192,12 @@ def record_outcomes(
         logger.error("VTEX refused the credentials: {}", result.fatal)
 
 
-def store_outcomes(flow: str, result: PushResult, snapshot: Snapshot, source: str) -> None:
+def store_outcomes(
+    flow: str, result: PushResult, snapshot: Snapshot, source: str, sha256: str = ""
+) -> None:
     """What VTEX confirmed moves the snapshot; what it refused for good is no longer pending;
     what it could not take is kept pending, with everything needed to send it again."""
-    snapshot.commit(flow, result.applied)
+    snapshot.commit(flow, result.applied, journal=(source, sha256))
     # A row VTEX refused for good is reported; it is no longer pending.
     snapshot.drop_pending(
         flow, [o.record.key for o in result.outcomes if o.action == Action.FAILED]

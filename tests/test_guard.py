@@ -310,3 +310,34 @@ def test_approval_always_holds_every_change_and_an_approved_full_file_removes_on
 
 def held_dir_of(workdir: Path, flow: str) -> Path:
     return workdir / "inbox" / flow / "held"
+
+
+@pytest.mark.slow  # three price files, an undo and its approval (~0.8 s)
+def test_undo_puts_back_what_a_file_changed_and_leaves_what_came_after(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    from importer.run.undo import undo
+
+    runtime = landed(workdir, sandbox, make_runtime)  # 10, 20, 30
+    drop(
+        workdir, "prices", "precos-2.csv", "sku_ref,base_price\nSKU-00001,11.00\nSKU-00002,21.00\n"
+    )
+    one_pass(runtime)
+    # A later file moves SKU 2 again: undoing precos-2 must not undo that.
+    drop(workdir, "prices", "precos-3.csv", "sku_ref,base_price\nSKU-00002,25.00\n")
+    one_pass(runtime)
+    sandbox.requests.clear()
+    [part] = undo("precos-2.csv", runtime.deps)
+    assert (part.put_back, part.changed_since, part.created) == (1, ["SKU-00002"], [])
+    assert part.held is not None and puts(sandbox) == []  # nothing sent before the approval
+    with (part.held.parent / f"{part.held.stem}.preview.csv").open(encoding="utf-8-sig") as fh:
+        preview = list(csv.DictReader(fh))
+    assert [(p["key"], p["old"], p["new"]) for p in preview] == [("SKU-00001", "11", "10")]
+    held = locate(runtime.deps, FLOW_NAMES, part.held.stem)
+    assert held is not None
+    approve(held, runtime.deps)
+    assert sandbox.prices[1]["basePrice"] == 10 and sandbox.prices[2]["basePrice"] == 25
+    assert puts(sandbox) == ["/pricing/prices/1"]
+    # What the very first file created has no before: listed, not undone.
+    [first] = undo("precos-1.csv", runtime.deps)
+    assert sorted(first.created) == ["SKU-00001", "SKU-00002", "SKU-00003"] and first.held is None

@@ -91,6 +91,18 @@ CREATE TABLE IF NOT EXISTS orders (
     file TEXT NOT NULL,               -- the outbox/orders file that holds it
     updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+-- What each key held before the last file of a name changed it (`importer undo NAME`): the
+-- snapshot's payload before the commit, NULL for a key that file created. Written in the
+-- commit's own transaction; a file of that name with other bytes replaces its rows.
+CREATE TABLE IF NOT EXISTS undo (
+    source TEXT NOT NULL,             -- the input file's name
+    flow TEXT NOT NULL,
+    key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,             -- that file's bytes ('' when unknown: a batch, a retry)
+    before TEXT,                      -- the snapshot payload before it, NULL: created by it
+    after_hash INTEGER NOT NULL,      -- what that file left: a later change is not undone
+    PRIMARY KEY (source, flow, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kv (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL

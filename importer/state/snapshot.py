@@ -86,12 +86,18 @@ class Snapshot(Table):
         row = self._db.execute("SELECT COUNT(*) FROM snapshot WHERE flow = ?", (flow,)).fetchone()
         return int(row[0])
 
-    def commit(self, flow: str, applied: Iterable[Applied]) -> int:
-        """Record rows VTEX confirmed. Also clears them from pending. Returns how many."""
+    def commit(
+        self, flow: str, applied: Iterable[Applied], journal: tuple[str, str] | None = None
+    ) -> int:
+        """Record rows VTEX confirmed. Also clears them from pending. Returns how many.
+        `journal` (file name, sha256): what the keys held before goes to `undo` first, in the
+        same transaction."""
         applied = list(applied)
         if not applied:
             return 0
         with self._tx() as db:
+            if journal is not None:
+                journal_befores(db, flow, applied, *journal)
             upsert_snapshot(db, flow, applied, self._now())
             db.executemany(
                 "DELETE FROM pending WHERE flow = ? AND key = ?", [(flow, a.key) for a in applied]
@@ -117,6 +123,21 @@ class Snapshot(Table):
             PendingRow(f, k, from_signed(h), json.loads(p), sf, sr, a, e)
             for f, k, h, p, sf, sr, a, e in cur.fetchall()
         ]
+
+    def befores(self, source: str, flow: str) -> dict[str, tuple[dict[str, Any] | None, int]]:
+        """What the keys the last file named `source` changed held before it (None: it
+        created them), with the hash it left them at, as `snapshot_hashes` gives hashes."""
+        cur = self._db.execute(
+            "SELECT key, before, after_hash FROM undo WHERE source = ? AND flow = ?",
+            (source, flow),
+        )
+        return {k: (json.loads(b) if b is not None else None, int(h)) for k, b, h in cur.fetchall()}
+
+    def journaled_flows(self, source: str) -> list[str]:
+        cur = self._db.execute(
+            "SELECT DISTINCT flow FROM undo WHERE source = ? ORDER BY flow", (source,)
+        )
+        return [str(f) for (f,) in cur.fetchall()]
 
     def pending_rows(self) -> list[tuple[PendingRow, str | None]]:
         """Every pending row of every flow, with when its file was received (the newest file of
@@ -159,6 +180,35 @@ class Snapshot(Table):
 
 # The two writes below are shared with `importer.state.batches`: a batch job's rows are kept
 # pending when it starts, and land in the snapshot when it settles, in the job's transaction.
+
+
+def journal_befores(
+    db: sqlite3.Connection, flow: str, applied: list[Applied], source: str, sha256: str
+) -> None:
+    """The snapshot's payloads of `keys` before this commit, kept for `importer undo`. A key
+    journaled already for the same bytes keeps its first before (a file resumed after a crash
+    must not take its own first commit for what was there); other bytes of that name replace
+    the older file's journal."""
+    if sha256:
+        db.execute(
+            "DELETE FROM undo WHERE source = ? AND flow = ? AND sha256 != ?",
+            (source, flow, sha256),
+        )
+    keys = [a.key for a in applied]
+    before: dict[str, str] = {}
+    for chunk in chunks(keys, 500):
+        marks = ",".join("?" * len(chunk))
+        cur = db.execute(
+            f"SELECT key, payload FROM snapshot WHERE flow = ? AND key IN ({marks})",  # noqa: S608
+            (flow, *chunk),
+        )
+        before.update({str(k): str(p) for k, p in cur.fetchall()})
+    # The first commit of these bytes keeps its before; the after is always the newest.
+    db.executemany(
+        "INSERT INTO undo (source, flow, key, sha256, before, after_hash) VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT (source, flow, key) DO UPDATE SET after_hash = excluded.after_hash",
+        [(source, flow, a.key, sha256, before.get(a.key), to_signed(a.hash)) for a in applied],
+    )
 
 
 def upsert_snapshot(

@@ -243,6 +243,7 @@ def _record_products(result: SyncResult, deps: Deps, report: FileReport) -> None
             for o in outcomes
             if o.action in (Action.CREATED, Action.UPDATED, Action.WARNING)
         ],
+        journal=(report.summary.file, report.summary.sha256),
     )
     store.drop_pending(PRODUCTS, [o.record.key for o in outcomes if o.action == Action.FAILED])
     store.add_pending(
