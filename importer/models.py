@@ -125,6 +125,10 @@ class FileReport:
     # retried on the next pass, without a second report); empty once it is archived.
     left_behind: str = ""
     stem: str = ""  # the report pair's name in outbox/reports/, once it is written
+    # The input's own header and, per reported row number, its cells as the file had them:
+    # the workbook shows them beside the result, so a person corrects the rows there.
+    input_headers: list[str] = field(default_factory=list)
+    input_cells: dict[int, list[str]] = field(default_factory=dict)
 
     def flatten(self, columns: list[str]) -> list[list[object]]:
         """The report rows as a plain table, for tests and quick looks."""

@@ -30,9 +30,10 @@ from importer.follow.status_file import STATUS_FOLDER, FileStatus, following, mo
 from importer.guard import CANONICAL_READING
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
-from importer.read import ReadOptions, read_table
+from importer.read import ReadOptions, Table, read_table
 from importer.read.entry import check_entry
 from importer.report import free_report_stem, remove_unfinished, write_report
+from importer.report_back import keep_input_cells, read_report_back
 from importer.validate import Validated, validate
 
 # A file that keeps changing under the importer is read again at most this many times in one
@@ -289,6 +290,7 @@ class CheckedFile:
     flow: Flow
     checked: Validated
     file: InputFile
+    table: Table
 
 
 def read_checked(
@@ -319,7 +321,8 @@ def read_checked(
         settings.sheet,
         max_file_mb=deps.loaded.settings.watch.max_file_mb,
     )
-    table = read_table(path, options)
+    # A report dropped back (a person corrected its rows): its corrected rows, as a file.
+    table = read_report_back(path, options) or read_table(path, options)
     summary.encoding = table.encoding or ""
     summary.delimiter = table.delimiter or ""
     now = deps.now()
@@ -339,7 +342,7 @@ def read_checked(
         len(checked.records),
         len(checked.errors),
     )
-    return CheckedFile(flow, checked, InputFile(summary.file, written_at, approved))
+    return CheckedFile(flow, checked, InputFile(summary.file, written_at, approved), table)
 
 
 def _process(
@@ -365,3 +368,4 @@ def _process(
             )
         )
     taken.flow.process(checked, taken.file, deps, report)
+    keep_input_cells(report, taken.table)

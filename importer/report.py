@@ -37,6 +37,7 @@ from importer.cells import text_cell, xlsx_cell, xlsx_text
 from importer.files.modes import UMASK
 from importer.files.pair import write_pair
 from importer.models import Action, FileReport, FileSummary, ReportRow
+from importer.report_back import MARKER_SHEET, marker_rows
 from importer.report_words import DEFAULT_STYLE, ReportStyle
 
 REPORT_COLUMNS = ["row", "key", "action", "column", "value", "reason", "vtex_status", "type"]
@@ -208,7 +209,17 @@ def _write_xlsx(
     # stays linear however many rows there are, so one code path serves 5 rows and 1,000,000.
     wb = Workbook(write_only=True)
     _write_summary_sheet(wb.create_sheet(style.word("Summary")), report, finished_at, style)
-    _write_rows_sheet(wb.create_sheet(style.word("Rows")), report.rows, style)
+    rows_sheet = style.word("Rows")
+    _write_rows_sheet(wb.create_sheet(rows_sheet), report, style)
+    if report.input_headers:
+        # Says "this is a report, its rows are correctable": a report dropped back into the
+        # inbox is read for its corrected rows only (importer.report_back).
+        marker = wb.create_sheet(MARKER_SHEET)
+        marker.sheet_state = "hidden"
+        for line in marker_rows(
+            rows_sheet, _ACTION_COLUMN, len(REPORT_COLUMNS), report.summary.flow
+        ):
+            marker.append(line)
     wb.save(fh)
 
 
@@ -265,14 +276,22 @@ def errors_by_type(rows: Sequence[ReportRow]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow], style: ReportStyle) -> None:
+def _write_rows_sheet(ws: Any, report: FileReport, style: ReportStyle) -> None:
+    rows = report.rows
+    inputs = report.input_headers
+    blank = [""] * len(inputs)
     # Widths, frozen header and filter are written at the top of a write-only sheet's XML,
     # so they are set before the first row goes out.
     for index, width in enumerate(_column_widths(rows), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
+    for index in range(len(REPORT_COLUMNS) + 1, len(REPORT_COLUMNS) + len(inputs) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 16
     ws.freeze_panes = "A2"
     _print_landscape(ws)
-    ws.append([_styled(ws, style.word(name), font=_BOLD) for name in REPORT_COLUMNS])
+    # The result, then the input row as the file had it (its own headers): a person corrects
+    # the cells there and drops the report back.
+    header = [_styled(ws, style.word(name), font=_BOLD) for name in REPORT_COLUMNS]
+    ws.append([*header, *(_styled(ws, name, font=_BOLD) for name in inputs)])
 
     room = XLSX_MAX_ROWS - 1  # below the header
     fits = len(rows) <= room
@@ -292,6 +311,9 @@ def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow], style: ReportStyle) ->
                     cell = _boxed(ws, cell)
                 cell.fill = fill
             cells.append(cell)
+        if inputs:
+            own = report.input_cells.get(r.row, blank) if r.row is not None else blank
+            cells += [xlsx_cell(ws, value) for value in own]
         ws.append(cells)
     written = len(shown)
     if not fits:
@@ -299,7 +321,8 @@ def _write_rows_sheet(ws: Any, rows: Sequence[ReportRow], style: ReportStyle) ->
         note = f"{left_out} more rows do not fit in Excel: the .report.csv has every row"
         ws.append([None, "", "", "", "", note, None, ""])
         written += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(REPORT_COLUMNS))}{written + 1}"
+    last = get_column_letter(len(REPORT_COLUMNS) + len(inputs))
+    ws.auto_filter.ref = f"A1:{last}{written + 1}"
 
 
 def _boxed(ws: Any, value: Any) -> Cell:
