@@ -341,3 +341,34 @@ def test_undo_puts_back_what_a_file_changed_and_leaves_what_came_after(
     # What the very first file created has no before: listed, not undone.
     [first] = undo("precos-1.csv", runtime.deps)
     assert sorted(first.created) == ["SKU-00001", "SKU-00002", "SKU-00003"] and first.held is None
+
+
+@pytest.mark.slow  # two catalog files, an undo and its approval (~1 s)
+def test_undo_of_a_catalog_file_puts_back_a_renamed_product_and_its_skus(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    from importer.run.undo import undo
+    from tests.catalog_data import catalog_rows, write_catalog_csv
+
+    with (workdir / "importer.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[flows.catalog]\nmode = "full"\nmax_removals = 1.0\n')
+    runtime = make_runtime(sandbox)
+    inbox = workdir / "inbox" / "catalog"
+    write_catalog_csv(inbox / "c1.csv", catalog_rows(products=2, skus_per_product=2))
+    one_pass(runtime)
+    write_catalog_csv(inbox / "c2.csv", catalog_rows(products=2, skus_per_product=2, renamed={2}))
+    one_pass(runtime)
+    renamed = [p for p in sandbox.products.values() if p["RefId"] == "P0002"]
+    assert renamed[0]["Name"] == "Produto 2 (novo nome)"
+    [part] = undo("c2.csv", runtime.deps)
+    assert part.flow == "catalog" and part.put_back == 2 and part.held is not None
+    held = locate(runtime.deps, FLOW_NAMES, part.held.stem)
+    assert held is not None
+    report = approve(held, runtime.deps)
+    assert report.summary.status == "done" and report.summary.failed == 0
+    again = [p for p in sandbox.products.values() if p["RefId"] == "P0002"]
+    assert again[0]["Name"] == "Produto 2"
+    names = sorted(s["Name"] for s in sandbox.skus.values() if s["RefId"] in ("S00003", "S00004"))
+    assert names == ["Produto 2 M", "Produto 2 P"]
+    # Nothing else was deactivated: an approved catalog file is its rows only (full mode).
+    assert all(s.get("IsActive", True) for s in sandbox.skus.values())

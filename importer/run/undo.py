@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from importer.deps import Deps
 from importer.flows import registry
@@ -22,7 +23,8 @@ from importer.preview.plan import Planned
 from importer.preview.write import PreviewSummary
 from importer.rows import OutRow
 
-UNDOABLE = ("prices", "inventory")
+UNDOABLE = ("prices", "inventory", "catalog")
+PRODUCTS = "catalog-products"  # the catalog's product level, journaled beside its SKUs
 
 
 @dataclass
@@ -42,6 +44,8 @@ def undo(name: str, deps: Deps) -> list[Undo]:
         if flow not in UNDOABLE:
             continue
         befores = store.befores(name, flow)
+        if flow == "catalog":
+            befores = _with_products_before(befores, store.befores(name, PRODUCTS))
         now = store.snapshot_payloads(flow, sorted(befores))
         frame = store.snapshot_hashes(flow)
         hashes = {str(k): int(h) for k, h in zip(frame["key"], frame["hash"], strict=True)}
@@ -58,7 +62,9 @@ def undo(name: str, deps: Deps) -> list[Undo]:
                 continue
             row = OutRow.from_payload({**before, "key": key})
             current = now.get(key, {})
-            moved = [c for c in hashed if str(current.get(c, "")) != row.get(c)]
+            # The catalog hashes the columns its file carried: compare what the before holds.
+            compared = hashed or [c for c in row.values if c not in _BOOKKEEPING]
+            moved = [c for c in compared if str(current.get(c, "")) != row.get(c)]
             if not moved:
                 continue
             rows.append(row)
@@ -76,6 +82,10 @@ def undo(name: str, deps: Deps) -> list[Undo]:
                 for column in moved
             ]
         if rows:
+            # What the rows' files carried: a SKU row's product columns come with it.
+            columns = sorted({c for r in rows for c in r.values if c not in _BOOKKEEPING})
+            if flow != "catalog":
+                columns = registry.flow(flow).spec.names
             stem = held_name(f"undo-{name}", rows)
             summary = PreviewSummary(
                 file=f"undo-{name}",
@@ -87,7 +97,7 @@ def undo(name: str, deps: Deps) -> list[Undo]:
             result.held = write_held(
                 held_folder(deps.loaded.folder("inbox"), flow),
                 stem,
-                registry.flow(flow).spec.names,
+                columns,
                 rows,
                 lines,
                 summary,
@@ -96,3 +106,24 @@ def undo(name: str, deps: Deps) -> list[Undo]:
             result.put_back = len(rows)
         done.append(result)
     return done
+
+
+_BOOKKEEPING = {"row", "key", "hash"}
+
+
+def _with_products_before(
+    skus: dict[str, tuple[dict[str, Any] | None, int]],
+    products: dict[str, tuple[dict[str, Any] | None, int]],
+) -> dict[str, tuple[dict[str, Any] | None, int]]:
+    """The catalog's SKU befores with their product's before laid over them: a SKU row
+    carries its product's columns, and undoing a rename is undoing it on that row. (A product
+    the file changed without any of its SKU rows changing is not in the SKU journal: listed by
+    `importer undo` as not undone.)"""
+    out = {}
+    for key, (before, after) in skus.items():
+        if before is not None:
+            product = products.get(str(before.get("product_ref", "")), (None, 0))[0]
+            if product is not None:
+                before = {**before, **{k: v for k, v in product.items() if k not in _BOOKKEEPING}}
+        out[key] = (before, after)
+    return out

@@ -44,7 +44,8 @@ class Catalog:
             deps,
             report,
             present=set(checked.present),
-            mentioned=checked.mentioned,
+            # A held file a person approved (an undo) is its rows only: no full-mode removals.
+            mentioned=None if file.approved else checked.mentioned,
         )
 
     def plan(self, checked: Validated, file: InputFile, deps: Deps) -> Plan:
