@@ -143,6 +143,9 @@ class GuardSettings(_Strict):
     max_fall_pct: float = Field(default=30.0, ge=0, le=100)
     # "always": every change a file would send waits for `importer approve` (held); "never".
     approval: Literal["never", "always"] = "never"
+    # A full file removing more than max_removals: "refuse" it whole (FORMATS.md, the
+    # default), or "hold" it whole, removals included, for `importer approve`.
+    removals: Literal["refuse", "hold"] = "refuse"
 
 
 class FlowSettings(_Strict):

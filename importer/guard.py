@@ -161,6 +161,7 @@ def hold(
     deps: Deps,
     source: str,
     lines: Sequence[Planned] | None = None,
+    why: str = "",
 ) -> None:
     """The held outcomes of `result`, written to `inbox/<flow>/held/NAME.csv` with their
     preview; each outcome's reason then names the file and the two commands. A pending row
@@ -178,6 +179,9 @@ def hold(
         name = earlier[0].stem
     for outcome in held:
         beyond = outcome.held
+        if beyond is None and why:  # a full file past max_removals, held whole
+            outcome.reason = render("removals-held", flow=flow, name=name, why=why)
+            continue
         if beyond is None:  # held for a person's approval of every change (approval = "always")
             outcome.reason = render("approval-held", flow=flow, name=name)
             continue

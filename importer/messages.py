@@ -215,6 +215,9 @@ TEMPLATES: dict[str, str] = {
     '([flows.{flow}.guard] approval = "always"). It waits in inbox/{flow}/held/{name}.csv with '
     "a preview: importer approve {name} sends it, importer reject {name} drops it.",
     "undo-puts-back": "what VTEX held before {file} changed it: approving this puts it back",
+    "removals-held": "not sent: {why} It is held whole instead ([flows.{flow}.guard] removals "
+    '= "hold"): inbox/{flow}/held/{name}.csv, with a preview. importer approve {name} applies '
+    "it, removals included; importer reject {name} drops it.",
     "held-rejected": "held by the guard and rejected by a person (importer reject): not sent. "
     "Correct the value in the ERP; its next export sends it.",
     "pending-dropped": "dropped by a person (importer pending drop): no longer retried. It came "

@@ -372,3 +372,39 @@ def test_undo_of_a_catalog_file_puts_back_a_renamed_product_and_its_skus(
     assert names == ["Produto 2 M", "Produto 2 P"]
     # Nothing else was deactivated: an approved catalog file is its rows only (full mode).
     assert all(s.get("IsActive", True) for s in sandbox.skus.values())
+
+
+@pytest.mark.slow  # a landed stock file, a full file past max_removals held, its approval
+def test_a_full_file_past_max_removals_can_be_held_whole_and_approved(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with (workdir / "importer.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[flows.inventory]\nmode = "full"\nmax_removals = 0.4\n')
+    seed_store(sandbox, 3)
+    runtime = make_runtime(sandbox)
+    stock = "sku_ref,warehouse_id,quantity\nSKU-00001,1_1,1\nSKU-00002,1_1,2\nSKU-00003,1_1,3\n"
+    drop(workdir, "inventory", "estoque-1.csv", stock)
+    one_pass(runtime)
+    only_one = "sku_ref,warehouse_id,quantity\nSKU-00001,1_1,4\n"
+    # By default (FORMATS.md) the file is refused whole.
+    drop(workdir, "inventory", "estoque-2.csv", only_one)
+    assert one_pass(runtime).reports[0].summary.status == "failed"
+    # With removals = "hold" it is held whole: nothing applied, all of it to approve.
+    runtime = make_runtime(sandbox, {"IMPORTER__FLOWS__INVENTORY__GUARD__REMOVALS": "hold"})
+    sandbox.requests.clear()
+    drop(workdir, "inventory", "estoque-3.csv", only_one + "\n")
+    report = one_pass(runtime).reports[0]
+    assert sorted((r.key, r.action) for r in report.rows) == [
+        ("SKU-00001|1_1", Action.HELD),
+        ("SKU-00002|1_1", Action.HELD),
+        ("SKU-00003|1_1", Action.HELD),
+    ]
+    assert "max_removals" in report.rows[0].reason
+    assert [r for r in sandbox.requests if r.method in ("PUT", "PATCH", "POST")] == []
+    folder = held_dir_of(workdir, "inventory")
+    [path] = [p for p in folder.glob("*.csv") if ".preview." not in p.name]
+    held = locate(runtime.deps, FLOW_NAMES, path.stem)
+    assert held is not None
+    approve(held, runtime.deps)
+    quantities = {k[0]: v["quantity"] for k, v in sandbox.inventory.items()}
+    assert quantities == {1: 4, 2: 0, 3: 0}

@@ -104,7 +104,22 @@ class KeyedFlow:
 
     def process(self, checked: Validated, file: InputFile, deps: Deps, report: FileReport) -> None:
         summary = report.summary
-        change = self._changes(checked, file, deps)
+        settings = deps.loaded.settings.flow(self.name)
+        try:
+            change = self._changes(checked, file, deps)
+        except FileRejected as exc:
+            if exc.type != "removal-guard" or settings.guard.removals != "hold" or file.approved:
+                raise
+            # Held whole instead of refused: the same changes, the removals past the limit
+            # included, wait for a person ([flows.<flow>.guard] removals = "hold").
+            unlimited = settings.model_copy(update={"max_removals": 1.0})
+            change = self._changes(checked, file, deps, unlimited)
+            rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
+            summary.invalid, summary.unchanged = change.invalid, change.changes.unchanged
+            result, lines = self._held_for_approval(rows, change, deps)
+            hold(self.name, self.spec.names, result, deps, summary.file, lines, why=str(exc))
+            self.record(result, deps.store, report, summary.file)
+            return
         summary.invalid = change.invalid
         summary.unchanged = change.changes.unchanged
         logger.debug(
@@ -118,7 +133,6 @@ class KeyedFlow:
         # The changed rows become typed values once, here; each stage after returns new ones.
         rows = self.prepare(rows_of(change.changes.to_push), change.previous, checked)
         new_keys = set(change.changes.new["key"])
-        settings = deps.loaded.settings.flow(self.name)
         if settings.guard.approval == "always" and not file.approved and (rows or change.removals):
             # A person approves every change of this flow first: all of it is held.
             result, lines = self._held_for_approval(rows, change, deps)
@@ -171,10 +185,16 @@ class KeyedFlow:
         )
         return Plan(lines, unchanged=change.changes.unchanged)
 
-    def _changes(self, checked: Validated, file: InputFile, deps: Deps) -> _Changes:
+    def _changes(
+        self,
+        checked: Validated,
+        file: InputFile,
+        deps: Deps,
+        settings: FlowSettings | None = None,
+    ) -> _Changes:
         """The file against the snapshot: what is new, changed, or (a full file) removed. Only
         reads the store."""
-        settings = deps.loaded.settings.flow(self.name)
+        settings = settings or deps.loaded.settings.flow(self.name)
         records = self.complete(checked.records, file)
         # Every row that is not a valid record is in the report as invalid (a whole-column
         # error, an ambiguous decimal column say, invalidates every row it covers).
