@@ -126,11 +126,13 @@ def test_a_store_locked_in_the_middle_of_a_file_never_sends_it_to_failed(
     commit = Store.commit
     locks: list[sqlite3.Connection] = []
 
-    def backup_starts_first(self: Store, flow: str, applied: list[Applied]) -> int:
+    def backup_starts_first(
+        self: Store, flow: str, applied: list[Applied], journal: tuple[str, str] | None = None
+    ) -> int:
         if not locks:  # another process takes the lock just before the commit
             locks.append(sqlite3.connect(self.path, isolation_level=None, timeout=0))
             locks[0].execute("BEGIN EXCLUSIVE")
-        return commit(self, flow, applied)
+        return commit(self, flow, applied, journal)
 
     monkeypatch.setattr(Store, "commit", backup_starts_first)
     with pytest.raises(StoreLocked):

@@ -88,11 +88,13 @@ def test_a_really_full_disk_sends_accepted_rows_at_most_once_more(
     commit = Store.commit
     ballasts: list[Path] = []
 
-    def disk_fills_first(self: Store, flow: str, applied: list[Applied]) -> int:
+    def disk_fills_first(
+        self: Store, flow: str, applied: list[Applied], journal: tuple[str, str] | None = None
+    ) -> int:
         if not ballasts:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             ballasts.append(fill(small_disk))
-        return commit(self, flow, applied)
+        return commit(self, flow, applied, journal)
 
     monkeypatch.setattr(Store, "commit", disk_fills_first)
     sandbox.requests.clear()
