@@ -320,7 +320,7 @@ SPEC_CATALOG = (
 )
 
 
-@pytest.mark.slow  # two drops and two reconciles (~0.6 s)
+@pytest.mark.slow  # three drops and two reconciles (~0.8 s)
 def test_specifications_are_read_back_per_column_and_the_next_drop_repairs_the_erp_ones(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -388,8 +388,22 @@ def test_specifications_are_read_back_per_column_and_the_next_drop_repairs_the_e
     }
     assert reconcile("catalog", parts("catalog", runtime.deps), runtime.deps).drift == []
 
+    # An admin-owned product specification is not sent to a product VTEX has, even one the
+    # snapshot knows nothing of (no previous value to hold it back with).
+    with_owners(workdir, '{ "product_spec:Cor" = "admin" }')
+    runtime = make_runtime(sandbox)
+    with runtime.deps.store.database.transaction() as db:
+        db.execute("DELETE FROM snapshot WHERE flow = 'catalog-products'")
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-3.csv", SPEC_CATALOG.replace("Verde|Azul", "Preto"))
+    report = one_pass(runtime).reports[0]
+    assert not [r for r in sandbox.requests if "specification" in r.path and r.method != "GET"]
+    assert {a["Text"] for a in sandbox.product_specs(product)} == {"Verde", "Azul"}
+    (note,) = [r for r in report.rows if r.key == "product P1"]
+    assert (note.type, note.column, note.value) == ("admin-owned", "product_spec:Cor", "Preto")
 
-@pytest.mark.slow  # two drops (~0.4 s)
+
+@pytest.mark.slow  # three drops (~0.6 s)
 def test_an_admin_owned_category_and_brand_are_resolved_for_new_products_only(
     workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
 ) -> None:
@@ -409,6 +423,16 @@ def test_an_admin_owned_category_and_brand_are_resolved_for_new_products_only(
     (note,) = [r for r in report.rows if r.type == "admin-owned"]
     assert (note.key, note.column, note.value) == ("product P1", "category", "Moda > Novidades")
     assert "Marca Z" in note.reason  # the brand's note, on the same line
+
+    # Nor for a product VTEX has that the store does not know (looked up by RefId first).
+    with runtime.deps.store.database.transaction() as db:
+        db.execute("DELETE FROM catalog_ids WHERE kind = 'product'")
+        db.execute("DELETE FROM snapshot WHERE flow = 'catalog-products'")
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-2b.csv", moved.replace("Novidades", "Outono"))
+    one_pass(runtime)
+    assert not [r for r in sandbox.requests if r.method == "POST" and "category" in r.path]
+    assert sandbox.products[product]["CategoryId"] == before[0]
 
     # A new product is created in the file's category and brand, both made for it.
     new = moved.replace("P1,", "P2,").replace(",S1,", ",S3,").replace(",S2,", ",S4,")
