@@ -209,13 +209,13 @@ class FlowSettings(_Strict):
     @field_validator("owners")
     @classmethod
     def _ownable_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        from importer.flows.catalog.owners import OWNABLE, unknown_owned
+        from importer.flows.catalog.owners import OWNABLE, OWNABLE_SPECS, unknown_owned
 
         bad = unknown_owned(value)
         if bad is not None:
             raise ValueError(
                 f"{bad!r} is not a catalog column an update writes; owners can name "
-                f"{', '.join(OWNABLE)}"
+                f"{', '.join((*OWNABLE, *OWNABLE_SPECS))}"
             )
         return value
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -146,11 +147,11 @@ class Interrupting:
     def __init__(self, inner: Reader, stop_at: int) -> None:
         self.inner, self.stop_at, self.reads = inner, stop_at, 0
 
-    async def read(self, sku_id: int, clients: Clients) -> object | None:
+    async def read(self, sku_id: int, clients: Clients, sent: Sequence[Payload]) -> object | None:
         self.reads += 1
         if self.reads == self.stop_at:
             raise KeyboardInterrupt
-        return await self.inner.read(sku_id, clients)
+        return await self.inner.read(sku_id, clients, sent)
 
     def compare(self, key: str, sku_id: int, sent: Payload, held: object | None) -> list[DriftRow]:
         return self.inner.compare(key, sku_id, sent, held)

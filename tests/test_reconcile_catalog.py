@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -190,11 +191,11 @@ class Interrupting:
     def __init__(self, inner: Reader, stop_at: int) -> None:
         self.inner, self.stop_at, self.reads = inner, stop_at, 0
 
-    async def read(self, target: int, clients: Clients) -> object | None:
+    async def read(self, target: int, clients: Clients, sent: Sequence[Payload]) -> object | None:
         self.reads += 1
         if self.reads == self.stop_at:
             raise KeyboardInterrupt
-        return await self.inner.read(target, clients)
+        return await self.inner.read(target, clients, sent)
 
     def compare(self, key: str, target: int, sent: Payload, held: object | None) -> list[DriftRow]:
         return self.inner.compare(key, target, sent, held)
@@ -268,3 +269,176 @@ def test_owners_belong_to_the_catalog(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"\[flows\.prices\] owners"):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_owners_may_name_a_specification_column(tmp_path: Path) -> None:
+    (tmp_path / "importer.toml").write_text(
+        '[flows.catalog]\nowners = { "product_spec:Cor" = "admin", "sku_spec:Tamanho" = '
+        '"admin" }\n',
+        encoding="utf-8",
+    )
+    owners = load_settings(cwd=tmp_path, environ={}).settings.flow("catalog").owners
+    assert owners == {"product_spec:Cor": "admin", "sku_spec:Tamanho": "admin"}
+    (tmp_path / "importer.toml").write_text(
+        '[flows.catalog]\nowners = { "product_spec:" = "admin" }\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"'product_spec:' is not a catalog column"):
+        load_settings(cwd=tmp_path, environ={})
+
+
+def test_a_specification_is_the_same_in_any_order_and_drifts_by_its_values() -> None:
+    products, skus = parts_of_nothing()
+    sent = {"product_ref": "P1", "product_spec:Cor": "Verde|Azul", "product_spec:Nota": "a|b"}
+    held = {"product": {}, "specs": {"Cor": ["Azul", "Verde"], "Nota": ["a|b"]}}
+    assert products.reader.compare("P1", 7, sent, held) == []
+    held["specs"] = {"Cor": ["Azul"], "Nota": ["a|b"]}
+    assert products.reader.compare("P1", 7, sent, held) == [
+        DriftRow("P1", "", "product_spec:Cor", "Verde|Azul", "Azul", "changed")
+    ]
+    sku = {"sku_ref": "S1", "sku_spec:Tamanho": "P", "sku_spec:Vazio": ""}
+    held_sku = {"sku": {}, "eans": [], "files": [], "specs": {}}
+    assert skus.reader.compare("S1", 9, sku, held_sku) == [
+        DriftRow("S1", "9", "sku_spec:Tamanho", "P", "", "changed")
+    ]
+
+
+def parts_of_nothing() -> tuple[Part, Part]:
+    """The catalog's parts over a store that knows no ids (enough to compare specifications)."""
+    from importer.reconcile.catalog import CatalogIds, ProductReader, SkuReader
+
+    ids = CatalogIds({}, {}, {}, "g", frozenset())
+    return Part("catalog-products", ProductReader(ids)), Part("catalog", SkuReader(ids))
+
+
+SPEC_CATALOG = (
+    "product_ref,product_name,category,brand,product_spec:Cor,sku_ref,sku_name,ean,"
+    "height_cm,width_cm,length_cm,weight_kg,image_urls,sku_spec:Tamanho\n"
+    "P1,Camiseta,Roupas > Camisetas,Marca A,Verde|Azul,S1,Camiseta P,7890000000011,"
+    "10,20,30,0.45,https://img.example.com/s1.jpg,P\n"
+    "P1,Camiseta,Roupas > Camisetas,Marca A,Verde|Azul,S2,Camiseta M,7890000000028,"
+    "10,20,30,0.5,https://img.example.com/s2.jpg,M\n"
+)
+
+
+@pytest.mark.slow  # three drops and two reconciles (~0.8 s)
+def test_specifications_are_read_back_per_column_and_the_next_drop_repairs_the_erp_ones(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with_owners(workdir, '{ "sku_spec:Tamanho" = "admin" }')
+    runtime = make_runtime(sandbox)
+    drop(workdir, "catalog", "catalog-1.csv", SPEC_CATALOG)
+    assert one_pass(runtime).reports[0].summary.created == 2
+    product, s1, s2 = ids(sandbox)
+    sandbox.requests.clear()
+
+    untouched = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+    assert untouched.drift == []
+    # One more read for a product with specifications, and one more per SKU with them.
+    reads = Counter((r.method, r.path) for r in sandbox.requests)
+    assert reads == Counter(
+        {
+            ("GET", f"/api/catalog/pvt/product/{product}"): 1,
+            ("GET", f"/api/catalog_system/pvt/products/{product}/specification"): 1,
+        }
+        | {
+            ("GET", path.format(s=s)): 1
+            for s in (s1, s2)
+            for path in (
+                "/api/catalog/pvt/stockkeepingunit/{s}",
+                "/api/catalog/pvt/stockkeepingunit/{s}/ean",
+                "/api/catalog/pvt/stockkeepingunit/{s}/file",
+                "/api/catalog_system/pvt/sku/stockkeepingunitbyid/{s}",
+            )
+        }
+    )
+
+    group = runtime.deps.loaded.settings.flow("catalog").spec_group
+    with sandbox_client(sandbox) as admin:  # the Admin changes both specifications
+        (cor,) = {a["FieldId"] for a in sandbox.product_specs(product)}
+        admin.delete(f"/api/catalog/pvt/product/{product}/specification/{cor}")
+        by_name = {"GroupName": group, "RootLevelSpecification": False}
+        admin.put(
+            f"/api/catalog/pvt/product/{product}/specificationvalue",
+            json=by_name | {"FieldName": "Cor", "FieldValues": ["Azul", "Preto"]},
+        ).raise_for_status()
+        (size,) = sandbox.sku_specs(s1)
+        admin.delete(f"/api/catalog/pvt/stockkeepingunit/{s1}/specification/{size['Id']}")
+        admin.put(
+            f"/api/catalog/pvt/stockkeepingunit/{s1}/specificationvalue",
+            json=by_name | {"FieldName": "Tamanho", "FieldValues": ["G"]},
+        ).raise_for_status()
+
+    result = reconcile("catalog", parts("catalog", runtime.deps), runtime.deps)
+    assert [(d.key, d.column, d.sent, d.vtex_now, d.kind) for d in result.drift] == [
+        ("product P1", "product_spec:Cor", "Verde|Azul", "Azul | Preto", "changed"),
+        ("S1", "sku_spec:Tamanho", "P", "G", "kept"),
+    ]
+
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-2.csv", SPEC_CATALOG)
+    report = one_pass(runtime).reports[0]
+    held = {a["Text"] for a in sandbox.product_specs(product)}
+    assert held == {"Verde", "Azul"}  # the ERP's specification: repaired
+    assert [a["Text"] for a in sandbox.sku_specs(s1)] == ["G"]  # the Admin's: kept
+    assert not [r for r in sandbox.requests if "stockkeepingunit" in r.path and r.method != "GET"]
+    lines = {(r.key, r.column): (r.action, r.type) for r in report.rows}
+    assert lines == {
+        ("product P1", "product_spec:Cor"): (Action.UPDATED, ""),
+        ("S1", "sku_spec:Tamanho"): (Action.WARNING, "admin-owned"),
+    }
+    assert reconcile("catalog", parts("catalog", runtime.deps), runtime.deps).drift == []
+
+    # An admin-owned product specification is not sent to a product VTEX has, even one the
+    # snapshot knows nothing of (no previous value to hold it back with).
+    with_owners(workdir, '{ "product_spec:Cor" = "admin" }')
+    runtime = make_runtime(sandbox)
+    with runtime.deps.store.database.transaction() as db:
+        db.execute("DELETE FROM snapshot WHERE flow = 'catalog-products'")
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-3.csv", SPEC_CATALOG.replace("Verde|Azul", "Preto"))
+    report = one_pass(runtime).reports[0]
+    assert not [r for r in sandbox.requests if "specification" in r.path and r.method != "GET"]
+    assert {a["Text"] for a in sandbox.product_specs(product)} == {"Verde", "Azul"}
+    (note,) = [r for r in report.rows if r.key == "product P1"]
+    assert (note.type, note.column, note.value) == ("admin-owned", "product_spec:Cor", "Preto")
+
+
+@pytest.mark.slow  # three drops (~0.6 s)
+def test_an_admin_owned_category_and_brand_are_resolved_for_new_products_only(
+    workdir: Path, sandbox: Sandbox, make_runtime: RuntimeFactory
+) -> None:
+    with_owners(workdir, '{ category = "admin", brand = "admin" }')
+    runtime = landed(workdir, sandbox, make_runtime)
+    product, _, _ = ids(sandbox)
+    before = (sandbox.products[product]["CategoryId"], sandbox.products[product]["BrandId"])
+    categories, brands = len(sandbox.categories), len(sandbox.brands)
+    moved = CATALOG.replace("Roupas > Camisetas", "Moda > Novidades").replace("Marca A", "Marca Z")
+    drop(workdir, "catalog", "catalog-2.csv", moved)
+    report = one_pass(runtime).reports[0]
+    creates = [r.path for r in sandbox.requests if r.method == "POST"]
+    assert not [p for p in creates if "category" in p or "brand" in p]
+    assert (len(sandbox.categories), len(sandbox.brands)) == (categories, brands)
+    product_body = sandbox.products[product]
+    assert (product_body["CategoryId"], product_body["BrandId"]) == before
+    (note,) = [r for r in report.rows if r.type == "admin-owned"]
+    assert (note.key, note.column, note.value) == ("product P1", "category", "Moda > Novidades")
+    assert "Marca Z" in note.reason  # the brand's note, on the same line
+
+    # Nor for a product VTEX has that the store does not know (looked up by RefId first).
+    with runtime.deps.store.database.transaction() as db:
+        db.execute("DELETE FROM catalog_ids WHERE kind = 'product'")
+        db.execute("DELETE FROM snapshot WHERE flow = 'catalog-products'")
+    sandbox.requests.clear()
+    drop(workdir, "catalog", "catalog-2b.csv", moved.replace("Novidades", "Outono"))
+    one_pass(runtime)
+    assert not [r for r in sandbox.requests if r.method == "POST" and "category" in r.path]
+    assert sandbox.products[product]["CategoryId"] == before[0]
+
+    # A new product is created in the file's category and brand, both made for it.
+    new = moved.replace("P1,", "P2,").replace(",S1,", ",S3,").replace(",S2,", ",S4,")
+    new = new.replace("0000000011", "0000000035").replace("0000000028", "0000000042")
+    drop(workdir, "catalog", "catalog-3.csv", new)
+    assert one_pass(runtime).reports[0].summary.created == 2
+    p2 = next(v for v in sandbox.products.values() if v["RefId"] == "P2")
+    assert sandbox.categories[p2["CategoryId"]]["Name"] == "Novidades"
+    assert sandbox.brands[p2["BrandId"]]["Name"] == "Marca Z"

@@ -7,9 +7,16 @@ keywords and active flag (one read: `GET /api/catalog/pvt/product/{id}`); a SKU'
 name, manufacturer code, packaged dimensions and weight, unit multiplier, measurement unit,
 active flag (`GET /api/catalog/pvt/stockkeepingunit/{id}`), its EANs (`GET .../ean`) and the
 images the importer added (`GET .../file`, recognised by their Name): three reads per SKU.
+Specifications (`product_spec:<Name>`, `sku_spec:<Name>`) cost one more read, made only for a
+product or SKU whose payload holds a specification cell: the product's
+`GET /api/catalog_system/pvt/products/{id}/specification` (values by field name), the SKU's
+`GET /api/catalog_system/pvt/sku/stockkeepingunitbyid/{id}` (its SkuSpecifications), the
+reads the catalog flow makes before it writes them. A specification is compared as a set of
+values: "Azul|Verde" is what VTEX holds as ["Verde", "Azul"] (a text field holds the whole
+cell as its one value); VTEX's values are given back as "Verde | Azul".
 Values are compared as the catalog flow writes them: numbers as numbers (VTEX answers 10.0
 for "10"), the weight in the store's unit as a whole number, texts without the spaces around
-them, flags as true/false, a category or brand by its VTEX id. Specifications are not compared.
+them, flags as true/false, a category or brand by its VTEX id.
 
 What VTEX holds now is given in the file's terms (a category as its path, the weight in kg),
 so that a drifted key's payload can say it: the catalog flow sends only the columns that
@@ -22,7 +29,7 @@ so that the next file sends it whole and VTEX's answer lands on its row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,12 +38,15 @@ from importer.deps import Clients, Deps
 from importer.errors import RowRejectedError
 from importer.flows.catalog.owners import PRODUCT_FIELDS, SKU_FIELDS, admin_columns
 from importer.flows.catalog.records import (
+    PRODUCT_SPEC,
+    SKU_SPEC,
     brand_key,
     category_path,
     file_name_for,
     grams,
     image_urls,
     path_key,
+    spec_values,
 )
 from importer.reconcile.run import Part, sku_of
 from importer.rows import Payload
@@ -127,19 +137,27 @@ class ProductReader:
     def __init__(self, ids: CatalogIds) -> None:
         self.ids = ids
 
-    async def read(self, target: int, clients: Clients) -> Any | None:
-        return await _or_none(clients.catalog.get_product(target))
+    async def read(self, target: int, clients: Clients, sent: Sequence[Payload]) -> Any | None:
+        product = await _or_none(clients.catalog.get_product(target))
+        if product is None:
+            return None
+        specs: dict[str, list[str]] = {}
+        if any(_spec_columns(s, PRODUCT_SPEC) for s in sent):
+            held = await clients.catalog.product_specs(target)
+            specs = {name: values for name, (_, values) in held.items()}
+        return {"product": product, "specs": specs}
 
     def compare(self, key: str, target: int, sent: Payload, held: Any | None) -> list[DriftRow]:
         if not isinstance(held, dict):
             name = _text(sent.get("product_name"))
             return [DriftRow(key, "", "product_name", name, "", "missing")]
+        record: dict[str, Any] = held["product"]
         drift: list[DriftRow] = []
         for column, name in PRODUCT_FIELDS.items():
             value = _text(sent.get(column))
             if not value:
                 continue
-            now = held.get(name)
+            now = record.get(name)
             if column == "category":
                 same, shown = _same_id(_category_id(value, self.ids), now, self.ids.categories)
             elif column == "brand":
@@ -148,6 +166,8 @@ class ProductReader:
                 same, shown = _same_value(column, value, now, self.ids.weight_unit)
             if not same:
                 drift.append(DriftRow(key, "", column, value, shown, self.ids.kind(column)))
+        for column, value, shown in _spec_drift(sent, PRODUCT_SPEC, held["specs"]):
+            drift.append(DriftRow(key, "", column, value, shown, self.ids.kind(column)))
         return drift
 
 
@@ -155,14 +175,23 @@ class SkuReader:
     def __init__(self, ids: CatalogIds) -> None:
         self.ids = ids
 
-    async def read(self, target: int, clients: Clients) -> Any | None:
+    async def read(self, target: int, clients: Clients, sent: Sequence[Payload]) -> Any | None:
         sku = await _or_none(clients.catalog.get_sku(target))
         if sku is None:
             return None
+        specs: dict[str, list[str]] = {}
+        if any(_spec_columns(s, SKU_SPEC) for s in sent):
+            context = await clients.catalog.sku_context(target)
+            specs = {
+                str(spec.get("FieldName")): [str(v) for v in spec.get("FieldValues") or []]
+                for spec in context.get("SkuSpecifications") or []
+                if isinstance(spec, dict) and spec.get("FieldName")
+            }
         return {
             "sku": sku,
             "eans": await clients.catalog.eans(target),
             "files": await clients.catalog.files(target),
+            "specs": specs,
         }
 
     def compare(self, key: str, target: int, sent: Payload, held: Any | None) -> list[DriftRow]:
@@ -197,7 +226,36 @@ class SkuReader:
             kept = _images_held(wanted, key, held["files"])
             if kept != wanted:
                 differs("image_urls", urls, " | ".join(kept))
+        for column, value, shown in _spec_drift(sent, SKU_SPEC, held["specs"]):
+            differs(column, value, shown)
         return drift
+
+
+def _spec_columns(sent: Payload, prefix: str) -> list[str]:
+    """The specification columns of a payload the file sent a value in (an empty cell was
+    not sent), in name order."""
+    return sorted(c for c in sent if c.startswith(prefix) and _text(sent[c]).strip())
+
+
+def _spec_drift(
+    sent: Payload, prefix: str, specs: Mapping[str, list[str]]
+) -> list[tuple[str, str, str]]:
+    """(column, sent, VTEX's values) per specification VTEX holds otherwise than sent."""
+    drift = []
+    for column in _spec_columns(sent, prefix):
+        value = _text(sent[column])
+        now = specs.get(column[len(prefix) :], [])
+        if not _same_spec(value, now):
+            drift.append((column, value, " | ".join(now)))
+    return drift
+
+
+def _same_spec(sent: str, now: list[str]) -> bool:
+    """The same values in any order, a repeat counting once as VTEX counts it ("Azul|Verde" =
+    ["Verde", "Azul"]), or, for a field without values (Text), the whole cell as its one
+    text."""
+    held = [_clean(v) for v in now]
+    return set(held) == set(spec_values(sent)) or held == [_clean(sent)]
 
 
 def _images_held(wanted: list[str], sku_ref: str, files: list[dict[str, Any]]) -> list[str]:

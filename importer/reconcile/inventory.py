@@ -10,6 +10,7 @@ longer lists, is "missing".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from importer.state.reconcile import DriftRow
 
 
 class StockReader:
-    async def read(self, sku_id: int, clients: Clients) -> Any | None:
+    async def read(self, sku_id: int, clients: Clients, sent: Sequence[Payload]) -> Any | None:
         return await clients.logistics.inventory(sku_id)
 
     def compare(self, key: str, sku_id: int, sent: Payload, held: Any | None) -> list[DriftRow]:

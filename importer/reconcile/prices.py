@@ -9,6 +9,7 @@ fixed entry, is drift too ("missing").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +28,7 @@ FIXED_FIELDS = (("fixed_price", "value"), ("list_price", "listPrice"))
 
 
 class PriceReader:
-    async def read(self, sku_id: int, clients: Clients) -> Any | None:
+    async def read(self, sku_id: int, clients: Clients, sent: Sequence[Payload]) -> Any | None:
         return await clients.pricing.get_price(sku_id)
 
     def compare(self, key: str, sku_id: int, sent: Payload, held: Any | None) -> list[DriftRow]:

@@ -17,7 +17,7 @@ report still lists the drift found before the stop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,8 +40,10 @@ class Reader(Protocol):
     """What a flow's reconcile knows: how to read one SKU (or whatever VTEX id its part's
     `target` gives), and what of it to compare."""
 
-    async def read(self, sku_id: int, clients: Clients) -> Any | None:
-        """What VTEX holds for the SKU, or None when VTEX no longer has it (404)."""
+    async def read(self, sku_id: int, clients: Clients, sent: Sequence[Payload]) -> Any | None:
+        """What VTEX holds for the SKU, or None when VTEX no longer has it (404). `sent`: the
+        payloads of the keys read by this id, so that a reader can leave out a read that
+        none of them needs (the catalog's specifications)."""
         ...
 
     def compare(self, key: str, sku_id: int, sent: Payload, held: Any | None) -> list[DriftRow]:
@@ -181,7 +183,7 @@ async def _read_part(
         async def one(target: int, held: list[tuple[str, dict[str, Any]]]) -> list[DriftRow]:
             async with limit:
                 try:
-                    now = await reader.read(target, clients)
+                    now = await reader.read(target, clients, [sent for _, sent in held])
                 except RowRejectedError as exc:  # refused for good: said, not compared
                     return [_unreadable(key, target, exc.status) for key, _ in held]
             return [d for key, sent in held for d in reader.compare(key, target, sent, now)]

@@ -9,7 +9,8 @@ differs from what the store knows VTEX holds: a `warning` of type `admin-owned`.
 snapshot records for such a column is what VTEX holds (the previous value), not the file's,
 so that the snapshot never claims a value VTEX does not have.
 
-The columns that can be owned are those an update writes; the keys (`product_ref`,
+The columns that can be owned are those an update writes, specifications included (a
+`product_spec:<Name>` or `sku_spec:<Name>` column, by its name); the keys (`product_ref`,
 `sku_ref`) cannot.
 """
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from importer.flows.catalog.records import PRODUCT_SPEC, SKU_SPEC
 
 Owner = Literal["erp", "admin"]
 Record = dict[str, Any]
@@ -47,11 +50,20 @@ SKU_FIELDS: dict[str, str] = {
 # The SKU's columns sent by calls of their own.
 SKU_CALLS = ("ean", "image_urls")
 OWNABLE: tuple[str, ...] = (*PRODUCT_FIELDS, *SKU_FIELDS, *SKU_CALLS)
+# Specification columns, owned one by one by their full name ("product_spec:Cor").
+OWNABLE_SPECS = (f"{PRODUCT_SPEC}<Name>", f"{SKU_SPEC}<Name>")
 
 
 def unknown_owned(owners: Mapping[str, str]) -> str | None:
     """The first column of `owners` that cannot be owned (config validation), or None."""
-    return next((c for c in sorted(owners) if c not in OWNABLE), None)
+    return next((c for c in sorted(owners) if not _ownable(c)), None)
+
+
+def _ownable(column: str) -> bool:
+    if column in OWNABLE:
+        return True
+    prefix = next((p for p in (PRODUCT_SPEC, SKU_SPEC) if column.startswith(p)), None)
+    return prefix is not None and bool(column[len(prefix) :].strip())
 
 
 def admin_columns(owners: Mapping[str, str]) -> frozenset[str]:

@@ -146,6 +146,11 @@ class CatalogSync:
         to_write = [work.products[r] for r in sorted(needed) if r in work.products]
         default = self.settings.default_category
         self.defaulted = {ref for ref, p in work.products.items() if not p.get("category")}
+        # An admin-owned category or brand is resolved (and created when VTEX lacks it) for a
+        # new product only: an update leaves it as VTEX has it.
+        admin_category, admin_brand = "category" in self.admin, "brand" in self.admin
+        if admin_category or admin_brand:
+            await self._known_products(to_write)
         categories = await CategoryResolver(
             self.client, self.store, self.clock, self.attempts, publish_new=self.publish_new
         ).resolve(
@@ -153,7 +158,11 @@ class CatalogSync:
                 p.get("category", "") or default
                 for p in to_write
                 if p["product_ref"] not in self.product_ids
-                or (p["product_ref"] in work.changed_products and p.get("category", ""))
+                or (
+                    p["product_ref"] in work.changed_products
+                    and p.get("category", "")
+                    and not admin_category
+                )
             },
             inactive=frozenset({default}),
         )
@@ -168,7 +177,7 @@ class CatalogSync:
             {
                 p["brand"]
                 for p in to_write
-                if p["product_ref"] in work.changed_products
+                if (p["product_ref"] in work.changed_products and not admin_brand)
                 or p["product_ref"] not in self.product_ids
             }
         )
@@ -224,6 +233,24 @@ class CatalogSync:
 
     # -- products ----------------------------------------------------------------------------
 
+    async def _known_products(self, products: list[Record]) -> None:
+        """The ids of the products VTEX has that the store does not know yet (looked up by
+        RefId, as `_product` would), so that an admin-owned category or brand is resolved
+        for new products only. A lookup VTEX refuses leaves the product to `_product`, whose
+        row then says so."""
+
+        async def look_up(ref: str) -> None:
+            async with self.gate:
+                try:
+                    found = await self.client.product_by_ref(ref)
+                except VtexError:
+                    return
+                if found:
+                    self.product_ids[ref] = int(found["Id"])
+
+        refs = {p["product_ref"] for p in products} - set(self.product_ids)
+        await asyncio.gather(*(look_up(ref) for ref in sorted(refs)))
+
     async def _product(
         self, product: Record, work: Work, categories: Resolved, brands: Resolved
     ) -> tuple[int | None, RowOutcome | None]:
@@ -240,9 +267,14 @@ class CatalogSync:
             # A file without a category column files new products under the default
             # category, and leaves an existing product in the category VTEX has it in.
             text = product.get("category", "") or self.settings.default_category
-            keeps_category = product_id is not None and not product.get("category", "")
+            # An existing product also stays where VTEX has it when the Admin owns its
+            # category, and keeps VTEX's brand when the Admin owns that (neither resolved).
+            keeps_category = product_id is not None and (
+                not product.get("category", "") or "category" in self.admin
+            )
             category_id = None if keeps_category else _resolved(categories, text, "category")
-            brand_id = _resolved(brands, product["brand"], "brand")
+            keeps_brand = product_id is not None and "brand" in self.admin
+            brand_id = None if keeps_brand else _resolved(brands, product["brand"], "brand")
             notes = _inactive_notes(product, categories, brands, None if keeps_category else text)
             if product_id is None and not product.get("category", ""):
                 notes.append(
@@ -255,7 +287,7 @@ class CatalogSync:
                 )
             held: list[HeldBack] = []
             if product_id is None:
-                assert category_id is not None
+                assert category_id is not None and brand_id is not None
                 body = new_product_body(product, category_id, brand_id)
 
                 async def create() -> int:
@@ -280,7 +312,8 @@ class CatalogSync:
                 columns = changed_columns(product, previous, product_columns(list(product)))
                 if columns - {c for c in columns if c.startswith(PRODUCT_SPEC)} - _NOT_ON_RECORD:
                     current = await self.client.get_product(product_id)
-                    merged = merged_product(current, product, category_id, brand_id, work.present)
+                    brand = int(current["BrandId"]) if brand_id is None else brand_id
+                    merged = merged_product(current, product, category_id, brand, work.present)
                     await self.client.put_product(
                         product_id, keep_admin_fields(merged, current, self.admin, PRODUCT_FIELDS)
                     )
@@ -296,7 +329,9 @@ class CatalogSync:
                 category_id = int((await self.client.get_product(product_id))["CategoryId"])
             spec_category = category_id if category_id is not None else 0
             types = await self._spec_types(spec_category, product, previous)
-            await self._product_specs(product_id, product, previous, spec_category)
+            # The Admin's specifications are sent on create only.
+            skip = frozenset() if created else self.admin
+            await self._product_specs(product_id, product, previous, spec_category, skip)
             if refused is not None:
                 return product_id, _failed(product, refused)
             kept = _kept(product, previous, product_columns(sorted(work.present))) + types
@@ -387,12 +422,18 @@ class CatalogSync:
         ]
 
     async def _product_specs(
-        self, product_id: int, product: Record, previous: Record | None, category_id: int
+        self,
+        product_id: int,
+        product: Record,
+        previous: Record | None,
+        category_id: int,
+        skip: frozenset[str] = frozenset(),
     ) -> None:
         columns = [
             c
             for c in product
             if c.startswith(PRODUCT_SPEC)
+            and c not in skip
             and product[c]
             and (previous is None or previous.get(c) != product[c])
         ]
