@@ -140,7 +140,8 @@ def test_every_template_is_said_somewhere() -> None:
     # show: a leftover, or a caller that spells the name differently.
     names: set[str] = set()
     for path in SOURCES:
-        if path == PACKAGE / "messages.py":
+        # The templates and their translations name every template: only callers count.
+        if path.parent == PACKAGE and path.name.startswith("messages"):
             continue
         names |= {
             node.value
