@@ -13,7 +13,14 @@ next; the report's type column stays the type.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from importer.messages_es import TEMPLATES_ES
+from importer.messages_pt_br import TEMPLATES_PT_BR
 from importer.models import RowError
+from importer.report_words import LANGUAGES
 
 TEMPLATES: dict[str, str] = {
     "missing-cell": '"{column}" is empty. Fill it in and drop the file again.',
@@ -407,9 +414,43 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+# The same templates in the reader's languages (`[report] language`), same fields exactly
+# (tests/test_messages_translated.py holds them to it).
+TRANSLATIONS: dict[str, dict[str, str]] = {"pt-BR": TEMPLATES_PT_BR, "es": TEMPLATES_ES}
+
+# The language the sentences made now are for. A reason is rendered deep in a flow, when its
+# outcome is made, so the language is set around a file's processing, a pass's own report, a
+# preview and the notices (`speaking`) rather than handed through every stage.
+_speaking: ContextVar[str] = ContextVar("report_language", default="en")
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Render every sentence made inside the block in `language` ("en", "pt-BR", "es")."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no report language {language!r}: one of {', '.join(LANGUAGES)}")
+    token = _speaking.set(language)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+def speaking_now() -> str:
+    """The language `render` speaks in here."""
+    return _speaking.get()
+
+
 def render(type: str, **fields: object) -> str:
-    """The sentence for one problem; unknown fields in a template are a programming error."""
-    return TEMPLATES[type].format(**fields)
+    """The sentence for one problem; unknown fields in a template are a programming error.
+
+    In the language of the enclosing `speaking` block. A template not translated yet (one
+    added by a change that did not translate it) is said in English rather than not at all."""
+    template = TEMPLATES[type]
+    translated = TRANSLATIONS.get(_speaking.get())
+    if translated is not None:
+        template = translated.get(type, template)
+    return template.format(**fields)
 
 
 def row_error(

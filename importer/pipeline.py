@@ -28,6 +28,7 @@ from importer.flows import registry
 from importer.flows.base import Flow, InputFile
 from importer.follow.status_file import STATUS_FOLDER, FileStatus, following, moving
 from importer.guard import CANONICAL_READING
+from importer.messages import speaking
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.outcomes import LANDED
 from importer.read import ReadOptions, Table, read_table
@@ -71,7 +72,8 @@ def process_file(
         loaded.settings.output.report_file_mode,
     )
     status.move("received")
-    with following(status):
+    # The rows' reasons are rendered deep in the flow: in the reader's language from here.
+    with following(status), speaking(loaded.settings.report.language):
         report = _process_file(path, flow, deps, name, approved)
     if report.left_behind:
         status.move("left-behind", why=report.left_behind)

@@ -140,7 +140,8 @@ def test_every_template_is_said_somewhere() -> None:
     # show: a leftover, or a caller that spells the name differently.
     names: set[str] = set()
     for path in SOURCES:
-        if path == PACKAGE / "messages.py":
+        # The templates and their translations name every template: only callers count.
+        if path.parent == PACKAGE and path.name.startswith("messages"):
             continue
         names |= {
             node.value
@@ -150,14 +151,20 @@ def test_every_template_is_said_somewhere() -> None:
     assert sorted(set(TEMPLATES) - names) == []
 
 
-def test_no_template_name_is_given_twice() -> None:
+@pytest.mark.parametrize(
+    ("module", "table"),
+    [
+        ("messages.py", "TEMPLATES"),
+        ("messages_pt_br.py", "TEMPLATES_PT_BR"),
+        ("messages_es.py", "TEMPLATES_ES"),
+    ],
+)
+def test_no_template_name_is_given_twice(module: str, table: str) -> None:
     # A dict literal keeps the last of two equal keys without a word: a template written by
-    # one change and again by another would silently lose one sentence.
-    tree = ast.parse((PACKAGE / "messages.py").read_text(encoding="utf-8"))
+    # one change and again by another would silently lose one sentence (or a translation).
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
     (templates,) = [
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.AnnAssign) and _name(n.target) == "TEMPLATES"
+        n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and _name(n.target) == table
     ]
     assert isinstance(templates, ast.Dict)
     keys = [str(_constant(k)) for k in templates.keys if k is not None]

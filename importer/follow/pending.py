@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from importer.config import LoadedSettings
-from importer.messages import render
+from importer.messages import render, speaking
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.report import write_report
 from importer.state import Store
@@ -46,7 +46,12 @@ def drop_pending(
             rows_read=len(rows),
         )
         report = FileReport(summary)
+        language = loaded.settings.report.language
         for _, row in rows:
+            with speaking(language):
+                reason = render(
+                    "pending-dropped", file=row.source_file, error=row.last_error or "-"
+                )
             report.rows.append(
                 ReportRow(
                     row.source_row,
@@ -54,7 +59,7 @@ def drop_pending(
                     Action.SKIPPED,
                     "",
                     "",
-                    render("pending-dropped", file=row.source_file, error=row.last_error or "-"),
+                    reason,
                     None,
                     DROPPED,
                 )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from importer.deps import Deps
+from importer.messages import speaking
 from importer.models import FileReport
 from importer.notify.notice import file_notice, needs_a_person, overdue_notice
 from importer.notify.send import deliver
@@ -28,7 +29,9 @@ def notify_files(reports: Sequence[FileReport], deps: Deps) -> int:
     sent = 0
     for report in reports:
         if needs_a_person(report):
-            deliver(file_notice(report, reports_dir, deps.account), deps.loaded.settings.notify)
+            with speaking(deps.loaded.settings.report.language):
+                notice = file_notice(report, reports_dir, deps.account)
+            deliver(notice, deps.loaded.settings.notify)
             sent += 1
     return sent
 
@@ -52,7 +55,9 @@ def notify_overdue(deps: Deps, flows: Sequence[str]) -> int:
             continue
         if now - _utc(since) < timedelta(hours=every_h) or memory.get("told") == since:
             continue
-        deliver(overdue_notice(flow, every_h, last, deps.account), deps.loaded.settings.notify)
+        with speaking(deps.loaded.settings.report.language):
+            notice = overdue_notice(flow, every_h, last, deps.account)
+        deliver(notice, deps.loaded.settings.notify)
         store.set_value(_OVERDUE + flow, json.dumps({**memory, "told": since}))
         told += 1
     return told

@@ -17,6 +17,7 @@ from importer.config import LoadedSettings
 from importer.deps import Deps
 from importer.errors import FileRejected, UnreadableFile
 from importer.flows.registry import FLOW_NAMES
+from importer.messages import speaking
 from importer.models import FileSummary
 from importer.pipeline import read_checked
 from importer.preview.plan import Plan, invalid_lines
@@ -72,7 +73,8 @@ def preview_file(
     try:
         deps = Deps(loaded, store, _no_vtex, now=now)
         summary = FileSummary(path.name, flow, "", now(), account=deps.account)
-        plan = _plan(path, flow, deps, summary)
+        with speaking(settings.report.language):
+            plan = _plan(path, flow, deps, summary)
     finally:
         store.close()
     written = PreviewSummary(
@@ -85,12 +87,13 @@ def preview_file(
         delimiter=summary.delimiter,
         file_warnings=tuple(summary.file_warnings),
     )
-    paths = write_preview(
-        plan,
-        written,
-        loaded.folder("outbox") / "reports",
-        settings.output.report_file_mode,
-    )
+    with speaking(settings.report.language):  # its summary says "nothing was sent" too
+        paths = write_preview(
+            plan,
+            written,
+            loaded.folder("outbox") / "reports",
+            settings.output.report_file_mode,
+        )
     return Preview(plan, paths)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from importer.deps import Deps
 from importer.files.fingerprint import fingerprint
 from importer.guard import find_held, held_folder, remove_previews
-from importer.messages import render
+from importer.messages import render, speaking
 from importer.models import Action, FileReport, FileSummary, ReportRow
 from importer.pipeline import finish_report
 from importer.run.resume import resume_file
@@ -68,7 +68,8 @@ def reject(held: Held, deps: Deps) -> FileReport:
         report = FileReport(summary)
         with held.path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        reason = render("held-rejected")
+        with speaking(deps.loaded.settings.report.language):
+            reason = render("held-rejected")
         for line, row in enumerate(rows, start=2):
             key = "|".join(v for k, v in row.items() if k in ("sku_ref", "sku_id", "order_id"))
             # Not counted as skipped: those go by themselves once what they wait for lands.

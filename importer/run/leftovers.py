@@ -11,6 +11,7 @@ from loguru import logger
 from importer import batches
 from importer.deps import Deps
 from importer.flows import registry
+from importer.messages import speaking
 from importer.models import FileReport, FileSummary
 from importer.outcomes import PushResult, record_outcomes
 from importer.push import batch_outcomes
@@ -49,7 +50,9 @@ def resume_batches(flow: str, deps: Deps) -> FileReport | None:
                 result.fatal = result.fatal or outcome.fatal
         return result
 
-    result = asyncio.run(go())
+    # asyncio.run copies this context into its task: the reasons speak the reader's language.
+    with speaking(deps.loaded.settings.report.language):
+        result = asyncio.run(go())
     summary.rows_read = len(result.outcomes)
     record_outcomes(flow, result, deps.store, report, "batch", settled=True)
     summary.finished_at = deps.now()
@@ -96,7 +99,8 @@ def finish_pass_report(deps: Deps) -> None:
 def retry_pending(flow: str, deps: Deps, only: set[str] | None = None) -> FileReport | None:
     """Send again the rows that VTEX could not take earlier (those of `only`, if given), and
     write the report of that work. Returns it when there were any."""
-    report = registry.flow(flow).retry(deps, only)
+    with speaking(deps.loaded.settings.report.language):
+        report = registry.flow(flow).retry(deps, only)
     if report is None:
         return None
     summary = report.summary
