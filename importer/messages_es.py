@@ -198,6 +198,14 @@ TEMPLATES_ES: dict[str, str] = {
     "que permite [flows.{flow}.guard]: no enviado. Espera en inbox/{flow}/held/{name}.csv con "
     "una vista previa. Si el valor es correcto: importer approve {name}; si no: importer reject "
     "{name}, y corríjalo en el ERP.",
+    "approval-held": "no enviada: todo cambio del flujo {flow} espera a una persona "
+    '([flows.{flow}.guard] approval = "always"). Espera en inbox/{flow}/held/{name}.csv con '
+    "una vista previa: importer approve {name} la envía, importer reject {name} la descarta.",
+    "removals-held": "no enviada: {why} El archivo se retuvo entero en su lugar "
+    '([flows.{flow}.guard] removals = "hold"): inbox/{flow}/held/{name}.csv, con una vista '
+    "previa. importer approve {name} lo aplica todo, bajas incluidas; importer reject {name} "
+    "lo descarta.",
+    "undo-puts-back": "lo que VTEX tenía antes de que {file} lo cambiara: aprobar esto lo devuelve",
     "held-rejected": "retenido por el control y rechazado por una persona (importer reject): no "
     "enviado. Corrija el valor en el ERP; su próxima exportación lo envía.",
     "pending-dropped": "descartado por una persona (importer pending drop): ya no se reintenta. "

@@ -200,6 +200,13 @@ TEMPLATES_PT_BR: dict[str, str] = {
     "{limit}% que [flows.{flow}.guard] permite: não enviado. Aguarda em "
     "inbox/{flow}/held/{name}.csv com uma prévia. Se o valor estiver certo: importer approve "
     "{name}; se não: importer reject {name}, e corrija no ERP.",
+    "approval-held": "não enviada: toda mudança do fluxo {flow} espera por uma pessoa "
+    '([flows.{flow}.guard] approval = "always"). Ela espera em inbox/{flow}/held/{name}.csv '
+    "com uma prévia: importer approve {name} envia, importer reject {name} descarta.",
+    "removals-held": "não enviada: {why} O arquivo foi retido inteiro em vez disso "
+    '([flows.{flow}.guard] removals = "hold"): inbox/{flow}/held/{name}.csv, com uma prévia. '
+    "importer approve {name} aplica tudo, remoções incluídas; importer reject {name} descarta.",
+    "undo-puts-back": "o que a VTEX tinha antes de {file} mudar: aprovar isto o coloca de volta",
     "held-rejected": "retido pela trava e rejeitado por uma pessoa (importer reject): não "
     "enviado. Corrija o valor no ERP; a próxima exportação o envia.",
     "pending-dropped": "descartado por uma pessoa (importer pending drop): não é mais tentado de "

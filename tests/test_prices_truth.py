@@ -258,8 +258,9 @@ def test_an_unmapped_header_that_looks_like_a_price_column_is_a_file_warning(
         "[flows.prices.columns] in importer.toml if it is."
     ]
     written = sorted((workdir / "outbox" / "reports").glob("precos.csv.*.report.xlsx"))
-    sheet = load_workbook(written[0], read_only=True)["Summary"]
-    shown = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row}
+    book = load_workbook(written[0], read_only=True)
+    shown = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    book.close()  # a read-only workbook holds its file open until closed
     assert shown["warnings about the file"] == summary.file_warnings[0]
 
 
